@@ -1,0 +1,148 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../worker/env.ts";
+import type { PasswordHash } from "../worker/secrets.ts";
+import { secretMatchesHash } from "../worker/secrets.ts";
+
+/**
+ * The one place that must be globally consistent: accounts (unique emails), API keys, which account owns
+ * which service, and which service answers which phone number (unique across all services). A single
+ * SQLite-backed object gives those uniqueness checks transactionally; the messaging hot path never comes here.
+ */
+export class DirectoryObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS accounts (
+        id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+        salt TEXT NOT NULL, iterations INTEGER NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS api_keys (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, revoked_at INTEGER);
+      CREATE TABLE IF NOT EXISTS services (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, created_at INTEGER NOT NULL, deleted_at INTEGER);
+      CREATE INDEX IF NOT EXISTS services_by_account ON services (account_id);
+      CREATE TABLE IF NOT EXISTS numbers (e164 TEXT PRIMARY KEY, service_id TEXT NOT NULL);
+    `);
+  }
+
+  createAccount(input: { id: string; email: string; password: PasswordHash }): { created: boolean } {
+    const existing = this.sql.exec("SELECT 1 FROM accounts WHERE email = ?", input.email).toArray();
+    if (existing.length > 0) return { created: false };
+    this.sql.exec(
+      "INSERT INTO accounts (id, email, password_hash, salt, iterations, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      input.id,
+      input.email,
+      input.password.hash,
+      input.password.salt,
+      input.password.iterations,
+      Date.now(),
+    );
+    return { created: true };
+  }
+
+  passwordOf(email: string): { accountId: string; password: PasswordHash } | null {
+    const row = this.sql
+      .exec<{ id: string; password_hash: string; salt: string; iterations: number }>(
+        "SELECT id, password_hash, salt, iterations FROM accounts WHERE email = ?",
+        email,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return { accountId: row.id, password: { hash: row.password_hash, salt: row.salt, iterations: row.iterations } };
+  }
+
+  addApiKey(accountId: string, keyId: string, secretHash: string): void {
+    this.sql.exec(
+      "INSERT INTO api_keys (id, account_id, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+      keyId,
+      accountId,
+      secretHash,
+      Date.now(),
+    );
+  }
+
+  listApiKeys(accountId: string): { id: string; createdAt: number; revokedAt: number | null }[] {
+    return this.sql
+      .exec<{ id: string; created_at: number; revoked_at: number | null }>(
+        "SELECT id, created_at, revoked_at FROM api_keys WHERE account_id = ? ORDER BY created_at",
+        accountId,
+      )
+      .toArray()
+      .map((row) => ({ id: row.id, createdAt: row.created_at, revokedAt: row.revoked_at }));
+  }
+
+  revokeApiKey(accountId: string, keyId: string): boolean {
+    const cursor = this.sql.exec(
+      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+      Date.now(),
+      keyId,
+      accountId,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  /** The account an API key belongs to, if the key exists, is not revoked and its secret matches. */
+  async accountForApiKey(keyId: string, secret: string): Promise<{ accountId: string; email: string } | null> {
+    const row = this.sql
+      .exec<{ account_id: string; secret_hash: string; email: string }>(
+        `SELECT k.account_id, k.secret_hash, a.email FROM api_keys k JOIN accounts a ON a.id = k.account_id
+         WHERE k.id = ? AND k.revoked_at IS NULL`,
+        keyId,
+      )
+      .toArray()[0];
+    if (!row || !(await secretMatchesHash(secret, row.secret_hash))) return null;
+    return { accountId: row.account_id, email: row.email };
+  }
+
+  registerService(accountId: string, serviceId: string): void {
+    this.sql.exec("INSERT INTO services (id, account_id, created_at) VALUES (?, ?, ?)", serviceId, accountId, Date.now());
+  }
+
+  ownsService(accountId: string, serviceId: string): boolean {
+    return (
+      this.sql
+        .exec("SELECT 1 FROM services WHERE id = ? AND account_id = ? AND deleted_at IS NULL", serviceId, accountId)
+        .toArray().length > 0
+    );
+  }
+
+  servicesOf(accountId: string): string[] {
+    return this.sql
+      .exec<{ id: string }>(
+        "SELECT id FROM services WHERE account_id = ? AND deleted_at IS NULL ORDER BY created_at",
+        accountId,
+      )
+      .toArray()
+      .map((row) => row.id);
+  }
+
+  /**
+   * Makes `numbers` the exact set of numbers routed to `serviceId`, or changes nothing and names the first
+   * number that another service already holds.
+   */
+  assignNumbers(serviceId: string, numbers: string[]): { ok: true } | { ok: false; taken: string } {
+    for (const e164 of numbers) {
+      const holder = this.sql.exec<{ service_id: string }>("SELECT service_id FROM numbers WHERE e164 = ?", e164).toArray()[0];
+      if (holder && holder.service_id !== serviceId) return { ok: false, taken: e164 };
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM numbers WHERE service_id = ?", serviceId);
+      for (const e164 of numbers) this.sql.exec("INSERT INTO numbers (e164, service_id) VALUES (?, ?)", e164, serviceId);
+    });
+    return { ok: true };
+  }
+
+  serviceForNumber(e164: string): string | null {
+    return this.sql.exec<{ service_id: string }>("SELECT service_id FROM numbers WHERE e164 = ?", e164).toArray()[0]?.service_id ?? null;
+  }
+
+  deleteService(serviceId: string): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE services SET deleted_at = ? WHERE id = ?", Date.now(), serviceId);
+      this.sql.exec("DELETE FROM numbers WHERE service_id = ?", serviceId);
+    });
+  }
+}

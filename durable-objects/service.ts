@@ -1,0 +1,253 @@
+import { DurableObject } from "cloudflare:workers";
+import type {
+  CallSummary,
+  EndReason,
+  Service,
+  ServiceEvent,
+  ServicePatch,
+  ServiceWithToken,
+  UsageDay,
+} from "../protocol/management.ts";
+import type { Env } from "../worker/env.ts";
+import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
+
+interface ConfigRow {
+  id: string;
+  account_id: string;
+  name: string;
+  language: string;
+  numbers: string;
+  bot_url: string | null;
+  bot_token: string | null;
+  token_hash: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  [key: string]: SqlStorageValue;
+}
+
+/** Where a message for the bot goes: the bot's URL, or the portal's test chat when the service is in demo mode. */
+export type DeliveryTarget = { kind: "bot"; url: string; token: string | null } | { kind: "test_chat" };
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One subscription: its configuration, its PhoneMyBot token (hashed), its change log, its calls and usage. */
+export class ServiceObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS config (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL,
+        numbers TEXT NOT NULL, bot_url TEXT, bot_token TEXT, token_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, deleted_at INTEGER);
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, type TEXT NOT NULL, fields TEXT);
+      CREATE TABLE IF NOT EXISTS calls (
+        conversation TEXT PRIMARY KEY, from_number TEXT NOT NULL, to_number TEXT NOT NULL,
+        started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT, failed_deliveries INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX IF NOT EXISTS calls_by_start ON calls (started_at);
+      CREATE TABLE IF NOT EXISTS usage_daily (
+        day TEXT PRIMARY KEY, calls INTEGER NOT NULL DEFAULT 0, seconds INTEGER NOT NULL DEFAULT 0,
+        minutes INTEGER NOT NULL DEFAULT 0, stt_seconds INTEGER NOT NULL DEFAULT 0,
+        tts_characters INTEGER NOT NULL DEFAULT 0, peak INTEGER NOT NULL DEFAULT 0);
+    `);
+  }
+
+  private config(): ConfigRow | undefined {
+    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    return row && row.deleted_at === null ? row : undefined;
+  }
+
+  private logEvent(type: ServiceEvent["type"], fields?: string[]) {
+    this.sql.exec("INSERT INTO events (at, type, fields) VALUES (?, ?, ?)", Date.now(), type, fields ? JSON.stringify(fields) : null);
+  }
+
+  /** Issues a new PhoneMyBot token; the previous one stops working with this write. */
+  private async issueToken(): Promise<string> {
+    const token = randomBase64Url(32);
+    this.sql.exec("UPDATE config SET token_hash = ?", await sha256Hex(token));
+    this.logEvent("token_issued");
+    return token;
+  }
+
+  private toView(row: ConfigRow): Service {
+    return {
+      id: row.id,
+      name: row.name,
+      language: row.language,
+      numbers: JSON.parse(row.numbers) as string[],
+      botUrl: row.bot_url,
+      botTokenSet: row.bot_token !== null,
+      demo: row.bot_url === null,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+    };
+  }
+
+  private withToken(token: string): ServiceWithToken {
+    return { ...this.toView(this.config()!), token };
+  }
+
+  async create(input: { id: string; accountId: string; name: string; language: string }): Promise<ServiceWithToken> {
+    if (this.sql.exec("SELECT 1 FROM config").toArray().length > 0) throw new Error(`service ${input.id} exists`);
+    const now = Date.now();
+    this.sql.exec(
+      `INSERT INTO config (id, account_id, name, language, numbers, token_hash, created_at, updated_at)
+       VALUES (?, ?, ?, ?, '[]', '', ?, ?)`,
+      input.id,
+      input.accountId,
+      input.name,
+      input.language,
+      now,
+      now,
+    );
+    this.logEvent("created", ["name", "language"]);
+    return this.withToken(await this.issueToken());
+  }
+
+  view(): Service | null {
+    const row = this.config();
+    return row ? this.toView(row) : null;
+  }
+
+  async reconfigure(patch: ServicePatch): Promise<ServiceWithToken | null> {
+    if (!this.config()) return null;
+    const columns = {
+      name: ["name", patch.name],
+      language: ["language", patch.language],
+      numbers: ["numbers", patch.numbers && JSON.stringify(patch.numbers)],
+      botUrl: ["bot_url", patch.botUrl],
+      botToken: ["bot_token", patch.botToken],
+    } as const;
+    const changed = Object.entries(columns).filter(([, [, value]]) => value !== undefined);
+    for (const [, [column, value]] of changed) this.sql.exec(`UPDATE config SET ${column} = ?`, value!);
+    this.sql.exec("UPDATE config SET updated_at = ?", Date.now());
+    this.logEvent(
+      "reconfigured",
+      changed.map(([field]) => field),
+    );
+    return this.withToken(await this.issueToken());
+  }
+
+  async resetDemo(): Promise<ServiceWithToken | null> {
+    if (!this.config()) return null;
+    this.sql.exec("UPDATE config SET bot_url = NULL, bot_token = NULL, updated_at = ?", Date.now());
+    this.logEvent("demo_reset");
+    return this.withToken(await this.issueToken());
+  }
+
+  remove(): boolean {
+    if (!this.config()) return false;
+    this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL", Date.now());
+    this.logEvent("deleted");
+    return true;
+  }
+
+  /** Whether `token` is this service's current PhoneMyBot token (constant-time on the hashes). */
+  async verifyToken(token: string): Promise<boolean> {
+    const row = this.config();
+    if (!row || row.token_hash === "") return false;
+    return secretMatchesHash(token, row.token_hash);
+  }
+
+  deliveryTarget(): DeliveryTarget | null {
+    const row = this.config();
+    if (!row) return null;
+    return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
+  }
+
+  events(): ServiceEvent[] {
+    return this.sql
+      .exec<{ at: number; type: ServiceEvent["type"]; fields: string | null }>("SELECT at, type, fields FROM events ORDER BY seq")
+      .toArray()
+      .map((row) => ({ at: iso(row.at), type: row.type, ...(row.fields ? { fields: JSON.parse(row.fields) as string[] } : {}) }));
+  }
+
+  /** Records a call that was answered; null when the service does not exist (any more). */
+  callStarted(call: { conversation: string; from: string; to: string; startedAt: number }): { numbers: string[] } | null {
+    const row = this.config();
+    if (!row) return null;
+    this.sql.exec(
+      "INSERT INTO calls (conversation, from_number, to_number, started_at) VALUES (?, ?, ?, ?)",
+      call.conversation,
+      call.from,
+      call.to,
+      call.startedAt,
+    );
+    const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ended_at IS NULL").one().n;
+    this.sql.exec(
+      `INSERT INTO usage_daily (day, calls, peak) VALUES (?, 1, ?)
+       ON CONFLICT (day) DO UPDATE SET calls = calls + 1, peak = max(peak, excluded.peak)`,
+      day(call.startedAt),
+      active,
+    );
+    return { numbers: JSON.parse(row.numbers) as string[] };
+  }
+
+  callEnded(conversation: string, endedAt: number, endReason: EndReason): void {
+    const call = this.sql
+      .exec<{ started_at: number; ended_at: number | null }>("SELECT started_at, ended_at FROM calls WHERE conversation = ?", conversation)
+      .toArray()[0];
+    if (!call || call.ended_at !== null) return;
+    const seconds = Math.max(0, Math.round((endedAt - call.started_at) / 1000));
+    this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
+    this.sql.exec(
+      "UPDATE usage_daily SET seconds = seconds + ?, minutes = minutes + ? WHERE day = ?",
+      seconds,
+      Math.ceil(seconds / 60),
+      day(call.started_at),
+    );
+  }
+
+  deliveryFailed(conversation: string): void {
+    this.sql.exec("UPDATE calls SET failed_deliveries = failed_deliveries + 1 WHERE conversation = ?", conversation);
+  }
+
+  calls(limit: number): CallSummary[] {
+    return this.sql
+      .exec<{
+        conversation: string;
+        from_number: string;
+        to_number: string;
+        started_at: number;
+        ended_at: number | null;
+        end_reason: EndReason | null;
+        failed_deliveries: number;
+      }>("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", limit)
+      .toArray()
+      .map((row) => ({
+        conversation: row.conversation,
+        from: row.from_number,
+        to: row.to_number,
+        state: row.ended_at === null ? "active" : "ended",
+        startedAt: iso(row.started_at),
+        endedAt: row.ended_at === null ? null : iso(row.ended_at),
+        endReason: row.end_reason,
+        failedDeliveries: row.failed_deliveries,
+      }));
+  }
+
+  /** Daily usage between two UTC days, inclusive, oldest first; days without calls are left out. */
+  usageDays(from: string, to: string): UsageDay[] {
+    return this.sql
+      .exec<{ day: string; calls: number; seconds: number; minutes: number; stt_seconds: number; tts_characters: number; peak: number }>(
+        "SELECT * FROM usage_daily WHERE day BETWEEN ? AND ? ORDER BY day",
+        from,
+        to,
+      )
+      .toArray()
+      .map((row) => ({
+        day: row.day,
+        calls: row.calls,
+        seconds: row.seconds,
+        minutes: row.minutes,
+        sttSeconds: row.stt_seconds,
+        ttsCharacters: row.tts_characters,
+        peakConcurrentCalls: row.peak,
+      }));
+  }
+}

@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { LANGUAGES, supportedLanguage } from "./languages.ts";
+import { MESSAGE_LIMITS } from "./messaging.ts";
+import { toE164 } from "./phone-numbers.ts";
+
+export const MAX_NUMBERS_PER_SERVICE = 20;
+
+export const LanguageSchema = z.string().transform((value, ctx) => {
+  const tag = supportedLanguage(value);
+  if (!tag) {
+    ctx.addIssue({
+      code: "custom",
+      message: `unsupported language; use one of ${LANGUAGES.map((l) => l.tag).join(", ")}`,
+    });
+    return z.NEVER;
+  }
+  return tag;
+});
+
+export const PhoneNumberSchema = z.string().transform((value, ctx) => {
+  const e164 = toE164(value);
+  if (!e164) {
+    ctx.addIssue({ code: "custom", message: "not a valid phone number in international format (+ country code)" });
+    return z.NEVER;
+  }
+  return e164;
+});
+
+export const BotUrlSchema = z
+  .string()
+  .max(2048)
+  .transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not a URL" });
+      return z.NEVER;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      ctx.addIssue({ code: "custom", message: "the bot URL must be http or https" });
+    } else if (url.username !== "" || url.password !== "") {
+      ctx.addIssue({ code: "custom", message: "the bot URL must not contain credentials; use botToken" });
+    }
+    return value;
+  });
+
+/** A secret sent as `Authorization: Basic <botToken>`: printable ASCII without spaces. */
+export const BotTokenSchema = z.string().min(1).max(512).regex(/^[\x21-\x7e]+$/, "printable characters only, no spaces");
+
+export const AccountCreateSchema = z.object({
+  email: z.email().max(254).transform((e) => e.toLowerCase()),
+  password: z.string().min(10, "at least 10 characters").max(256),
+});
+export type AccountCreate = z.infer<typeof AccountCreateSchema>;
+
+export const AccountCreatedSchema = z.object({ id: z.string(), email: z.string(), apiKey: z.string() });
+export type AccountCreated = z.infer<typeof AccountCreatedSchema>;
+
+export const ServiceCreateSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  language: LanguageSchema,
+});
+export type ServiceCreate = z.infer<typeof ServiceCreateSchema>;
+
+export const ServicePatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    language: LanguageSchema,
+    numbers: z
+      .array(PhoneNumberSchema)
+      .max(MAX_NUMBERS_PER_SERVICE)
+      .refine((list) => new Set(list).size === list.length, "the same number is listed twice"),
+    botUrl: BotUrlSchema,
+    botToken: BotTokenSchema,
+  })
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, "nothing to change");
+export type ServicePatch = z.infer<typeof ServicePatchSchema>;
+
+export const ServiceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  language: z.string(),
+  numbers: z.array(z.string()),
+  botUrl: z.string().nullable(),
+  botTokenSet: z.boolean(),
+  demo: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Service = z.infer<typeof ServiceSchema>;
+
+/** A service as returned when its token was just issued: the only time the token is shown. */
+export const ServiceWithTokenSchema = ServiceSchema.extend({ token: z.string() });
+export type ServiceWithToken = z.infer<typeof ServiceWithTokenSchema>;
+
+export const SERVICE_EVENT_TYPES = ["created", "reconfigured", "token_issued", "demo_reset", "deleted"] as const;
+export const ServiceEventSchema = z.object({
+  at: z.string(),
+  type: z.enum(SERVICE_EVENT_TYPES),
+  fields: z.array(z.string()).optional(),
+});
+export type ServiceEvent = z.infer<typeof ServiceEventSchema>;
+
+const IsoDay = z.iso.date();
+export const UsageQuerySchema = z
+  .object({ from: IsoDay, to: IsoDay })
+  .refine((q) => q.from <= q.to, "from must not be after to")
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, "at most 366 days at a time");
+export type UsageQuery = z.infer<typeof UsageQuerySchema>;
+
+export const CostLineSchema = z.object({
+  item: z.string(),
+  quantity: z.number(),
+  unit: z.string(),
+  unitPrice: z.number(),
+  amount: z.number(),
+});
+export type CostLine = z.infer<typeof CostLineSchema>;
+
+export const CostSchema = z.object({ currency: z.string(), total: z.number(), lines: z.array(CostLineSchema) });
+export type Cost = z.infer<typeof CostSchema>;
+
+export const UsageTotalsSchema = z.object({
+  calls: z.number().int(),
+  seconds: z.number().int(),
+  /** Billed minutes: each call rounded up to a whole minute. */
+  minutes: z.number().int(),
+  sttSeconds: z.number().int(),
+  ttsCharacters: z.number().int(),
+  peakConcurrentCalls: z.number().int(),
+});
+export type UsageTotals = z.infer<typeof UsageTotalsSchema>;
+
+export const UsageDaySchema = UsageTotalsSchema.extend({ day: z.string() });
+export type UsageDay = z.infer<typeof UsageDaySchema>;
+
+export const UsageSchema = UsageTotalsSchema.extend({
+  from: z.string(),
+  to: z.string(),
+  days: z.array(UsageDaySchema),
+  cost: CostSchema,
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+const Address = z.string().trim().min(1).max(MESSAGE_LIMITS.address);
+export const CallCreateSchema = z.object({ from: Address, to: Address.optional() });
+export type CallCreate = z.infer<typeof CallCreateSchema>;
+
+export const UtteranceSchema = z.object({ text: z.string().trim().min(1).max(MESSAGE_LIMITS.body) });
+
+export const CALL_STATES = ["active", "ended"] as const;
+export const END_REASONS = ["caller_hangup", "bot_hangup", "agent_lost", "service_deleted"] as const;
+export type EndReason = (typeof END_REASONS)[number];
+export const DELIVERY_STATES = ["pending", "delivered", "failed", "test_chat"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export const CallMessageSchema = z.object({
+  direction: z.enum(["to_bot", "from_bot"]),
+  body: z.string(),
+  at: z.string(),
+  new: z.boolean().optional(),
+  last: z.boolean(),
+  /** For messages to the bot: whether the bot got it; `test_chat` when the service is in demo mode. */
+  delivery: z.enum(DELIVERY_STATES).optional(),
+  attempts: z.number().int().optional(),
+  error: z.string().optional(),
+  dtmf: z.string().optional(),
+});
+export type CallMessage = z.infer<typeof CallMessageSchema>;
+
+export const CallSchema = z.object({
+  conversation: z.string(),
+  serviceId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  state: z.enum(CALL_STATES),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  endReason: z.enum(END_REASONS).nullable(),
+  failedDeliveries: z.number().int(),
+  messages: z.array(CallMessageSchema),
+});
+export type Call = z.infer<typeof CallSchema>;
+
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true });
+export type CallSummary = z.infer<typeof CallSummarySchema>;
+
+export const ErrorBodySchema = z.object({ error: z.string(), details: z.array(z.unknown()).optional() });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;

@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** The messaging API path; the same method serves both directions. */
+export const SEND_PATH = "/cloudengine/rest/voicebot/send/{conversation}";
+
+/** Documented limits of the messaging API. A message over any of them is `rejected`. */
+export const MESSAGE_LIMITS = {
+  requestBytes: 32 * 1024,
+  body: 10_000,
+  opaque: 4_096,
+  address: 64,
+  conversationId: 128,
+  dtmf: 32,
+} as const;
+
+/** Every reason the messaging API answers with, spelled exactly as documented (including "auhorization"). */
+export const SEND_REASONS = [
+  "delivered",
+  "authorization fail",
+  "missing authorization header",
+  "wrong auhorization header format",
+  "conversation not found",
+  "rejected",
+  "start not allowed",
+] as const;
+export type SendReason = (typeof SEND_REASONS)[number];
+export type FailureReason = Exclude<SendReason, "delivered">;
+
+export const SEND_REASON_STATUS = {
+  delivered: 200,
+  "authorization fail": 401,
+  "missing authorization header": 401,
+  "wrong auhorization header format": 401,
+  "conversation not found": 404,
+  rejected: 400,
+  "start not allowed": 403,
+} as const satisfies Record<SendReason, number>;
+
+export const SendAnswerSchema = z.object({
+  success: z.boolean(),
+  reason: z.enum(SEND_REASONS),
+});
+export type SendAnswer = z.infer<typeof SendAnswerSchema>;
+
+export function sendAnswer(reason: SendReason): SendAnswer {
+  return { success: reason === "delivered", reason };
+}
+
+export const CONVERSATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** `new` and `last` travel as "true"/"false" strings; booleans are accepted too. */
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false"])])
+  .transform((value) => value === true || value === "true");
+
+/** A message as the bot sends it to us. */
+export const BotMessageSchema = z.object({
+  from: z.string().max(MESSAGE_LIMITS.address).optional(),
+  to: z.string().max(MESSAGE_LIMITS.address).optional(),
+  body: z.string().max(MESSAGE_LIMITS.body).default(""),
+  conversation: z.string().max(MESSAGE_LIMITS.conversationId).optional(),
+  opaque: z.string().max(MESSAGE_LIMITS.opaque).optional(),
+  new: flag.default(false),
+  last: flag.default(false),
+});
+export type BotMessage = z.infer<typeof BotMessageSchema>;
+
+/** A message as we send it to the bot: every field present, flags as strings. */
+export interface GatewayMessage {
+  from: string;
+  to: string;
+  body: string;
+  conversation: string;
+  opaque: string;
+  new: "true" | "false";
+  last: "true" | "false";
+  /** Keys the caller pressed (0-9, *, #), present only on a message that carries them. */
+  dtmf?: string;
+}
+
+export const flagString = (value: boolean): "true" | "false" => (value ? "true" : "false");

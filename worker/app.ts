@@ -1,0 +1,30 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./auth/api-key.ts";
+import { ApiError, handleError } from "./errors.ts";
+import { accounts } from "./routes/accounts.ts";
+import { calls } from "./routes/calls.ts";
+import { messaging } from "./routes/messaging.ts";
+import { services } from "./routes/services.ts";
+
+export const app = new OpenAPIHono<AppEnv>();
+
+app.onError(handleError);
+app.notFound((c) => c.json({ error: "not found" }, 404));
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+
+app.use("/api/*", bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new ApiError(413, "request body too large"); } }));
+app.route("/", messaging);
+app.route("/", accounts);
+app.route("/", services);
+app.route("/", calls);
+
+app.doc31("/api/v1/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "PhoneMyBot",
+    version: "1",
+    description: "The messaging API (both directions) and the management API (`Authorization: Bearer <api key>`).",
+  },
+});

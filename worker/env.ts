@@ -1,0 +1,18 @@
+import type { ConversationObject } from "../durable-objects/conversation.ts";
+import type { DirectoryObject } from "../durable-objects/directory.ts";
+import type { ServiceObject } from "../durable-objects/service.ts";
+
+export interface Env {
+  CONVERSATIONS: DurableObjectNamespace<ConversationObject>;
+  SERVICES: DurableObjectNamespace<ServiceObject>;
+  DIRECTORY: DurableObjectNamespace<DirectoryObject>;
+  /** The price table; validated where it is read (see worker/pricing.ts). */
+  PRICING: unknown;
+  BOT_TIMEOUT_MS?: string;
+  DELIVERY_RETRY_DELAYS_MS?: string;
+}
+
+export const directory = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+export const serviceStub = (env: Env, serviceId: string) => env.SERVICES.get(env.SERVICES.idFromName(serviceId));
+export const conversationStub = (env: Env, conversation: string) =>
+  env.CONVERSATIONS.get(env.CONVERSATIONS.idFromName(conversation));

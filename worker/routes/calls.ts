@@ -1,0 +1,90 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { CallCreateSchema, CallSchema, ErrorBodySchema, UtteranceSchema } from "../../protocol/management.ts";
+import { CONVERSATION_ID_PATTERN } from "../../protocol/messaging.ts";
+import { type AppEnv, requireAccount } from "../auth/api-key.ts";
+import { conversationStub, directory } from "../env.ts";
+import { ApiError } from "../errors.ts";
+import { json, newRouter } from "../router.ts";
+import { ownedService } from "./services.ts";
+
+const CallParams = z.object({ conversation: z.string().regex(CONVERSATION_ID_PATTERN) });
+const callNotFound = () => new ApiError(404, "call not found");
+
+/** The call's Durable Object, once we know the caller's account owns the call's service. */
+async function ownedCall(c: Context<AppEnv>, conversation: string) {
+  const stub = conversationStub(c.env, conversation);
+  const serviceId = await stub.serviceId();
+  if (serviceId === null || !(await directory(c.env).ownsService(c.var.accountId, serviceId))) throw callNotFound();
+  return stub;
+}
+
+/** Simulated, text-only calls: the caller's side of a conversation, driven over HTTP. */
+export const calls = newRouter();
+calls.use("/api/v1/calls/*", requireAccount);
+
+calls.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/services/{id}/calls",
+    summary: "Place a simulated call; the bot gets its `new` message",
+    request: {
+      params: z.object({ id: z.string().max(64) }),
+      body: { content: { "application/json": { schema: CallCreateSchema } }, required: true },
+    },
+    responses: { 201: json(z.object({ conversation: z.string() }), "answered"), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    await ownedService(c, id);
+    const conversation = crypto.randomUUID();
+    const started = await conversationStub(c.env, conversation).start({ conversation, serviceId: id, ...c.req.valid("json") });
+    if (!started.ok) throw new ApiError(404, "service not found");
+    return c.json({ conversation }, 201);
+  },
+);
+
+calls.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/calls/{conversation}",
+    summary: "A call with its transcript in both directions",
+    request: { params: CallParams },
+    responses: { 200: json(CallSchema), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const view = await (await ownedCall(c, c.req.valid("param").conversation)).view();
+    if (!view) throw callNotFound();
+    return c.json(view, 200);
+  },
+);
+
+calls.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/calls/{conversation}/utterances",
+    summary: "The simulated caller says something; the bot receives it as `body`",
+    request: { params: CallParams, body: { content: { "application/json": { schema: UtteranceSchema } }, required: true } },
+    responses: { 202: json(z.object({ queued: z.literal(true) }), "queued for the bot"), 404: json(ErrorBodySchema), 409: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const call = await ownedCall(c, c.req.valid("param").conversation);
+    if (!(await call.callerSays(c.req.valid("json").text))) throw new ApiError(409, "the call has ended");
+    return c.json({ queued: true as const }, 202);
+  },
+);
+
+calls.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/v1/calls/{conversation}",
+    summary: "The simulated caller hangs up; the bot gets `last`",
+    request: { params: CallParams },
+    responses: { 204: { description: "hung up" }, 404: json(ErrorBodySchema), 409: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const call = await ownedCall(c, c.req.valid("param").conversation);
+    if (!(await call.callerHangsUp())) throw new ApiError(409, "the call has ended");
+    return c.body(null, 204);
+  },
+);

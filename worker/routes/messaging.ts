@@ -1,0 +1,66 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import {
+  BotMessageSchema,
+  CONVERSATION_ID_PATTERN,
+  MESSAGE_LIMITS,
+  SEND_PATH,
+  SEND_REASON_STATUS,
+  SendAnswerSchema,
+  sendAnswer,
+} from "../../protocol/messaging.ts";
+import { parseAuthorization } from "../auth/authorization-header.ts";
+import type { AppEnv } from "../auth/api-key.ts";
+import { conversationStub } from "../env.ts";
+import { SendFailure } from "../errors.ts";
+
+const answer = { content: { "application/json": { schema: SendAnswerSchema } } };
+
+const sendRoute = createRoute({
+  method: "post",
+  path: SEND_PATH,
+  summary: "Send a message into a conversation (the bot's side of the call)",
+  description:
+    "Authenticated with `Authorization: Basic <service token>`. The same request shape is what the gateway POSTs to the bot.",
+  request: { body: { content: { "application/json": { schema: BotMessageSchema } } } },
+  responses: {
+    200: { description: "delivered", ...answer },
+    400: { description: "rejected", ...answer },
+    401: { description: "missing authorization header, wrong auhorization header format, authorization fail", ...answer },
+    403: { description: "start not allowed", ...answer },
+    404: { description: "conversation not found", ...answer },
+  },
+});
+
+/**
+ * The messaging API. The route is registered for the OpenAPI document only; the handler below reads the request
+ * itself, because the documented order of checks (header, then body, then conversation) is part of the contract.
+ */
+export const messaging = new OpenAPIHono<AppEnv>();
+messaging.openAPIRegistry.registerPath(sendRoute);
+
+messaging.post(
+  "/cloudengine/rest/voicebot/send/:conversation",
+  bodyLimit({ maxSize: MESSAGE_LIMITS.requestBytes, onError: () => { throw new SendFailure("rejected"); } }),
+  async (c) => {
+    const auth = parseAuthorization(c.req.header("authorization"), "Basic");
+    if (!auth.ok) throw new SendFailure(auth.reason);
+
+    let json: unknown;
+    try {
+      json = await c.req.json();
+    } catch {
+      throw new SendFailure("rejected");
+    }
+    const parsed = BotMessageSchema.safeParse(json);
+    if (!parsed.success) throw new SendFailure("rejected");
+    const conversation = c.req.param("conversation");
+    if (parsed.data.conversation !== undefined && parsed.data.conversation !== conversation) throw new SendFailure("rejected");
+    if (!CONVERSATION_ID_PATTERN.test(conversation)) {
+      throw new SendFailure(parsed.data.new ? "start not allowed" : "conversation not found");
+    }
+
+    const reason = await conversationStub(c.env, conversation).receiveFromBot(auth.credential, parsed.data);
+    return c.json(sendAnswer(reason), SEND_REASON_STATUS[reason]);
+  },
+);
