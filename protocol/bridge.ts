@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
+import { MESSAGE_LIMITS } from "./messaging.ts";
+
+/**
+ * The caller-side WebSockets onto a call's Conversation Durable Object.
+ *
+ * Agent socket: `GET /agent/v1/conversations/{conversation}` (WebSocket upgrade) with
+ * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent (a UUID, or the LiveKit room
+ * name). The agent's first message is `start`; everything the bot says arrives as `say`, in order.
+ *
+ * Test-chat socket: `GET /api/v1/calls/{conversation}/chat` (WebSocket upgrade) for the account that owns the
+ * call's service (API key or portal session). The chat plays the bot for a service in demo mode.
+ */
+
+const Digits = z.string().regex(/^[0-9*#]{1,32}$/);
+const Text = z.string().max(MESSAGE_LIMITS.body);
+
+/** What the agent sends. */
+export const AgentToGatewaySchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("start"),
+    /** The caller's number (or a browser caller's label). */
+    from: z.string().min(1).max(MESSAGE_LIMITS.address),
+    /** The called number; the gateway finds the service that owns it. */
+    to: z.string().max(MESSAGE_LIMITS.address).optional(),
+    /** For browser calls, which name their service directly. */
+    serviceId: z.string().max(64).optional(),
+    transport: z.enum(["sip", "browser", "local"]),
+  }),
+  /** A final transcript of the caller's turn. */
+  z.object({ type: z.literal("transcript"), text: Text.min(1) }),
+  /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
+  z.object({ type: z.literal("dtmf"), digits: Digits }),
+  /** The 4-digit test PIN the caller keyed in. */
+  z.object({ type: z.literal("pin"), pin: z.string().regex(/^[0-9]{4}$/) }),
+  /** The caller barged in: what of bot message `id` had been spoken when playback stopped. */
+  z.object({ type: z.literal("interrupted"), id: z.number().int(), spokenText: Text }),
+  /** Speech usage since the last report, for monitoring and cost. */
+  z.object({ type: z.literal("usage"), sttSeconds: z.number().nonnegative(), ttsCharacters: z.number().int().nonnegative() }),
+  /** The bot's `last` message has been spoken; the call is over. */
+  z.object({ type: z.literal("finished") }),
+  /** The caller hung up. */
+  z.object({ type: z.literal("hangup") }),
+]);
+export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
+
+/** What the gateway sends to the agent. */
+export type GatewayToAgent =
+  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean }
+  /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */
+  | { type: "say"; id: number; body: string; last: boolean }
+  | { type: "pin_result"; ok: boolean; attemptsLeft: number }
+  /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
+  | { type: "delivery_failed" }
+  | { type: "ended"; reason: (typeof END_REASONS)[number] }
+  | { type: "error"; reason: "service_not_found" | "bad_message" | "conversation_exists" | "not_started" };
+
+/** What the test chat sends: a message as the bot (`last` ends the call). */
+export const ChatToGatewaySchema = z.object({ type: z.literal("say"), body: Text, last: z.boolean().default(false) });
+export type ChatToGateway = z.infer<typeof ChatToGatewaySchema>;
+
+/** What the test chat receives. */
+export type GatewayToChat =
+  | { type: "snapshot"; call: z.infer<typeof CallSchema> }
+  | { type: "message"; message: CallMessage }
+  | { type: "ended"; reason: (typeof END_REASONS)[number] }
+  | { type: "error"; message: string };
+
+export const AGENT_SOCKET_PATH = "/agent/v1/conversations/{conversation}";
