@@ -1,7 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Call, CallMessage, DeliveryState, EndReason } from "../protocol/management.ts";
+import {
+  AgentToGatewaySchema,
+  type AgentToGateway,
+  ChatToGatewaySchema,
+  type GatewayToAgent,
+  type GatewayToChat,
+} from "../protocol/bridge.ts";
+import {
+  type Call,
+  type CallMessage,
+  type DeliveryState,
+  type EndReason,
+  MAX_PIN_ATTEMPTS,
+  type PinResult,
+} from "../protocol/management.ts";
 import { type BotMessage, type GatewayMessage, type SendReason, flagString } from "../protocol/messaging.ts";
-import { type Env, serviceStub } from "../worker/env.ts";
+import { type Env, directory, serviceStub } from "../worker/env.ts";
 import {
   type AttemptResult,
   botUrlFor,
@@ -16,8 +30,11 @@ interface CallRow {
   service_id: string;
   from_number: string;
   to_number: string;
+  language: string;
+  test_mode: number;
   state: "active" | "ended";
   opaque: string;
+  pin_attempts: number;
   started_at: number;
   ended_at: number | null;
   end_reason: EndReason | null;
@@ -36,17 +53,26 @@ interface MessageRow {
   attempts: number;
   next_attempt_at: number;
   error: string | null;
+  spoken_text: string | null;
   [key: string]: SqlStorageValue;
 }
 
-export type StartResult = { ok: true; call: Call } | { ok: false; reason: "service_not_found" | "exists" };
+export type StartResult =
+  | { ok: true; call: Call; language: string; testMode: boolean }
+  | { ok: false; reason: "service_not_found" | "exists" };
+
+/** Who is on the other end of a WebSocket: the voice agent carrying the caller, or the portal's test chat. */
+export type SocketRole = "agent" | "chat";
+export const ROLE_HEADER = "x-pmb-socket-role";
+export const CONVERSATION_HEADER = "x-pmb-conversation";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * One call. It keeps the call's state, the bot's opaque value and the transcript, and delivers the caller's side
  * to the bot in order: messages to the bot wait in the `messages` table until delivered, retried with an alarm.
- * Whoever carries the caller (a simulated call, the voice agent, the test chat) talks to the same methods.
+ * Whoever carries the caller (a simulated call over HTTP, the voice agent over its WebSocket) and whoever plays the
+ * bot (the bot over the send API, the portal's test chat over its WebSocket) use the same methods.
  */
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -58,12 +84,13 @@ export class ConversationObject extends DurableObject<Env> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS call (
         conversation TEXT PRIMARY KEY, service_id TEXT NOT NULL, from_number TEXT NOT NULL, to_number TEXT NOT NULL,
-        state TEXT NOT NULL, opaque TEXT NOT NULL DEFAULT '', started_at INTEGER NOT NULL,
-        ended_at INTEGER, end_reason TEXT);
+        language TEXT NOT NULL, test_mode INTEGER NOT NULL, state TEXT NOT NULL, opaque TEXT NOT NULL DEFAULT '',
+        pin_attempts INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT);
       CREATE TABLE IF NOT EXISTS messages (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, direction TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
         is_new INTEGER NOT NULL DEFAULT 0, last INTEGER NOT NULL DEFAULT 0, dtmf TEXT,
-        delivery TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, error TEXT);
+        delivery TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, error TEXT,
+        spoken_text TEXT);
       CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
     `);
   }
@@ -76,28 +103,28 @@ export class ConversationObject extends DurableObject<Env> {
     return serviceStub(this.env, call.service_id);
   }
 
+  // ---- the caller's side --------------------------------------------------------------------------------
+
   /** Answers a call: records it on the service and queues the bot's `new` message. */
   async start(input: { conversation: string; serviceId: string; from: string; to?: string }): Promise<StartResult> {
     if (this.call()) return { ok: false, reason: "exists" };
     const startedAt = Date.now();
-    const recorded = await serviceStub(this.env, input.serviceId).callStarted({
-      conversation: input.conversation,
-      from: input.from,
-      to: input.to ?? "",
-      startedAt,
-    });
-    if (!recorded) return { ok: false, reason: "service_not_found" };
+    const started = await serviceStub(this.env, input.serviceId).callStarted({ ...input, startedAt });
+    if (!started) return { ok: false, reason: "service_not_found" };
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
-      "INSERT INTO call (conversation, service_id, from_number, to_number, state, started_at) VALUES (?, ?, ?, ?, 'active', ?)",
+      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
       input.conversation,
       input.serviceId,
       input.from,
-      input.to ?? recorded.numbers[0] ?? "",
+      started.to,
+      started.language,
+      started.demo ? 1 : 0,
       startedAt,
     );
     this.queueForBot({ body: "", isNew: true });
-    return { ok: true, call: this.view()! };
+    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo };
   }
 
   serviceId(): string | null {
@@ -106,20 +133,39 @@ export class ConversationObject extends DurableObject<Env> {
 
   /** What the caller said, for the bot. False when the call is over. */
   callerSays(text: string): boolean {
-    const call = this.call();
-    if (!call || call.state !== "active") return false;
+    if (this.call()?.state !== "active") return false;
     this.queueForBot({ body: text });
     return true;
   }
 
-  /** The caller hung up: the bot gets `last`, and the call ends. False when there was no active call. */
-  callerHangsUp(): boolean {
-    const call = this.call();
-    if (!call || call.state !== "active") return false;
-    this.queueForBot({ body: "", last: true });
-    this.end(call, "caller_hangup");
+  /** Keys the caller pressed, for the bot (in the message's `dtmf` field). */
+  callerKeys(digits: string): boolean {
+    if (this.call()?.state !== "active") return false;
+    this.queueForBot({ body: "", dtmf: digits });
     return true;
   }
+
+  /** The caller hung up (or was lost): the bot gets `last`, and the call ends. False when there was no active call. */
+  callerHangsUp(reason: EndReason = "caller_hangup"): boolean {
+    const call = this.call();
+    if (call?.state !== "active") return false;
+    this.queueForBot({ body: "", last: true });
+    this.end(call, reason);
+    return true;
+  }
+
+  /** The PIN from the portal's TEST button, keyed in by the caller: a right one bridges the call to that test chat. */
+  async enterPin(pin: string): Promise<PinResult> {
+    const call = this.call();
+    if (call?.state !== "active") return { ok: false, attemptsLeft: 0 };
+    if (call.pin_attempts >= MAX_PIN_ATTEMPTS) return { ok: false, attemptsLeft: 0 };
+    this.sql.exec("UPDATE call SET pin_attempts = pin_attempts + 1");
+    const ok = await this.service(call).redeemPin(pin, call.conversation);
+    if (ok) this.sql.exec("UPDATE call SET pin_attempts = ?", MAX_PIN_ATTEMPTS);
+    return { ok, attemptsLeft: ok ? 0 : MAX_PIN_ATTEMPTS - this.call()!.pin_attempts };
+  }
+
+  // ---- the bot's side -----------------------------------------------------------------------------------
 
   /** A message from the bot through the send API, authenticated with the service's current token. */
   async receiveFromBot(token: string, message: BotMessage): Promise<SendReason> {
@@ -127,11 +173,15 @@ export class ConversationObject extends DurableObject<Env> {
     if (!known) return message.new ? "start not allowed" : "conversation not found";
     if (!(await this.service(known).verifyToken(token))) return "authorization fail";
     if (message.new) return "start not allowed";
-    // Re-read: other requests may have run while the token was checked.
-    const call = this.call()!;
-    if (call.state !== "active") return "conversation not found";
+    return this.acceptBotMessage(message);
+  }
+
+  private acceptBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): SendReason {
+    // Read again: other requests may have run while the token was checked.
+    const call = this.call();
+    if (call?.state !== "active") return "conversation not found";
     if (!message.last && message.body.trim() === "") return "rejected";
-    this.ctx.storage.transactionSync(() => {
+    const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
         message.body,
@@ -139,10 +189,15 @@ export class ConversationObject extends DurableObject<Env> {
         message.last ? 1 : 0,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
+      return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
+    this.announce(seq);
     if (message.last) this.end(call, "bot_hangup");
     return "delivered";
   }
+
+  // ---- views ----------------------------------------------------------------------------------------------
 
   view(): Call | null {
     const call = this.call();
@@ -166,7 +221,114 @@ export class ConversationObject extends DurableObject<Env> {
     const endedAt = Date.now();
     this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
     this.ctx.waitUntil(this.service(call).callEnded(call.conversation, endedAt, reason));
+    this.broadcast("chat", { type: "ended", reason });
+    // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
+    if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
   }
+
+  // ---- WebSockets: the agent and the test chat ------------------------------------------------------------
+
+  /** Accepts a WebSocket whose role the Worker has already authenticated. */
+  override async fetch(request: Request): Promise<Response> {
+    const role = request.headers.get(ROLE_HEADER) as SocketRole | null;
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || (role !== "agent" && role !== "chat")) {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [role, request.headers.get(CONVERSATION_HEADER) ?? ""]);
+    if (role === "chat") {
+      const call = this.view();
+      send(server, call ? { type: "snapshot", call } : { type: "error", message: "call not found" });
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const [role, conversation] = this.ctx.getTags(ws) as [SocketRole, string];
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data));
+    } catch {
+      json = undefined;
+    }
+    if (role === "agent") {
+      const parsed = AgentToGatewaySchema.safeParse(json);
+      if (!parsed.success) return send(ws, { type: "error", reason: "bad_message" } satisfies GatewayToAgent);
+      return this.onAgentMessage(ws, conversation, parsed.data);
+    }
+    const parsed = ChatToGatewaySchema.safeParse(json);
+    if (!parsed.success) return send(ws, { type: "error", message: "bad message" } satisfies GatewayToChat);
+    const call = this.call();
+    if (!call?.test_mode) return send(ws, { type: "error", message: "the service is not in demo mode" } satisfies GatewayToChat);
+    const reason = this.acceptBotMessage(parsed.data);
+    if (reason !== "delivered") send(ws, { type: "error", message: reason } satisfies GatewayToChat);
+  }
+
+  private async onAgentMessage(ws: WebSocket, conversation: string, message: AgentToGateway): Promise<void> {
+    if (message.type === "start") {
+      const serviceId = message.serviceId ?? (message.to ? await directory(this.env).serviceForNumber(message.to) : null);
+      const started = serviceId
+        ? await this.start({ conversation, serviceId, from: message.from, ...(message.to ? { to: message.to } : {}) })
+        : ({ ok: false, reason: "service_not_found" } as const);
+      if (!started.ok) {
+        send(ws, { type: "error", reason: started.reason === "exists" ? "conversation_exists" : "service_not_found" } satisfies GatewayToAgent);
+        return ws.close(1008, started.reason);
+      }
+      return send(ws, {
+        type: "started",
+        conversation,
+        serviceId: started.call.serviceId,
+        language: started.language,
+        testMode: started.testMode,
+      } satisfies GatewayToAgent);
+    }
+    const call = this.call();
+    if (!call) return send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
+    switch (message.type) {
+      case "transcript":
+        this.callerSays(message.text);
+        return;
+      case "dtmf":
+        this.callerKeys(message.digits);
+        return;
+      case "pin":
+        return send(ws, { type: "pin_result", ...(await this.enterPin(message.pin)) } satisfies GatewayToAgent);
+      case "interrupted":
+        this.sql.exec("UPDATE messages SET spoken_text = ? WHERE seq = ? AND direction = 'from_bot'", message.spokenText, message.id);
+        return;
+      case "usage":
+        await this.service(call).addSpeechUsage(call.started_at, message.sttSeconds, message.ttsCharacters);
+        return;
+      case "hangup":
+        this.callerHangsUp();
+        return;
+      case "finished":
+        ws.close(1000, "finished");
+        return;
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket): Promise<void> {
+    // The agent carries the caller: losing it mid-call ends the call, and the bot is told.
+    if (this.ctx.getTags(ws)[0] === "agent") this.callerHangsUp("agent_lost");
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    await this.webSocketClose(ws);
+  }
+
+  private broadcast(role: SocketRole, message: GatewayToAgent | GatewayToChat) {
+    for (const ws of this.ctx.getWebSockets(role)) send(ws, message);
+  }
+
+  /** Shows the test chat a new or changed message. */
+  private announce(seq: number) {
+    if (this.ctx.getWebSockets("chat").length === 0) return;
+    const row = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+    if (row) this.broadcast("chat", { type: "message", message: toCallMessage(row) });
+  }
+
+  // ---- delivery to the bot --------------------------------------------------------------------------------
 
   private queueForBot(message: { body: string; isNew?: boolean; last?: boolean; dtmf?: string }) {
     this.sql.exec(
@@ -177,6 +339,7 @@ export class ConversationObject extends DurableObject<Env> {
       message.last ? 1 : 0,
       message.dtmf ?? null,
     );
+    this.announce(this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq);
     // The alarm is the durable guarantee; draining right away is only for latency.
     void this.ctx.storage.setAlarm(Date.now());
     this.ctx.waitUntil(this.drain());
@@ -217,7 +380,7 @@ export class ConversationObject extends DurableObject<Env> {
       to: call.to_number,
       body: message.body,
       conversation: call.conversation,
-      // Read now, not when queued: the bot's latest opaque value is what it gets back.
+      // Read now, not when queued: the bot gets back its latest opaque value.
       opaque: this.call()!.opaque,
       new: flagString(message.is_new === 1),
       last: flagString(message.last === 1),
@@ -226,9 +389,11 @@ export class ConversationObject extends DurableObject<Env> {
     const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload));
     const attempts = message.attempts + 1;
     if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
-    const delay = verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;
+    const delay =
+      verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;
     if (delay === undefined) {
       this.settle(message, "failed", attempts, verdict.error);
+      this.broadcast("agent", { type: "delivery_failed" });
       await this.service(call).deliveryFailed(call.conversation);
       return;
     }
@@ -243,19 +408,16 @@ export class ConversationObject extends DurableObject<Env> {
 
   private settle(message: MessageRow, delivery: DeliveryState, attempts: number, error: string | null) {
     this.sql.exec("UPDATE messages SET delivery = ?, attempts = ?, error = ? WHERE seq = ?", delivery, attempts, error, message.seq);
+    this.announce(message.seq);
   }
 
   private async post(url: string, token: string | null, payload: GatewayMessage): Promise<AttemptResult> {
-    const timeoutMs = parseTimeout(this.env.BOT_TIMEOUT_MS);
     try {
       const response = await fetch(url, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(token !== null ? { authorization: `Basic ${token}` } : {}),
-        },
+        headers: { "content-type": "application/json", ...(token !== null ? { authorization: `Basic ${token}` } : {}) },
         body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(parseTimeout(this.env.BOT_TIMEOUT_MS)),
         redirect: "manual",
       });
       return { kind: "answered", status: response.status, body: (await response.text()).slice(0, 4096) };
@@ -268,12 +430,21 @@ export class ConversationObject extends DurableObject<Env> {
   }
 }
 
+function send(ws: WebSocket, message: GatewayToAgent | GatewayToChat) {
+  try {
+    ws.send(JSON.stringify(message));
+  } catch {
+    // A socket that is closing misses the message; the transcript still has it.
+  }
+}
+
 function toCallMessage(row: MessageRow): CallMessage {
   return {
     direction: row.direction,
     body: row.body,
     at: iso(row.at),
     last: row.last === 1,
+    ...(row.spoken_text !== null ? { spokenText: row.spoken_text } : {}),
     ...(row.direction === "to_bot"
       ? {
           new: row.is_new === 1,

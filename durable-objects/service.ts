@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type {
   CallSummary,
+  TestSession,
   EndReason,
   Service,
   ServiceEvent,
@@ -29,6 +30,14 @@ interface ConfigRow {
 /** Where a message for the bot goes: the bot's URL, or the portal's test chat when the service is in demo mode. */
 export type DeliveryTarget = { kind: "bot"; url: string; token: string | null } | { kind: "test_chat" };
 
+export interface StartedCall {
+  to: string;
+  language: string;
+  demo: boolean;
+}
+
+export const TEST_PIN_TTL_MS = 5 * 60_000;
+
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -50,6 +59,8 @@ export class ServiceObject extends DurableObject<Env> {
         conversation TEXT PRIMARY KEY, from_number TEXT NOT NULL, to_number TEXT NOT NULL,
         started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT, failed_deliveries INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX IF NOT EXISTS calls_by_start ON calls (started_at);
+      CREATE TABLE IF NOT EXISTS test_sessions (
+        id TEXT PRIMARY KEY, pin TEXT NOT NULL, expires_at INTEGER NOT NULL, conversation TEXT);
       CREATE TABLE IF NOT EXISTS usage_daily (
         day TEXT PRIMARY KEY, calls INTEGER NOT NULL DEFAULT 0, seconds INTEGER NOT NULL DEFAULT 0,
         minutes INTEGER NOT NULL DEFAULT 0, stt_seconds INTEGER NOT NULL DEFAULT 0,
@@ -167,15 +178,19 @@ export class ServiceObject extends DurableObject<Env> {
       .map((row) => ({ at: iso(row.at), type: row.type, ...(row.fields ? { fields: JSON.parse(row.fields) as string[] } : {}) }));
   }
 
-  /** Records a call that was answered; null when the service does not exist (any more). */
-  callStarted(call: { conversation: string; from: string; to: string; startedAt: number }): { numbers: string[] } | null {
+  /**
+   * Records a call that was answered; null when the service does not exist (any more). A call placed without a
+   * called number is taken to have called the service's first number.
+   */
+  callStarted(call: { conversation: string; from: string; to?: string; startedAt: number }): StartedCall | null {
     const row = this.config();
     if (!row) return null;
+    const to = call.to || ((JSON.parse(row.numbers) as string[])[0] ?? "");
     this.sql.exec(
       "INSERT INTO calls (conversation, from_number, to_number, started_at) VALUES (?, ?, ?, ?)",
       call.conversation,
       call.from,
-      call.to,
+      to,
       call.startedAt,
     );
     const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ended_at IS NULL").one().n;
@@ -185,7 +200,53 @@ export class ServiceObject extends DurableObject<Env> {
       day(call.startedAt),
       active,
     );
-    return { numbers: JSON.parse(row.numbers) as string[] };
+    return { to, language: row.language, demo: row.bot_url === null };
+  }
+
+  addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
+    this.sql.exec(
+      "UPDATE usage_daily SET stt_seconds = stt_seconds + ?, tts_characters = tts_characters + ? WHERE day = ?",
+      Math.round(sttSeconds),
+      ttsCharacters,
+      day(startedAt),
+    );
+  }
+
+  /** A TEST-button session: a 4-digit PIN, valid for five minutes and for one call. */
+  createTestSession(): TestSession | null {
+    if (!this.config()) return null;
+    const now = Date.now();
+    const inUse = new Set(
+      this.sql
+        .exec<{ pin: string }>("SELECT pin FROM test_sessions WHERE expires_at > ? AND conversation IS NULL", now)
+        .toArray()
+        .map((r) => r.pin),
+    );
+    let pin: string;
+    do pin = String(crypto.getRandomValues(new Uint32Array(1))[0]! % 10_000).padStart(4, "0");
+    while (inUse.has(pin));
+    const id = crypto.randomUUID();
+    this.sql.exec("INSERT INTO test_sessions (id, pin, expires_at) VALUES (?, ?, ?)", id, pin, now + TEST_PIN_TTL_MS);
+    return { id, pin, state: "waiting", conversation: null, expiresAt: iso(now + TEST_PIN_TTL_MS) };
+  }
+
+  testSession(id: string): Omit<TestSession, "pin"> | null {
+    const row = this.sql
+      .exec<{ id: string; expires_at: number; conversation: string | null }>("SELECT * FROM test_sessions WHERE id = ?", id)
+      .toArray()[0];
+    if (!row) return null;
+    const state = row.conversation !== null ? "connected" : row.expires_at > Date.now() ? "waiting" : "expired";
+    return { id: row.id, state, conversation: row.conversation, expiresAt: iso(row.expires_at) };
+  }
+
+  /** Binds the unexpired, unused session with this PIN to a call; false when there is none. */
+  redeemPin(pin: string, conversation: string): boolean {
+    const row = this.sql
+      .exec<{ id: string }>("SELECT id FROM test_sessions WHERE pin = ? AND expires_at > ? AND conversation IS NULL", pin, Date.now())
+      .toArray()[0];
+    if (!row) return false;
+    this.sql.exec("UPDATE test_sessions SET conversation = ? WHERE id = ?", conversation, row.id);
+    return true;
   }
 
   callEnded(conversation: string, endedAt: number, endReason: EndReason): void {

@@ -168,6 +168,8 @@ export const CallMessageSchema = z.object({
   attempts: z.number().int().optional(),
   error: z.string().optional(),
   dtmf: z.string().optional(),
+  /** For messages from the bot that the caller talked over: what had been spoken when playback stopped. */
+  spokenText: z.string().optional(),
 });
 export type CallMessage = z.infer<typeof CallMessageSchema>;
 
@@ -187,6 +189,21 @@ export type Call = z.infer<typeof CallSchema>;
 
 export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
+
+export const TestSessionSchema = z.object({
+  id: z.string(),
+  /** Shown once, when the session is created. */
+  pin: z.string(),
+  state: z.enum(["waiting", "connected", "expired"]),
+  conversation: z.string().nullable(),
+  expiresAt: z.string(),
+});
+export type TestSession = z.infer<typeof TestSessionSchema>;
+
+export const PinEntrySchema = z.object({ pin: z.string().regex(/^[0-9]{4}$/, "four digits") });
+export const PinResultSchema = z.object({ ok: z.boolean(), attemptsLeft: z.number().int() });
+export type PinResult = z.infer<typeof PinResultSchema>;
+export const MAX_PIN_ATTEMPTS = 3;
 
 export const ErrorBodySchema = z.object({ error: z.string(), details: z.array(z.unknown()).optional() });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./auth/api-key.ts";
 import { ApiError, handleError } from "./errors.ts";
 import { accounts } from "./routes/accounts.ts";
+import { agentBridge } from "./routes/agent-bridge.ts";
 import { calls } from "./routes/calls.ts";
 import { messaging } from "./routes/messaging.ts";
 import { services } from "./routes/services.ts";
@@ -19,6 +20,7 @@ app.route("/", messaging);
 app.route("/", accounts);
 app.route("/", services);
 app.route("/", calls);
+app.route("/", agentBridge);
 
 app.doc31("/api/v1/openapi.json", {
   openapi: "3.1.0",

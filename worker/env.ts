@@ -10,6 +10,8 @@ export interface Env {
   PRICING: unknown;
   BOT_TIMEOUT_MS?: string;
   DELIVERY_RETRY_DELAYS_MS?: string;
+  /** Shared with the voice agent; authenticates its WebSocket onto calls. */
+  AGENT_SECRET?: string;
 }
 
 export const directory = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));

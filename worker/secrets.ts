@@ -23,10 +23,18 @@ export async function sha256Hex(value: string): Promise<string> {
  * `timingSafeEqual`, so the time taken says nothing about how much of the secret matched.
  */
 export async function secretMatchesHash(secret: string, expectedHashHex: string): Promise<boolean> {
-  const actual = encoder.encode(await sha256Hex(secret));
-  const expected = encoder.encode(expectedHashHex);
-  if (actual.byteLength !== expected.byteLength) return false;
-  return crypto.subtle.timingSafeEqual(actual, expected);
+  return equalInConstantTime(await sha256Hex(secret), expectedHashHex);
+}
+
+/** Constant-time equality of two secrets of any length, through their digests. */
+export async function secretsEqual(a: string, b: string): Promise<boolean> {
+  return equalInConstantTime(await sha256Hex(a), await sha256Hex(b));
+}
+
+function equalInConstantTime(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
 }
 
 /** Workers cap PBKDF2 at 100,000 iterations; that is also our floor. */
@@ -50,9 +58,7 @@ export async function hashPassword(password: string, salt = randomHex(16), itera
 
 export async function passwordMatches(password: string, stored: PasswordHash): Promise<boolean> {
   const { hash } = await hashPassword(password, stored.salt, stored.iterations);
-  const actual = encoder.encode(hash);
-  const expected = encoder.encode(stored.hash);
-  return actual.byteLength === expected.byteLength && crypto.subtle.timingSafeEqual(actual, expected);
+  return equalInConstantTime(hash, stored.hash);
 }
 
 function toHex(bytes: Uint8Array): string {

@@ -1,11 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { CallCreateSchema, CallSchema, ErrorBodySchema, UtteranceSchema } from "../../protocol/management.ts";
+import {
+  CallCreateSchema,
+  CallSchema,
+  ErrorBodySchema,
+  PinEntrySchema,
+  PinResultSchema,
+  UtteranceSchema,
+} from "../../protocol/management.ts";
 import { CONVERSATION_ID_PATTERN } from "../../protocol/messaging.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
 import { conversationStub, directory } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { json, newRouter } from "../router.ts";
+import { forwardSocket } from "./agent-bridge.ts";
 import { ownedService } from "./services.ts";
 
 const CallParams = z.object({ conversation: z.string().regex(CONVERSATION_ID_PATTERN) });
@@ -88,3 +96,25 @@ calls.openapi(
     return c.body(null, 204);
   },
 );
+
+calls.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/calls/{conversation}/pin",
+    summary: "The simulated caller keys the PIN from the TEST button; the right one bridges the call to that test chat",
+    request: { params: CallParams, body: { content: { "application/json": { schema: PinEntrySchema } }, required: true } },
+    responses: { 200: json(PinResultSchema), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const call = await ownedCall(c, c.req.valid("param").conversation);
+    return c.json(await call.enterPin(c.req.valid("json").pin), 200);
+  },
+);
+
+/** The test chat's WebSocket onto a call (messages in protocol/bridge.ts). */
+calls.get("/api/v1/calls/:conversation/chat", async (c) => {
+  const conversation = c.req.param("conversation");
+  if (!CONVERSATION_ID_PATTERN.test(conversation)) throw callNotFound();
+  await ownedCall(c, conversation);
+  return forwardSocket(c.req.raw, c.env, conversation, "chat");
+});

@@ -8,6 +8,7 @@ import {
   ServicePatchSchema,
   ServiceSchema,
   ServiceWithTokenSchema,
+  TestSessionSchema,
   type UsageDay,
   UsageQuerySchema,
   UsageSchema,
@@ -164,6 +165,37 @@ services.openapi(
     const days = await service.usageDays(period.data.from, period.data.to);
     const totals = sumUsage(days);
     return c.json({ ...period.data, ...totals, days, cost: priceUsage(totals, PricingSchema.parse(c.env.PRICING)) }, 200);
+  },
+);
+
+services.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/services/{id}/test-sessions",
+    summary: "The TEST button: a 4-digit PIN, valid for 5 minutes and for one call, that bridges a call to the test chat",
+    request: { params: ServiceParams },
+    responses: { 201: json(TestSessionSchema, "created"), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const session = await (await ownedService(c, c.req.valid("param").id)).createTestSession();
+    if (!session) throw notFound();
+    return c.json(session, 201);
+  },
+);
+
+services.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/services/{id}/test-sessions/{session}",
+    summary: "Whether a call has entered the session's PIN yet, and which call",
+    request: { params: ServiceParams.extend({ session: z.string().max(64) }) },
+    responses: { 200: json(TestSessionSchema.omit({ pin: true })), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const { id, session } = c.req.valid("param");
+    const found = await (await ownedService(c, id)).testSession(session);
+    if (!found) throw new ApiError(404, "test session not found");
+    return c.json(found, 200);
   },
 );
 
