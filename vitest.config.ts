@@ -11,7 +11,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Short retry waits and timeout so delivery tests take seconds, not the production half-minute.
-              bindings: { DELIVERY_RETRY_DELAYS_MS: "150,300,600", BOT_TIMEOUT_MS: "1500", AGENT_SECRET: "test-agent-secret" },
+              bindings: { DELIVERY_RETRY_DELAYS_MS: "150,300,600", BOT_TIMEOUT_MS: "4000", AGENT_SECRET: "test-agent-secret" },
             },
           }),
         ],

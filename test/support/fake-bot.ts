@@ -15,7 +15,7 @@ export interface Received {
  * string of the bot URL, so each test configures its own bot:
  *   fail=N    answer 503 to the first N requests of each conversation
  *   status=S  always answer S
- *   delay=MS  wait before answering
+ *   delay=MS  wait before answering (slow=N: only the first N requests of each conversation)
  *   garbage=1 answer 200 with a body that is not JSON
  *   refuse=1  answer 200 {"success":false,"reason":"rejected"}
  *   drop=N    close the connection without answering on the first N requests of each conversation
@@ -45,7 +45,7 @@ export async function startFakeBot(): Promise<{ url: string; close: () => Promis
     log.push(entry);
 
     const q = url.searchParams;
-    const delay = Number(q.get("delay") ?? 0);
+    const delay = entry.attempt <= Number(q.get("slow") ?? Infinity) ? Number(q.get("delay") ?? 0) : 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (entry.attempt <= Number(q.get("drop") ?? 0)) {
       entry.answered = "dropped";
