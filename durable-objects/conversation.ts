@@ -146,11 +146,11 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** The caller hung up (or was lost): the bot gets `last`, and the call ends. False when there was no active call. */
-  callerHangsUp(reason: EndReason = "caller_hangup"): boolean {
+  async callerHangsUp(reason: EndReason = "caller_hangup"): Promise<boolean> {
     const call = this.call();
     if (call?.state !== "active") return false;
     this.queueForBot({ body: "", last: true });
-    this.end(call, reason);
+    await this.end(call, reason);
     return true;
   }
 
@@ -176,7 +176,7 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message);
   }
 
-  private acceptBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): SendReason {
+  private async acceptBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
@@ -193,7 +193,7 @@ export class ConversationObject extends DurableObject<Env> {
     });
     this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
     this.announce(seq);
-    if (message.last) this.end(call, "bot_hangup");
+    if (message.last) await this.end(call, "bot_hangup");
     return "delivered";
   }
 
@@ -217,13 +217,13 @@ export class ConversationObject extends DurableObject<Env> {
     };
   }
 
-  private end(call: CallRow, reason: EndReason) {
+  private async end(call: CallRow, reason: EndReason) {
     const endedAt = Date.now();
     this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
-    this.ctx.waitUntil(this.service(call).callEnded(call.conversation, endedAt, reason));
     this.broadcast("chat", { type: "ended", reason });
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
+    await this.service(call).callEnded(call.conversation, endedAt, reason);
   }
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------
@@ -260,7 +260,7 @@ export class ConversationObject extends DurableObject<Env> {
     if (!parsed.success) return send(ws, { type: "error", message: "bad message" } satisfies GatewayToChat);
     const call = this.call();
     if (!call?.test_mode) return send(ws, { type: "error", message: "the service is not in demo mode" } satisfies GatewayToChat);
-    const reason = this.acceptBotMessage(parsed.data);
+    const reason = await this.acceptBotMessage(parsed.data);
     if (reason !== "delivered") send(ws, { type: "error", message: reason } satisfies GatewayToChat);
   }
 
@@ -300,7 +300,7 @@ export class ConversationObject extends DurableObject<Env> {
         await this.service(call).addSpeechUsage(call.started_at, message.sttSeconds, message.ttsCharacters);
         return;
       case "hangup":
-        this.callerHangsUp();
+        await this.callerHangsUp();
         return;
       case "finished":
         ws.close(1000, "finished");
@@ -310,7 +310,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket): Promise<void> {
     // The agent carries the caller: losing it mid-call ends the call, and the bot is told.
-    if (this.ctx.getTags(ws)[0] === "agent") this.callerHangsUp("agent_lost");
+    if (this.ctx.getTags(ws)[0] === "agent") await this.callerHangsUp("agent_lost");
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {

@@ -254,7 +254,8 @@ export class ServiceObject extends DurableObject<Env> {
       .exec<{ started_at: number; ended_at: number | null }>("SELECT started_at, ended_at FROM calls WHERE conversation = ?", conversation)
       .toArray()[0];
     if (!call || call.ended_at !== null) return;
-    const seconds = Math.max(0, Math.round((endedAt - call.started_at) / 1000));
+    // Billed per started second, and each call per started minute.
+    const seconds = Math.max(1, Math.ceil((endedAt - call.started_at) / 1000));
     this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
     this.sql.exec(
       "UPDATE usage_daily SET seconds = seconds + ?, minutes = minutes + ? WHERE day = ?",
