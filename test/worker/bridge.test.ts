@@ -1,0 +1,176 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { GatewayToAgent, GatewayToChat } from "../../protocol/bridge.ts";
+import { api, botSends, createService, deliveredMessages, eventually, register, serviceWithBot, startCall } from "./helpers.ts";
+
+/** A WebSocket client inside workerd, with a queue of what it received. */
+async function connect<T>(path: string, headers: Record<string, string>) {
+  const res = await SELF.fetch(`http://gateway.test${path}`, { headers: { upgrade: "websocket", ...headers } });
+  if (res.status !== 101 || !res.webSocket) return { status: res.status, socket: undefined };
+  const ws = res.webSocket;
+  ws.accept();
+  const inbox: T[] = [];
+  let closed = false;
+  ws.addEventListener("message", (e) => {
+    inbox.push(JSON.parse(e.data as string) as T);
+  });
+  ws.addEventListener("close", () => (closed = true));
+  const next = async (predicate: (m: T) => boolean = () => true) =>
+    eventually(async () => {
+      const i = inbox.findIndex(predicate);
+      return i >= 0 && inbox.splice(i, 1)[0];
+    }, 10_000);
+  return { status: 101, socket: { ws, inbox, next, send: (m: unknown) => ws.send(JSON.stringify(m)), isClosed: () => closed } };
+}
+
+const agent = (conversation: string, secret = "test-agent-secret") =>
+  connect<GatewayToAgent>(`/agent/v1/conversations/${conversation}`, { authorization: `Bearer ${secret}` });
+
+async function numberedServiceWithBot() {
+  const bot = await serviceWithBot();
+  const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+  const res = await api(`/api/v1/services/${bot.serviceId}`, { method: "PATCH", key: bot.key, json: { numbers: [number] } });
+  return { ...bot, token: res.body.token as string, number };
+}
+
+describe("the agent's socket onto a call", () => {
+  it("refuses a wrong agent secret", async () => {
+    expect((await agent(crypto.randomUUID(), "wrong")).status).toBe(401);
+    expect((await SELF.fetch(`http://gateway.test/agent/v1/conversations/${crypto.randomUUID()}`, { headers: { authorization: "Bearer test-agent-secret" } })).status).toBe(426);
+  });
+
+  it("starts a call by the called number, carries transcripts and DTMF to the bot and the bot's words back, in order", async () => {
+    const { number, token, serviceId, key } = await numberedServiceWithBot();
+    const conversation = crypto.randomUUID();
+    const { socket } = await agent(conversation);
+    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
+    expect(await socket!.next()).toEqual({ type: "started", conversation, serviceId, language: "en-US", testMode: false });
+
+    socket!.send({ type: "transcript", text: "I would like a pizza" });
+    socket!.send({ type: "dtmf", digits: "42#" });
+    const messages = await eventually(async () => {
+      const m = await deliveredMessages(conversation);
+      return m.length === 3 && m;
+    });
+    expect(messages.map((m) => [m.body, m.new, m.dtmf])).toEqual([
+      ["", "true", undefined],
+      ["I would like a pizza", "false", undefined],
+      ["", "false", "42#"],
+    ]);
+    expect(messages[0]).toMatchObject({ from: "+442071838750", to: number });
+
+    for (const body of ["One", "Two", "Three"]) expect((await botSends(conversation, token, { body })).body.reason).toBe("delivered");
+    const said = [await socket!.next(), await socket!.next(), await socket!.next()];
+    expect(said.map((m) => m.type === "say" && m.body)).toEqual(["One", "Two", "Three"]);
+
+    // The caller talked over "Three": the transcript keeps what was heard.
+    const three = said[2] as Extract<GatewayToAgent, { type: "say" }>;
+    socket!.send({ type: "interrupted", id: three.id, spokenText: "Thr" });
+    socket!.send({ type: "usage", sttSeconds: 61, ttsCharacters: 1200 });
+    await botSends(conversation, token, { body: "Bye", last: "true" });
+    expect(await socket!.next()).toMatchObject({ type: "say", body: "Bye", last: true });
+    socket!.send({ type: "finished" });
+    await eventually(async () => socket!.isClosed());
+
+    const call = (await api(`/api/v1/calls/${conversation}`, { key })).body;
+    expect(call).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+    expect(call.messages.find((m: { body: string }) => m.body === "Three")).toMatchObject({ direction: "from_bot", spokenText: "Thr" });
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = (await api(`/api/v1/services/${serviceId}/usage?from=${today}&to=${today}`, { key })).body;
+    expect(usage).toMatchObject({ sttSeconds: 61, ttsCharacters: 1200 });
+  });
+
+  it("ends the call and tells the bot when the agent's socket drops", async () => {
+    const { number } = await numberedServiceWithBot();
+    const conversation = crypto.randomUUID();
+    const { socket } = await agent(conversation);
+    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
+    await socket!.next();
+    socket!.ws.close(1011, "agent crashed");
+    const messages = await eventually(async () => {
+      const m = await deliveredMessages(conversation);
+      return m.length === 2 && m;
+    });
+    expect(messages[1]).toMatchObject({ last: "true", body: "" });
+  });
+
+  it("answers an unknown number and bad messages with errors, not crashes", async () => {
+    const { socket } = await agent(crypto.randomUUID());
+    socket!.send({ type: "transcript", text: "before start" });
+    expect(await socket!.next()).toEqual({ type: "error", reason: "not_started" });
+    socket!.send({ type: "nonsense" });
+    expect(await socket!.next()).toEqual({ type: "error", reason: "bad_message" });
+    socket!.ws.send("not json");
+    expect(await socket!.next()).toEqual({ type: "error", reason: "bad_message" });
+    socket!.send({ type: "start", from: "+442071838750", to: "+15005550006", transport: "sip" });
+    expect(await socket!.next()).toEqual({ type: "error", reason: "service_not_found" });
+  });
+});
+
+describe("test mode: the TEST PIN and the chat window", () => {
+  it("bridges a call that keys the right PIN to the test chat, which plays the bot", async () => {
+    const { apiKey: key } = await register();
+    const service = await createService(key);
+    const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    await api(`/api/v1/services/${service.id}`, { method: "PATCH", key, json: { numbers: [number] } });
+    const session = (await api(`/api/v1/services/${service.id}/test-sessions`, { method: "POST", key })).body;
+    expect(session).toMatchObject({ state: "waiting", conversation: null });
+    expect(session.pin).toMatch(/^[0-9]{4}$/);
+
+    const conversation = crypto.randomUUID();
+    const { socket: caller } = await agent(conversation);
+    caller!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
+    expect(await caller!.next()).toMatchObject({ type: "started", testMode: true, language: "en-US" });
+    const wrong = session.pin === "0000" ? "1111" : "0000";
+    caller!.send({ type: "pin", pin: wrong });
+    expect(await caller!.next()).toEqual({ type: "pin_result", ok: false, attemptsLeft: 2 });
+    caller!.send({ type: "pin", pin: session.pin });
+    expect(await caller!.next()).toEqual({ type: "pin_result", ok: true, attemptsLeft: 0 });
+    const bridged = (await api(`/api/v1/services/${service.id}/test-sessions/${session.id}`, { key })).body;
+    expect(bridged).toMatchObject({ state: "connected", conversation });
+    expect(bridged.pin).toBeUndefined();
+
+    const { socket: chat } = await connect<GatewayToChat>(`/api/v1/calls/${conversation}/chat`, { authorization: `Bearer ${key}` });
+    const snapshot = await chat!.next();
+    expect(snapshot).toMatchObject({ type: "snapshot", call: { conversation, state: "active" } });
+
+    caller!.send({ type: "transcript", text: "hello from the phone" });
+    expect(await chat!.next((m) => m.type === "message" && m.message.body === "hello from the phone")).toBeTruthy();
+    chat!.send({ type: "say", body: "Hello from the chat window" });
+    expect(await caller!.next()).toMatchObject({ type: "say", body: "Hello from the chat window", last: false });
+    chat!.send({ type: "say", body: "Goodbye", last: true });
+    expect(await caller!.next()).toMatchObject({ type: "say", body: "Goodbye", last: true });
+    expect(await chat!.next((m) => m.type === "ended")).toEqual({ type: "ended", reason: "bot_hangup" });
+
+    // The PIN was for one call only.
+    const other = await startCall(key, service.id);
+    expect((await api(`/api/v1/calls/${other}/pin`, { method: "POST", key, json: { pin: session.pin } })).body).toEqual({ ok: false, attemptsLeft: 2 });
+  });
+
+  it("allows three PIN attempts per call", async () => {
+    const { apiKey: key } = await register();
+    const service = await createService(key);
+    const session = (await api(`/api/v1/services/${service.id}/test-sessions`, { method: "POST", key })).body;
+    const conversation = await startCall(key, service.id);
+    const wrong = session.pin === "0000" ? "1111" : "0000";
+    const tries = [];
+    for (const pin of [wrong, wrong, wrong, session.pin]) {
+      tries.push((await api(`/api/v1/calls/${conversation}/pin`, { method: "POST", key, json: { pin } })).body);
+    }
+    expect(tries).toEqual([
+      { ok: false, attemptsLeft: 2 },
+      { ok: false, attemptsLeft: 1 },
+      { ok: false, attemptsLeft: 0 },
+      { ok: false, attemptsLeft: 0 },
+    ]);
+    expect((await api(`/api/v1/calls/${conversation}/pin`, { method: "POST", key, json: { pin: "12" } })).status).toBe(400);
+  });
+
+  it("refuses the chat to an account that does not own the call", async () => {
+    const owner = await serviceWithBot();
+    const conversation = await startCall(owner.key, owner.serviceId);
+    const { apiKey: intruder } = await register();
+    const { status } = await connect(`/api/v1/calls/${conversation}/chat`, { authorization: `Bearer ${intruder}` });
+    expect(status).toBe(404);
+  });
+});
