@@ -10,8 +10,14 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // A lower per-token send limit than production's 2,000 per 10 s, so the limit test stays short.
+              ratelimits: {
+                SEND_PER_TOKEN: { simple: { limit: 300, period: 10 } },
+                SEND_PER_CLIENT: { simple: { limit: 5000, period: 10 } },
+                LOGIN_PER_CLIENT: { simple: { limit: 10, period: 60 } },
+              },
               // Short retry waits and timeout so delivery tests take seconds, not the production half-minute.
-              bindings: { DELIVERY_RETRY_DELAYS_MS: "150,300,600", BOT_TIMEOUT_MS: "4000", AGENT_SECRET: "test-agent-secret" },
+              bindings: { DELIVERY_RETRY_DELAYS_MS: "150,300,600", BOT_TIMEOUT_MS: "4000", AGENT_SECRET: "test-agent-secret", ALLOW_PRIVATE_BOT_URLS: "true" },
             },
           }),
         ],

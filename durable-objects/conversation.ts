@@ -15,6 +15,7 @@ import {
   type PinResult,
 } from "../protocol/management.ts";
 import { type BotMessage, type GatewayMessage, type SendReason, flagString } from "../protocol/messaging.ts";
+import { botUrlRefusal } from "../worker/bot-url-guard.ts";
 import { type Env, directory, serviceStub } from "../worker/env.ts";
 import {
   type AttemptResult,
@@ -374,6 +375,8 @@ export class ConversationObject extends DurableObject<Env> {
     const target = await this.service(call).deliveryTarget();
     if (target === null) return this.settle(message, "failed", message.attempts, "the service no longer exists");
     if (target.kind === "test_chat") return this.settle(message, "test_chat", message.attempts, null);
+    const refusal = botUrlRefusal(target.url, this.env);
+    if (refusal) return this.settle(message, "failed", message.attempts, refusal);
 
     const payload: GatewayMessage = {
       from: call.from_number,

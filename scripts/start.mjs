@@ -9,7 +9,7 @@ const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64
 const env = { ...process.env, AGENT_SECRET: agentSecret, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wrangler = spawn(
   "npx",
-  ["wrangler", "dev", "--port", port, "--ip", process.env.HOST ?? "127.0.0.1", "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`],
+  ["wrangler", "dev", "--port", port, "--ip", process.env.HOST ?? "127.0.0.1", "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"],
   { stdio: "inherit", env },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));

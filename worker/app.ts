@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./auth/api-key.ts";
 import { ApiError, handleError } from "./errors.ts";
+import { perClient } from "./rate-limit.ts";
 import { accounts } from "./routes/accounts.ts";
 import { agentBridge } from "./routes/agent-bridge.ts";
 import { calls } from "./routes/calls.ts";
@@ -16,6 +17,9 @@ app.notFound((c) => c.json({ error: "not found" }, 404));
 app.get("/healthz", (c) => c.json({ ok: true }));
 
 app.use("/api/*", bodyLimit({ maxSize: 64 * 1024, onError: () => { throw new ApiError(413, "request body too large"); } }));
+// Logging in and signing up are throttled per client before anything else runs.
+app.post("/api/v1/session", perClient("LOGIN_PER_CLIENT"));
+app.post("/api/v1/accounts", perClient("LOGIN_PER_CLIENT"));
 app.route("/", messaging);
 app.route("/", accounts);
 app.route("/", services);

@@ -12,6 +12,11 @@ export interface Env {
   DELIVERY_RETRY_DELAYS_MS?: string;
   /** Shared with the voice agent; authenticates its WebSocket onto calls. */
   AGENT_SECRET?: string;
+  /** "true" only in local development: lets bot URLs point at loopback and private addresses. */
+  ALLOW_PRIVATE_BOT_URLS?: string;
+  SEND_PER_TOKEN?: RateLimit;
+  SEND_PER_CLIENT?: RateLimit;
+  LOGIN_PER_CLIENT?: RateLimit;
 }
 
 export const directory = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type FailureReason, SEND_REASON_STATUS, sendAnswer } from "../protocol/messaging.ts";
+import { RateLimited } from "./rate-limit.ts";
 
 /** A management API error: answered as `{error, details}` with its status. */
 export class ApiError extends Error {
@@ -35,6 +36,12 @@ export const isMessagingPath = (path: string) => path.startsWith("/cloudengine/"
 /** The one place errors become responses. */
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof SendFailure) return c.json(sendAnswer(error.reason), SEND_REASON_STATUS[error.reason]);
+  if (error instanceof RateLimited) {
+    c.header("retry-after", String(error.retryAfterSeconds));
+    const message = `rate limit exceeded; retry in ${error.retryAfterSeconds} s`;
+    // The messaging API's reasons are a closed set: a throttled message is `rejected`, with the why beside it.
+    return isMessagingPath(c.req.path) ? c.json({ ...sendAnswer("rejected"), error: message }, 429) : c.json({ error: message }, 429);
+  }
   if (isMessagingPath(c.req.path)) {
     // Anything else on the messaging API (unreadable body, over the size limit) is a message we cannot take.
     if (error instanceof HTTPException && error.status < 500) return c.json(sendAnswer("rejected"), 400);

@@ -127,13 +127,15 @@ describe("many calls at once", () => {
     );
     await Promise.all(
       conversations.map(async (conversation, i) => {
+        // A retry after a timeout may deliver a message twice (at least once); what matters here is that
+        // nothing crosses between calls.
         const messages = await eventually(async () => {
           const m = await deliveredMessages(conversation);
-          return m.length === 2 && m;
+          return m.some((x) => x.body === `caller ${i} speaking`) && m;
         });
         expect(messages.every((m) => m.conversation === conversation)).toBe(true);
         expect(messages[0]).toMatchObject({ new: "true", from: `+1415555${String(i).padStart(4, "0")}` });
-        expect(messages[1]).toMatchObject({ body: `caller ${i} speaking`, opaque: `opaque-${i}` });
+        expect(messages.find((m) => m.body === `caller ${i} speaking`)).toMatchObject({ opaque: `opaque-${i}`, new: "false" });
       }),
     );
   });

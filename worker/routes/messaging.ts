@@ -13,6 +13,7 @@ import { parseAuthorization } from "../auth/authorization-header.ts";
 import type { AppEnv } from "../auth/api-key.ts";
 import { conversationStub } from "../env.ts";
 import { SendFailure } from "../errors.ts";
+import { perClient, spend, tokenKey } from "../rate-limit.ts";
 
 const answer = { content: { "application/json": { schema: SendAnswerSchema } } };
 
@@ -27,6 +28,7 @@ const sendRoute = createRoute({
     200: { description: "delivered", ...answer },
     400: { description: "rejected", ...answer },
     401: { description: "missing authorization header, wrong auhorization header format, authorization fail", ...answer },
+    429: { description: "rejected: rate limit exceeded (per token, and per client address)", ...answer },
     403: { description: "start not allowed", ...answer },
     404: { description: "conversation not found", ...answer },
   },
@@ -41,10 +43,12 @@ messaging.openAPIRegistry.registerPath(sendRoute);
 
 messaging.post(
   "/cloudengine/rest/voicebot/send/:conversation",
+  perClient("SEND_PER_CLIENT"),
   bodyLimit({ maxSize: MESSAGE_LIMITS.requestBytes, onError: () => { throw new SendFailure("rejected"); } }),
   async (c) => {
     const auth = parseAuthorization(c.req.header("authorization"), "Basic");
     if (!auth.ok) throw new SendFailure(auth.reason);
+    await spend(c.env, "SEND_PER_TOKEN", await tokenKey(auth.credential));
 
     let json: unknown;
     try {

@@ -15,6 +15,7 @@ import {
   type UsageTotals,
 } from "../../protocol/management.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
+import { botUrlRefusal } from "../bot-url-guard.ts";
 import { directory, serviceStub } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { PricingSchema, priceUsage } from "../pricing.ts";
@@ -85,6 +86,8 @@ services.openapi(
     const { id } = c.req.valid("param");
     const patch = c.req.valid("json");
     const service = await ownedService(c, id);
+    const refusal = patch.botUrl === undefined ? undefined : botUrlRefusal(patch.botUrl, c.env);
+    if (refusal) throw invalidInput([{ path: ["botUrl"], message: refusal }]);
     if (patch.numbers) {
       const assigned = await directory(c.env).assignNumbers(id, patch.numbers);
       if (!assigned.ok) throw new ApiError(409, "phone number already used by another service", [{ field: "numbers", number: assigned.taken }]);
