@@ -23,6 +23,9 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // The workerd project first, then the Node one: starting the pool re-reads wrangler's configuration,
+          // which restarts any `wrangler dev` running beside it from the same folder.
+          sequence: { groupOrder: 0 },
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/worker/fake-bot-setup.ts"],
           testTimeout: 30_000,
@@ -32,8 +35,12 @@ export default defineConfig({
         // Node-side code (the voice agent, scripts) and end-to-end tests against `npm start`'s server.
         test: {
           name: "node",
+          sequence: { groupOrder: 1 },
           include: ["test/node/**/*.test.ts", "agent/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
+          // One file at a time: these start real servers, Chromium and speech engines, and real-time audio
+          // tests should not fight each other for two cores.
+          fileParallelism: false,
           testTimeout: 60_000,
         },
       },

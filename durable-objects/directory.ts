@@ -25,6 +25,12 @@ export class DirectoryObject extends DurableObject<Env> {
         id TEXT PRIMARY KEY, account_id TEXT NOT NULL, created_at INTEGER NOT NULL, deleted_at INTEGER);
       CREATE INDEX IF NOT EXISTS services_by_account ON services (account_id);
       CREATE TABLE IF NOT EXISTS numbers (e164 TEXT PRIMARY KEY, service_id TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sessions (
+        token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
+      CREATE TABLE IF NOT EXISTS login_failures (
+        key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL, blocked_until INTEGER NOT NULL);
     `);
   }
 
@@ -145,4 +151,86 @@ export class DirectoryObject extends DurableObject<Env> {
       this.sql.exec("DELETE FROM numbers WHERE service_id = ?", serviceId);
     });
   }
+
+  /** A portal session: only the hash of the cookie's secret is stored, with the session's CSRF token. */
+  createSession(input: { tokenHash: string; accountId: string; csrfToken: string; expiresAt: number }): void {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM sessions WHERE expires_at <= ?", now);
+    this.sql.exec(
+      "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+      input.tokenHash,
+      input.accountId,
+      input.csrfToken,
+      now,
+      input.expiresAt,
+    );
+  }
+
+  /** The live session whose cookie secret hashes to `tokenHash`, with its account; null if unknown or expired. */
+  session(tokenHash: string): { accountId: string; email: string; csrfToken: string; expiresAt: number } | null {
+    const row = this.sql
+      .exec<{ account_id: string; email: string; csrf_token: string; expires_at: number }>(
+        `SELECT s.account_id, a.email, s.csrf_token, s.expires_at FROM sessions s JOIN accounts a ON a.id = s.account_id
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+        tokenHash,
+        Date.now(),
+      )
+      .toArray()[0];
+    return row ? { accountId: row.account_id, email: row.email, csrfToken: row.csrf_token, expiresAt: row.expires_at } : null;
+  }
+
+  deleteSession(tokenHash: string): boolean {
+    return this.sql.exec("DELETE FROM sessions WHERE token_hash = ?", tokenHash).rowsWritten > 0;
+  }
+
+  /**
+   * Reserves a login attempt against each throttle key (the email, the client address). A key that has had
+   * `freeAttempts` unsuccessful attempts in a row is then blocked for a doubling wait after each further one
+   * (1 s, 2 s, 4 s, ... up to 15 minutes); a key left alone for an hour starts over. The attempt is counted before
+   * the password is checked, so a burst of parallel guesses is throttled like a sequence of them.
+   */
+  beginLoginAttempt(keys: { key: string; freeAttempts: number }[]): { ok: true } | { ok: false; retryAfterMs: number } {
+    const now = Date.now();
+    const rows = keys.map(({ key, freeAttempts }) => ({
+      key,
+      freeAttempts,
+      row: this.sql
+        .exec<{ failures: number; last_failure_at: number; blocked_until: number }>(
+          "SELECT failures, last_failure_at, blocked_until FROM login_failures WHERE key = ?",
+          key,
+        )
+        .toArray()[0],
+    }));
+    const wait = Math.max(0, ...rows.map(({ row }) => (row ? row.blocked_until - now : 0)));
+    if (wait > 0) return { ok: false, retryAfterMs: wait };
+    for (const { key, freeAttempts, row } of rows) {
+      const failures = row && now - row.last_failure_at < LOGIN_FAILURE_MEMORY_MS ? row.failures + 1 : 1;
+      const over = failures - freeAttempts;
+      const blockedUntil = over > 0 ? now + Math.min(LOGIN_MAX_WAIT_MS, 1000 * 2 ** Math.min(over - 1, 20)) : 0;
+      this.sql.exec(
+        `INSERT INTO login_failures (key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
+         blocked_until = excluded.blocked_until`,
+        key,
+        failures,
+        now,
+        blockedUntil,
+      );
+    }
+    return { ok: true };
+  }
+
+  /**
+   * The password was right: the account's key starts over; the shared keys (client address) only get this attempt
+   * back, so logging in to one's own account between guesses does not reset them.
+   */
+  loginSucceeded(accountKey: string, sharedKeys: string[]): void {
+    this.sql.exec("DELETE FROM login_failures WHERE key = ?", accountKey);
+    for (const key of sharedKeys) {
+      this.sql.exec("UPDATE login_failures SET failures = max(0, failures - 1) WHERE key = ?", key);
+    }
+  }
 }
+
+const LOGIN_FAILURE_MEMORY_MS = 60 * 60_000;
+const LOGIN_MAX_WAIT_MS = 15 * 60_000;

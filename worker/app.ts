@@ -1,18 +1,22 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./auth/api-key.ts";
-import { ApiError, handleError } from "./errors.ts";
+import { sendAnswer } from "../protocol/messaging.ts";
+import { ApiError, handleError, isMessagingPath } from "./errors.ts";
 import { perClient } from "./rate-limit.ts";
 import { accounts } from "./routes/accounts.ts";
 import { agentBridge } from "./routes/agent-bridge.ts";
 import { calls } from "./routes/calls.ts";
 import { messaging } from "./routes/messaging.ts";
 import { services } from "./routes/services.ts";
+import { session } from "./routes/session.ts";
 
 export const app = new OpenAPIHono<AppEnv>();
 
 app.onError(handleError);
-app.notFound((c) => c.json({ error: "not found" }, 404));
+app.notFound((c) =>
+  isMessagingPath(c.req.path) ? c.json(sendAnswer("conversation not found"), 404) : c.json({ error: "not found" }, 404),
+);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 
@@ -24,6 +28,7 @@ app.route("/", messaging);
 app.route("/", accounts);
 app.route("/", services);
 app.route("/", calls);
+app.route("/", session);
 app.route("/", agentBridge);
 
 app.doc31("/api/v1/openapi.json", {

@@ -3,6 +3,7 @@ import { type Env, directory } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { randomBase64Url, randomHex, sha256Hex } from "../secrets.ts";
 import { parseAuthorization } from "./authorization-header.ts";
+import { checkCsrf, currentSession } from "./session.ts";
 
 export type AppEnv = { Bindings: Env; Variables: { accountId: string } };
 
@@ -20,9 +21,21 @@ export function splitApiKey(key: string): { id: string; secret: string } | undef
   return match ? { id: match[1]!, secret: match[2]! } : undefined;
 }
 
-/** Management API authentication: `Authorization: Bearer <api key>`. */
+/**
+ * Management API authentication: `Authorization: Bearer <api key>`, or, for requests without an Authorization
+ * header, the portal's session cookie (with its CSRF check). A request that has the header is judged on it alone.
+ */
 export const requireAccount = createMiddleware<AppEnv>(async (c, next) => {
-  const parsed = parseAuthorization(c.req.header("authorization"), "Bearer");
+  const header = c.req.header("authorization");
+  if (header === undefined || header.trim() === "") {
+    const session = await currentSession(c);
+    if (session) {
+      checkCsrf(c, session);
+      c.set("accountId", session.accountId);
+      return next();
+    }
+  }
+  const parsed = parseAuthorization(header, "Bearer");
   if (!parsed.ok) throw new ApiError(401, parsed.reason === "missing authorization header" ? "missing API key" : "malformed API key");
   const key = splitApiKey(parsed.credential);
   const account = key && (await directory(c.env).accountForApiKey(key.id, key.secret));

@@ -1,0 +1,395 @@
+import { randomUUID } from "node:crypto";
+import type { ReadableStream } from "node:stream/web";
+import type { AudioFrame, Room } from "@livekit/rtc-node";
+import { type VAD, type llm, stt, voice } from "@livekit/agents";
+import type { GatewayToAgent } from "../protocol/bridge.ts";
+import { BridgeClient } from "./bridge.ts";
+import { PacedAudioOutput } from "./paced-output.ts";
+import { type Prompts, promptsFor } from "./prompts.ts";
+import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
+
+export interface CallStart {
+  from: string;
+  to?: string;
+  serviceId?: string;
+  transport: "sip" | "browser" | "local";
+}
+
+export type CallEvent =
+  | { type: "started"; conversation: string; language: string; testMode: boolean; stt: string; tts: string }
+  | { type: "caller"; text: string; final: boolean }
+  | { type: "bot"; id: number | null; text: string }
+  | { type: "interrupted"; id: number | null; spokenText: string }
+  | { type: "ended"; reason: string };
+
+export interface CallOptions {
+  gatewayUrl: string;
+  agentSecret: string;
+  /** Default: a new UUID (the LiveKit path uses the room name). */
+  conversation?: string;
+  start: CallStart;
+  /** The local transport's audio; absent on the LiveKit path, where `room` carries the audio. */
+  input?: voice.AudioInput;
+  output?: voice.AudioOutput;
+  room?: Room;
+  speech: SpeechConfig;
+  vad: VAD;
+  /** Say something if the bot has not answered this long after the caller's turn. Default 8000. */
+  noReplyTimeoutMs?: number;
+  /** How often speech usage is reported while the call lasts. Default 15000. */
+  usageIntervalMs?: number;
+  /** Interruption tuning (ms): speech needed before the bot pauses, and how long a pause waits for words. */
+  minInterruptionMs?: number;
+  falseInterruptionTimeoutMs?: number;
+  /** The transport hangs up the caller (close the socket, remove the SIP participant…). */
+  hangUp: (reason: string) => void;
+  onEvent?: (event: CallEvent) => void;
+}
+
+type PinState = "off" | "collecting" | "checking" | "done";
+
+/** Forwards each final caller turn to the call and never generates a reply of its own: the bot is the brain. */
+class BridgeAgent extends voice.Agent {
+  constructor(private readonly call: CallSession) {
+    super({ instructions: "Relay the caller's words to the bot and speak its replies." });
+  }
+
+  /** Counts the audio that reaches the recognizer (speech-to-text seconds, for usage). */
+  override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>, settings: voice.ModelSettings) {
+    const call = this.call;
+    async function* counted() {
+      for await (const frame of audio as AsyncIterable<AudioFrame>) {
+        call.countSttAudio(frame.samplesPerChannel / frame.sampleRate);
+        yield frame;
+      }
+    }
+    const events = await voice.Agent.default.sttNode(this, counted(), settings);
+    if (!events) return null;
+    // "mm-hmm" over the bot is not a turn: dropping it leaves the framework a pause with no words, so it treats it
+    // as a false interruption and resumes the bot.
+    return events.pipeThrough(
+      new TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string>({
+        transform(event, controller) {
+          const text = typeof event === "string" ? event : event.alternatives?.[0]?.text;
+          const isTranscript = typeof event === "string" || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT;
+          if (isTranscript && text && call.botSpeaking && isBackchannel(text)) return;
+          controller.enqueue(event);
+        },
+      }) as never,
+    ) as typeof events;
+  }
+
+  override async onUserTurnCompleted(_ctx: llm.ChatContext, message: llm.ChatMessage): Promise<void> {
+    this.call.callerTurn(message.textContent ?? "");
+    throw new voice.StopResponse();
+  }
+}
+
+/**
+ * One phone or browser call: an `AgentSession` (STT + TTS + VAD, no LLM) bridged to the call's Conversation
+ * Durable Object. Transport-agnostic: the LiveKit worker and the local server give it their audio input/output.
+ */
+export class CallSession {
+  readonly conversation: string;
+  readonly bridge: BridgeClient;
+  session: voice.AgentSession | undefined;
+  language = "en-US";
+  testMode = false;
+  speech: SpeechProviders | undefined;
+  private prompts: Prompts = promptsFor("en-US");
+  private pin: PinState = "off";
+  private digits = "";
+  private noReplyTimer: NodeJS.Timeout | undefined;
+  private usageTimer: NodeJS.Timeout | undefined;
+  private usage = { sttSeconds: 0, ttsCharacters: 0 };
+  private reported = { sttSeconds: 0, ttsCharacters: 0 };
+  private ended = false;
+  private readonly endedPromise: Promise<string>;
+  private resolveEnded!: (reason: string) => void;
+  /** Resolves when the call has started speaking (after `started`). */
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: Error) => void;
+  private speaking: Promise<unknown> = Promise.resolve();
+  /** Speech handles not played out yet. */
+  private readonly active = new Set<voice.SpeechHandle>();
+  /** Timestamps for measurements: when each transcript was sent. */
+  readonly transcriptSentAt: number[] = [];
+
+  constructor(private readonly options: CallOptions) {
+    this.conversation = options.conversation ?? randomUUID();
+    this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
+    this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
+    this.bridge.on("close", (_code, reason) => {
+      this.rejectReady(new Error(`bridge closed: ${reason}`));
+      void this.end(this.ended ? "closed" : "bridge_closed");
+    });
+    void this.bridge.send({ type: "start", ...options.start });
+  }
+
+  /** Resolves with the reason once the call is over. */
+  get done(): Promise<string> {
+    return this.endedPromise;
+  }
+
+  private emit(event: CallEvent) {
+    this.options.onEvent?.(event);
+  }
+
+  private fail(error: unknown) {
+    this.rejectReady(error instanceof Error ? error : new Error(String(error)));
+    void this.end("error");
+  }
+
+  private async onGateway(message: GatewayToAgent): Promise<void> {
+    switch (message.type) {
+      case "started":
+        return this.begin(message.language, message.testMode);
+      case "say":
+        this.clearNoReply();
+        this.say(message.body, message.id, message.last);
+        return;
+      case "pin_result":
+        return this.onPinResult(message.ok, message.attemptsLeft);
+      case "delivery_failed":
+        this.clearNoReply();
+        this.say(this.prompts.deliveryFailed, null, false);
+        return;
+      case "ended":
+        // Let what is queued play out, then hang up.
+        await this.speaking;
+        return this.end(message.reason);
+      case "error":
+        this.rejectReady(new Error(`gateway error: ${message.reason}`));
+        if (message.reason !== "bad_message") return this.end(message.reason);
+        return;
+    }
+  }
+
+  private async begin(language: string, testMode: boolean): Promise<void> {
+    const o = this.options;
+    this.language = language;
+    this.testMode = testMode;
+    this.prompts = promptsFor(language);
+    this.speech = createSpeech(o.speech, language, o.vad);
+    const session = new voice.AgentSession({
+      stt: this.speech.stt,
+      tts: this.speech.tts,
+      vad: o.vad,
+      turnHandling: {
+        // Deepgram's endpointing (speech_final) ends turns; the offline recognizer is cut by the VAD.
+        turnDetection: this.speech.sttName === "deepgram" ? "stt" : "vad",
+        endpointing: { minDelay: 300, maxDelay: 3000 },
+        interruption: {
+          enabled: true,
+          minDuration: o.minInterruptionMs ?? 250,
+          // A pause that hears no words within this time was a cough or "mm-hmm": playback resumes.
+          falseInterruptionTimeout: o.falseInterruptionTimeoutMs ?? 1500,
+          resumeFalseInterruption: true,
+        },
+      },
+      userAwayTimeout: null,
+      // No acoustic echo on our transports (the phone network and browsers cancel it): listen from the first frame.
+      aecWarmupDuration: null,
+    });
+    this.session = session;
+    if (o.input) session.input.audio = o.input;
+    if (o.output) session.output.audio = o.output;
+    session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => this.emit({ type: "caller", text: ev.transcript, final: ev.isFinal }));
+    await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
+    this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
+    this.emit({ type: "started", conversation: this.conversation, language, testMode, stt: this.speech.sttName, tts: this.speech.ttsName });
+    if (testMode) {
+      this.pin = "collecting";
+      this.say(this.prompts.pinRequest, null, false);
+    }
+    this.resolveReady();
+  }
+
+  /** Whether a bot message (or prompt) is playing or paused. */
+  get botSpeaking(): boolean {
+    return this.active.size > 0;
+  }
+
+  countSttAudio(seconds: number): void {
+    this.usage.sttSeconds += seconds;
+  }
+
+  /** A final caller turn (from the agent). */
+  callerTurn(text: string): void {
+    const trimmed = text.trim();
+    if (!trimmed || this.ended) return;
+    if (this.active.size > 0) {
+      // "mm-hmm" over the bot is not a turn: the paused speech resumes (false-interruption timeout).
+      if (isBackchannel(trimmed)) return;
+      // Real words over the bot: stop it for good (barge-in).
+      this.interruptSpeech();
+    }
+    if (this.pin === "collecting" || this.pin === "checking") return; // the test chat is not bridged yet
+    this.transcriptSentAt.push(performance.now());
+    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000) });
+    this.armNoReply();
+  }
+
+  /** Keys from SIP DTMF or the browser keypad. */
+  dtmf(keys: string): void {
+    if (this.ended) return;
+    const valid = keys.replace(/[^0-9*#]/g, "");
+    if (!valid) return;
+    if (this.pin === "collecting") {
+      this.interruptSpeech(); // keying in cuts the prompt short
+      for (const key of valid) {
+        if (key === "*" || key === "#") {
+          if (key === "*") this.digits = "";
+          continue;
+        }
+        this.digits += key;
+        if (this.digits.length === 4) {
+          this.pin = "checking";
+          void this.bridge.send({ type: "pin", pin: this.digits });
+          this.digits = "";
+          return;
+        }
+      }
+      return;
+    }
+    if (this.pin === "checking") return;
+    void this.bridge.send({ type: "dtmf", digits: valid.slice(0, 32) });
+  }
+
+  private onPinResult(ok: boolean, attemptsLeft: number): void {
+    if (ok) {
+      this.pin = "done";
+      this.say(this.prompts.pinOk, null, false);
+    } else if (attemptsLeft > 0) {
+      this.pin = "collecting";
+      this.say(this.prompts.pinWrong, null, false);
+    } else {
+      this.pin = "done";
+      const handle = this.say(this.prompts.pinGoodbye, null, false);
+      void handle?.waitForPlayout().then(() => this.callerHangsUp("pin_failed"));
+    }
+  }
+
+  private say(text: string, id: number | null, last: boolean): voice.SpeechHandle | undefined {
+    const session = this.session;
+    if (!session || this.ended || !text.trim()) {
+      if (last) void this.finish();
+      return undefined;
+    }
+    this.emit({ type: "bot", id, text });
+    this.usage.ttsCharacters += text.length;
+    const handle = session.say(text, { allowInterruptions: true });
+    this.active.add(handle);
+    void handle.waitForPlayout().finally(() => this.active.delete(handle));
+    const played = handle.waitForPlayout().then(() => {
+      if (handle.interrupted) {
+        const spokenText = this.spokenPart(text, handle);
+        this.emit({ type: "interrupted", id, spokenText });
+        if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
+      }
+      if (last) return this.finish();
+    });
+    this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
+    return handle;
+  }
+
+  private interruptSpeech(): void {
+    if (this.active.size === 0 || !this.session) return;
+    for (const handle of this.active) if (!handle.interrupted && handle.allowInterruptions) handle.interrupt();
+  }
+
+  /** What of `text` was heard: the played fraction of its audio, cut at a word boundary. */
+  private spokenPart(text: string, handle: voice.SpeechHandle): string {
+    const out = this.options.output;
+    const words = text.split(/\s+/).filter(Boolean);
+    if (!(out instanceof PacedAudioOutput) || out.lastSegment.total <= 0) {
+      // LiveKit room output: the framework keeps the played part (TTS-aligned) in the interrupted chat message.
+      const item = handle.chatItems.find((i) => i.type === "message" && i.role === "assistant") as llm.ChatMessage | undefined;
+      return item?.textContent ?? "";
+    }
+    const fraction = Math.min(1, out.lastSegment.played / out.lastSegment.total);
+    return words.slice(0, Math.floor(words.length * fraction)).join(" ");
+  }
+
+  private armNoReply(): void {
+    this.clearNoReply();
+    this.noReplyTimer = setTimeout(() => {
+      this.noReplyTimer = undefined;
+      this.say(this.prompts.stillThere, null, false);
+    }, this.options.noReplyTimeoutMs ?? 8_000);
+  }
+
+  private clearNoReply(): void {
+    if (this.noReplyTimer) clearTimeout(this.noReplyTimer);
+    this.noReplyTimer = undefined;
+  }
+
+  private async reportUsage(): Promise<void> {
+    const sttSeconds = Math.max(0, this.usage.sttSeconds - this.reported.sttSeconds);
+    const ttsCharacters = Math.max(0, this.usage.ttsCharacters - this.reported.ttsCharacters);
+    if (sttSeconds === 0 && ttsCharacters === 0) return;
+    this.reported = { ...this.usage };
+    await this.bridge.send({ type: "usage", sttSeconds: Math.round(sttSeconds * 1000) / 1000, ttsCharacters });
+  }
+
+  /** Usage so far (for tests and logs). */
+  get totals(): { sttSeconds: number; ttsCharacters: number } {
+    return { ...this.usage };
+  }
+
+  /** The bot's `last` message has played: the call is over. */
+  private async finish(): Promise<void> {
+    if (this.ended) return;
+    await this.reportUsage();
+    await this.bridge.send({ type: "finished" });
+    await this.end("bot_ended");
+  }
+
+  /** The caller hung up (transport), or we hang up on them (PIN failures). */
+  async callerHangsUp(reason = "caller_hangup"): Promise<void> {
+    if (this.ended) return;
+    await this.reportUsage();
+    await this.bridge.send({ type: "hangup" });
+    await this.end(reason);
+  }
+
+  private async end(reason: string): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearNoReply();
+    if (this.usageTimer) clearInterval(this.usageTimer);
+    this.rejectReady(new Error(`call ended: ${reason}`));
+    this.options.hangUp(reason);
+    const session = this.session;
+    this.session = undefined;
+    try {
+      await session?.close();
+    } catch {
+      /* closing anyway */
+    }
+    if (this.options.output instanceof PacedAudioOutput) this.options.output.close();
+    await this.speech?.stt.close();
+    await this.speech?.tts.close();
+    this.bridge.close();
+    this.emit({ type: "ended", reason });
+    this.resolveEnded(reason);
+  }
+}
+
+const BACKCHANNEL = new Set(
+  ["mm", "mmm", "hmm", "mhm", "mm-hmm", "mm hmm", "uh-huh", "uh huh", "uh", "um", "ah", "oh", "yeah", "yep", "ok", "okay", "right", "sure",
+   "sí", "vale", "ajá", "oui", "d'accord", "ja", "genau", "sì", "certo", "sim", "ok ok"],
+);
+
+/** A short acknowledgement ("mm-hmm", "okay") rather than a turn. */
+export function isBackchannel(text: string): boolean {
+  const normalized = text.toLowerCase().replace(/[.,!?¡¿…]/g, "").replace(/\s+/g, " ").trim();
+  return normalized.split(" ").length <= 2 && (BACKCHANNEL.has(normalized) || normalized.split(" ").every((w) => BACKCHANNEL.has(w)));
+}

@@ -1,0 +1,27 @@
+/**
+ * `npm run agent`: the voice agent. With LIVEKIT_URL set it runs the LiveKit worker (agent/main.ts); otherwise the
+ * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), talking to the gateway at GATEWAY_URL.
+ */
+import { initializeLogger } from "@livekit/agents";
+import * as silero from "@livekit/agents-plugin-silero";
+import { agentConfigFromEnv } from "./config.ts";
+import { startLocalServer } from "./local-server.ts";
+import { speechConfigFromEnv } from "./providers/index.ts";
+
+if (process.env.LIVEKIT_URL) {
+  await import("./main.ts");
+} else {
+  initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL ?? "warn" });
+  const agent = agentConfigFromEnv();
+  const speech = speechConfigFromEnv();
+  const vad = await silero.VAD.load();
+  const local = await startLocalServer({ port: Number(process.env.AGENT_PORT ?? 8788), host: process.env.AGENT_HOST ?? "127.0.0.1", agent, speech, vad });
+  const providers = `${speech.deepgramApiKey ? "Deepgram" : "pocketsphinx (offline)"} + ${speech.openaiApiKey ? "OpenAI" : "espeak-ng (offline)"}`;
+  console.log(`voice agent (local transport) at ${local.url} — gateway ${agent.gatewayUrl}, speech: ${providers}`);
+  const stop = async () => {
+    await local.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

@@ -1,0 +1,62 @@
+/**
+ * The LiveKit worker (production): registers with LIVEKIT_URL using LIVEKIT_API_KEY / LIVEKIT_API_SECRET and takes
+ * jobs dispatched to agent name `phonemybot` (AGENT_NAME). Each job is one call in its own room: a SIP caller (caller
+ * and called numbers from the SIP participant's attributes) or a browser (the service in the job metadata). The
+ * call itself is the same `CallSession` as the local transport, with the room carrying the audio.
+ * Not runnable in this repository's CI (no LiveKit server); see docs/voice.md for running it for real.
+ */
+import { fileURLToPath } from "node:url";
+import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
+import * as silero from "@livekit/agents-plugin-silero";
+import { type RemoteParticipant, RoomEvent } from "@livekit/rtc-node";
+import { CallSession, type CallStart } from "./call.ts";
+import { agentConfigFromEnv } from "./config.ts";
+import { speechConfigFromEnv } from "./providers/index.ts";
+
+export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
+
+/** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
+export function callStartFrom(participant: RemoteParticipant | { attributes: Record<string, string>; identity: string; kind?: unknown }, metadata: string): CallStart {
+  const attrs = participant.attributes ?? {};
+  if (attrs["sip.phoneNumber"] || attrs["sip.trunkPhoneNumber"]) {
+    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip" };
+  }
+  const meta = metadata ? (JSON.parse(metadata) as { serviceId?: string; from?: string }) : {};
+  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser" };
+}
+
+export default defineAgent({
+  prewarm: async (proc: JobProcess) => {
+    proc.userData.vad = await silero.VAD.load();
+  },
+  entry: async (ctx: JobContext) => {
+    await ctx.connect();
+    const participant = await ctx.waitForParticipant();
+    const agent = agentConfigFromEnv();
+    const call = new CallSession({
+      gatewayUrl: agent.gatewayUrl,
+      agentSecret: agent.agentSecret,
+      conversation: ctx.room.name,
+      start: callStartFrom(participant, ctx.job.metadata),
+      room: ctx.room,
+      vad: ctx.proc.userData.vad as silero.VAD,
+      speech: speechConfigFromEnv(),
+      noReplyTimeoutMs: agent.noReplyTimeoutMs,
+      hangUp: () => ctx.shutdown("call ended"),
+    });
+    ctx.room.on(RoomEvent.DtmfReceived, (_code, digit, from) => {
+      if (from.identity === participant.identity) call.dtmf(digit);
+    });
+    ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
+      if (p.identity === participant.identity) void call.callerHangsUp();
+    });
+    ctx.addShutdownCallback(() => call.callerHangsUp());
+    await call.done;
+  },
+});
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
+} else if (process.env.LIVEKIT_URL && process.argv[1]?.endsWith("index.ts")) {
+  cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
+}

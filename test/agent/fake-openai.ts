@@ -1,0 +1,70 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { spawnSync } from "node:child_process";
+import { decodeWav, resample, samplesToBytes } from "../../agent/audio.ts";
+
+export interface SpeechRequest {
+  authorization: string | undefined;
+  body: { model: string; input: string; voice: string; response_format: string; speed?: number };
+  at: number;
+}
+
+export interface FakeOpenAIOptions {
+  /** Delay before the first byte of each response. */
+  firstByteDelayMs?: number;
+  /** Pause between 100 ms chunks of audio (0 = as fast as possible). */
+  chunkDelayMs?: number;
+  /** Pause after the first chunk, to prove the client streams. */
+  stallAfterFirstChunkMs?: number;
+}
+
+/**
+ * A loopback server that answers like OpenAI's `POST /v1/audio/speech` with `response_format: "pcm"`: 16-bit mono
+ * 24 kHz, sent chunked. The audio is real speech of the requested text (espeak-ng, resampled), so it can be
+ * transcribed back.
+ */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
+  const requests: SpeechRequest[] = [];
+  const server = createServer((req, res) => {
+    if (req.method !== "POST" || req.url !== "/v1/audio/speech") return res.writeHead(404).end();
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as SpeechRequest["body"];
+      requests.push({ authorization: req.headers.authorization, body, at: performance.now() });
+      if (body.response_format !== "pcm") return res.writeHead(400).end(JSON.stringify({ error: { message: "fake supports pcm only" } }));
+      const pcm = samplesToBytes(speak(body.input));
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      if (options.firstByteDelayMs) await sleep(options.firstByteDelayMs);
+      res.writeHead(200, { "content-type": "application/octet-stream", "transfer-encoding": "chunked" });
+      const chunk = 4800; // 100 ms
+      for (let i = 0; i < pcm.length && !res.destroyed; i += chunk) {
+        res.write(pcm.subarray(i, i + chunk));
+        if (i === 0 && options.stallAfterFirstChunkMs) await sleep(options.stallAfterFirstChunkMs);
+        else if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
+      }
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const cache = new Map<string, Int16Array>();
+/** Real speech for `text` at 24 kHz. */
+export function speak(text: string, voice = "en-us", rate = 24_000): Int16Array {
+  const key = `${voice}:${rate}:${text}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const out = spawnSync("espeak-ng", ["-v", voice, "--stdout", "--", text], { maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) throw new Error(`espeak-ng failed: ${out.stderr.toString()}`);
+  const { samples, sampleRate } = decodeWav(out.stdout);
+  const result = resample(samples, sampleRate, rate);
+  cache.set(key, result);
+  return result;
+}

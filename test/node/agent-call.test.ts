@@ -1,0 +1,206 @@
+import type { VAD } from "@livekit/agents";
+import * as silero from "@livekit/agents-plugin-silero";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { concatSamples, resample, rms, silence } from "../../agent/audio.ts";
+import { CallSession, type CallEvent } from "../../agent/call.ts";
+import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
+import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
+import { startFakeGateway } from "../agent/fake-gateway.ts";
+import { speak, startFakeOpenAI } from "../agent/fake-openai.ts";
+import { RecordingSink, initLogger, Caller, waitFor } from "../agent/helpers.ts";
+
+/**
+ * The call pipeline with the real Deepgram and OpenAI clients against fakes, and a stand-in gateway socket:
+ * turns, ordered speech, barge-in, false interruptions, DTMF/PIN, dead air, usage.
+ */
+let vad: VAD;
+let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
+let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+let gateway: Awaited<ReturnType<typeof startFakeGateway>>;
+const calls: { call: CallSession; caller: Caller }[] = [];
+
+beforeAll(async () => {
+  initLogger();
+  vad = await silero.VAD.load();
+  deepgram = await startFakeDeepgram([]);
+  openai = await startFakeOpenAI({ chunkDelayMs: 5 });
+  gateway = await startFakeGateway("agent-secret");
+});
+afterAll(async () => {
+  await Promise.all([deepgram.close(), openai.close(), gateway.close()]);
+});
+afterEach(async () => {
+  for (const { call, caller } of calls.splice(0)) {
+    caller.stop();
+    await call.callerHangsUp();
+  }
+});
+
+const lastSpoken = () => openai.requests.at(-1)?.body.input ?? "";
+/** Whether the TTS was asked for text matching `re`, at least `times` times, in this call. */
+const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.filter((r) => r.at >= since && re.test(r.body.input)).length >= times;
+const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
+
+async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number } = {}) {
+  const input = new PushAudioInput();
+  const sink = new RecordingSink();
+  const output = new PacedAudioOutput(sink, 24_000);
+  const events: CallEvent[] = [];
+  let hungUp: string | undefined;
+  const call = new CallSession({
+    gatewayUrl: gateway.url,
+    agentSecret: "agent-secret",
+    start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
+    input,
+    output,
+    vad,
+    speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+    noReplyTimeoutMs: opts.noReplyTimeoutMs ?? 8000,
+    usageIntervalMs: 60_000,
+    hangUp: (reason) => (hungUp = reason),
+    onEvent: (e) => events.push(e),
+  });
+  const caller = new Caller(input, 16_000);
+  calls.push({ call, caller });
+  await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
+  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
+  await call.ready;
+  const sent = (type: string) => gateway.received.filter((r) => r.conversation === call.conversation && r.message.type === type).map((r) => r.message as Record<string, unknown>);
+  return { call, caller, input, output, sink, events, sent, hungUp: () => hungUp };
+}
+
+describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
+  it("sends the caller's final turn, speaks the bot's messages in order, and hangs up after `last`", async () => {
+    const c = await newCall();
+    deepgram.push("I would like to book a table.");
+    await c.caller.say(speech16k("i would like to book a table"));
+    const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 8000, "transcript");
+    expect(transcript).toEqual({ type: "transcript", text: "I would like to book a table." });
+    expect(c.events.some((e) => e.type === "caller" && !e.final)).toBe(true); // interim results reached the session
+
+    const t0 = performance.now();
+    gateway.send(c.call.conversation, { type: "say", id: 1, body: "Certainly.", last: false });
+    gateway.send(c.call.conversation, { type: "say", id: 2, body: "For how many people?", last: false });
+    gateway.send(c.call.conversation, { type: "say", id: 3, body: "Goodbye.", last: true });
+    const reason = await c.call.done;
+    expect(reason).toBe("bot_ended");
+    expect(c.hungUp()).toBe("bot_ended");
+    const inputs = openai.requests.filter((r) => r.at >= t0 - 5).map((r) => r.body.input);
+    expect(inputs).toEqual(["Certainly.", "For how many people?", "Goodbye."]);
+    const heard = c.sink.samplesSince(t0);
+    const expected = ["Certainly.", "For how many people?", "Goodbye."].reduce((n, t) => n + speak(t).length, 0);
+    expect(heard.length).toBe(expected); // every sample of the three replies reached the caller
+    expect(rms(heard)).toBeGreaterThan(0.03);
+    expect(c.sent("finished")).toHaveLength(1);
+    const usage = c.sent("usage");
+    expect(usage.length).toBeGreaterThan(0);
+    expect(usage.reduce((n, u) => n + (u.ttsCharacters as number), 0)).toBe("Certainly.For how many people?Goodbye.".length);
+    expect(usage.reduce((n, u) => n + (u.sttSeconds as number), 0)).toBeGreaterThan(1);
+  });
+
+  it("barge-in: the caller's words stop playback and report what was spoken", async () => {
+    const c = await newCall();
+    const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie, and we are open until eleven at night.";
+    gateway.send(c.call.conversation, { type: "say", id: 7, body: long, last: false });
+    await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
+    await new Promise((r) => setTimeout(r, 1500));
+    deepgram.push("Stop, I want the salmon.");
+    const spoke = performance.now();
+    await c.caller.say(speech16k("stop i want the salmon"));
+    const [interrupted] = await waitFor(() => c.sent("interrupted").length > 0 && c.sent("interrupted"), 8000, "interrupted");
+    expect(interrupted!.id).toBe(7);
+    const spoken = String(interrupted!.spokenText);
+    expect(spoken.length).toBeGreaterThan(0);
+    expect(long.startsWith(spoken)).toBe(true);
+    expect(spoken.length).toBeLessThan(long.length);
+    // Playback stopped: the first clear came within 600 ms of the caller starting to speak (VAD needs ~250 ms of speech).
+    const stop = c.sink.clears.find((t) => t >= spoke)!;
+    expect(stop - spoke).toBeLessThan(600);
+    const total = speak(long).length;
+    expect(c.sink.samplesSince(0).length).toBeLessThan(total);
+    await waitFor(() => c.sent("transcript").length > 0, 5000, "the barge-in turn");
+  });
+
+  it.each([
+    ["a cough (no words)", ""],
+    ["a \"mm-hmm\"", "Mm-hmm."],
+  ])("%s pauses the bot, which then resumes and finishes", async (_what, words) => {
+    const c = await newCall();
+    const body = "Thank you for calling. We have tables free at seven and at nine this evening.";
+    const t0 = performance.now();
+    gateway.send(c.call.conversation, { type: "say", id: 3, body, last: false });
+    await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
+    await new Promise((r) => setTimeout(r, 800));
+    // A cough: noise the recognizer finds no words in. A backchannel: a short acknowledgement it does transcribe.
+    deepgram.push(words);
+    const noise = new Int16Array(16_000 * 0.4).map(() => Math.round((Math.random() - 0.5) * 16_000));
+    await c.caller.say(words ? speech16k("mm hmm") : concatSamples([speech16k("ah"), noise]));
+    await new Promise((r) => setTimeout(r, 3500));
+    await waitFor(() => c.events.some((e) => e.type === "bot") && c.output.pendingPlayoutSegments === 0, 15_000, "playout");
+    expect(c.sent("interrupted")).toHaveLength(0);
+    expect(c.sent("transcript")).toHaveLength(0);
+    const sentences = openai.requests.filter((r) => r.at >= t0 && body.includes(r.body.input)).map((r) => r.body.input);
+    expect(sentences.join(" ")).toBe(body);
+    // The bot paused (its audio was cleared), then played everything; what was buffered at the far end when it
+    // paused (at most the 60 ms lead) is sent again on resume.
+    expect(c.sink.clears.length).toBeGreaterThan(0);
+    const expected = sentences.reduce((n, t) => n + speak(t).length, 0);
+    const heard = c.sink.samplesSince(0).length;
+    expect(heard).toBeGreaterThanOrEqual(expected);
+    expect(heard).toBeLessThanOrEqual(expected + c.sink.clears.length * 24_000 * 0.08);
+  });
+
+  it("test mode: asks for the PIN, sends it, asks again when wrong, says goodbye after three", async () => {
+    const t0 = performance.now() - 1;
+    const c = await newCall({ testMode: true });
+    await waitFor(() => synthesized(t0, /four digit PIN/), 3000, "PIN prompt");
+    c.call.dtmf("12");
+    c.call.dtmf("34");
+    await waitFor(() => c.sent("pin").length === 1, 3000, "pin");
+    expect(c.sent("pin")[0]).toEqual({ type: "pin", pin: "1234" });
+    gateway.send(c.call.conversation, { type: "pin_result", ok: false, attemptsLeft: 2 });
+    await waitFor(() => synthesized(t0, /not right/), 3000, "wrong-PIN prompt");
+    c.call.dtmf("5678");
+    await waitFor(() => c.sent("pin").length === 2, 3000, "second pin");
+    gateway.send(c.call.conversation, { type: "pin_result", ok: false, attemptsLeft: 1 });
+    await waitFor(() => c.events.filter((e) => e.type === "bot" && e.text.includes("not right")).length === 2, 3000, "second wrong-PIN prompt");
+    c.call.dtmf("9999");
+    await waitFor(() => c.sent("pin").length === 3, 3000, "third pin");
+    gateway.send(c.call.conversation, { type: "pin_result", ok: false, attemptsLeft: 0 });
+    expect(await c.call.done).toBe("pin_failed");
+    expect(synthesized(t0, /Goodbye/)).toBe(true);
+    expect(c.sent("hangup")).toHaveLength(1);
+    expect(c.sent("dtmf")).toHaveLength(0);
+  });
+
+  it("test mode: the right PIN connects; keys then go to the bot as dtmf", async () => {
+    const t0 = performance.now() - 1;
+    const c = await newCall({ testMode: true });
+    c.call.dtmf("4321");
+    await waitFor(() => c.sent("pin").length === 1, 3000, "pin");
+    gateway.send(c.call.conversation, { type: "pin_result", ok: true, attemptsLeft: 0 });
+    await waitFor(() => synthesized(t0, /connected/), 3000, "connected prompt");
+    c.call.dtmf("1#");
+    await waitFor(() => c.sent("dtmf").length === 1, 3000, "dtmf");
+    expect(c.sent("dtmf")[0]).toEqual({ type: "dtmf", digits: "1#" });
+  });
+
+  it("no dead air: a silent bot and a failed delivery are both covered", async () => {
+    const c = await newCall({ noReplyTimeoutMs: 1000 });
+    deepgram.push("Are you there?");
+    await c.caller.say(speech16k("are you there"));
+    await waitFor(() => c.sent("transcript").length > 0, 8000, "transcript");
+    const sentAt = performance.now();
+    await waitFor(() => lastSpoken() === "One moment, please." && openai.requests.at(-1)?.at, 4000, "still-there prompt");
+    expect(openai.requests.at(-1)!.at - sentAt).toBeGreaterThan(900);
+    gateway.send(c.call.conversation, { type: "delivery_failed" });
+    await waitFor(() => lastSpoken().startsWith("Sorry, something went wrong"), 4000, "failure prompt");
+  });
+
+  it("the caller hanging up tells the gateway", async () => {
+    const c = await newCall();
+    await c.call.callerHangsUp();
+    expect(await c.call.done).toBe("caller_hangup");
+    expect(c.sent("hangup")).toHaveLength(1);
+  });
+});
