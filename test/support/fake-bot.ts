@@ -21,7 +21,7 @@ export interface Received {
  *   drop=N    close the connection without answering on the first N requests of each conversation
  * `GET /received/{conversation}` lists what arrived, in arrival order.
  */
-export async function startFakeBot(): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startFakeBot(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
   const received = new Map<string, Received[]>();
 
   const server = createServer(async (req, res) => {
@@ -58,10 +58,9 @@ export async function startFakeBot(): Promise<{ url: string; close: () => Promis
     return reply(res, entry.answered, { success: entry.answered < 300, reason: entry.answered < 300 ? "delivered" : "rejected" });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

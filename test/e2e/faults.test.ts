@@ -1,0 +1,111 @@
+import { createServer as createNetServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeBot } from "../support/fake-bot.ts";
+import { type Gateway, startGateway } from "./server.ts";
+
+// Faults, against `npm start`'s server with its production delivery settings (retries after 2, 5, 10 and 15 s).
+
+let gateway: Gateway;
+beforeAll(async () => {
+  gateway = await startGateway();
+}, 120_000);
+afterAll(async () => {
+  await gateway?.stop();
+});
+
+async function call(path: string, init: { method?: string; key?: string; json?: unknown } = {}) {
+  const res = await fetch(`${gateway.url}${path}`, {
+    method: init.method ?? "GET",
+    headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+async function serviceFor(botUrl: string) {
+  const account = await call("/api/v1/accounts", { method: "POST", json: { email: `faults-${crypto.randomUUID()}@example.com`, password: "fault test password" } });
+  const key = account.body.apiKey as string;
+  const service = await call("/api/v1/services", { method: "POST", key, json: { name: "faults", language: "en-US" } });
+  const patched = await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", key, json: { botUrl, botToken: "faults" } });
+  expect(patched.status).toBe(200);
+  return { key, serviceId: service.body.id as string };
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createNetServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("faults", () => {
+  it("a bot that is down for 30 s gets every queued message once, in order, when it comes back", async () => {
+    const port = await freePort(); // nothing listens there for 30 s: connections are refused
+    const { key, serviceId } = await serviceFor(`http://127.0.0.1:${port}/bot/{conversation}`);
+    const downSince = Date.now();
+    const started = await call(`/api/v1/services/${serviceId}/calls`, { method: "POST", key, json: { from: "+15550001111" } });
+    const conversation = started.body.conversation as string;
+    for (const text of ["one", "two", "three"]) expect((await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", key, json: { text } })).status).toBe(202);
+
+    await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - downSince))));
+    const bot = await startFakeBot(port);
+    try {
+      const log = await until(async () => {
+        const r = (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: { body: string; new: string } }[];
+        return r.length >= 4 && r;
+      }, 30_000, "the queued messages");
+      await new Promise((r) => setTimeout(r, 2000)); // nothing more arrives: no duplicates
+      const after = (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as unknown[];
+      expect(after).toHaveLength(4);
+      expect(log.map((r) => (r.message.new === "true" ? "<new>" : r.message.body))).toEqual(["<new>", "one", "two", "three"]);
+      const transcript = (await call(`/api/v1/calls/${conversation}`, { key })).body;
+      expect(transcript.failedDeliveries).toBe(0);
+      expect(transcript.messages[0]).toMatchObject({ delivery: "delivered", attempts: 5 });
+    } finally {
+      await bot.close();
+    }
+  }, 90_000);
+
+  it("a slow bot (5 s per answer) does not slow down other calls", async () => {
+    const slowBot = await startFakeBot();
+    const fastBot = await startFakeBot();
+    try {
+      const slow = await serviceFor(`${slowBot.url}/bot/{conversation}?delay=5000`);
+      const fast = await serviceFor(`${fastBot.url}/bot/{conversation}`);
+      const slowCalls = await Promise.all(
+        Array.from({ length: 5 }, async () => (await call(`/api/v1/services/${slow.serviceId}/calls`, { method: "POST", key: slow.key, json: { from: "+15550002222" } })).body.conversation as string),
+      );
+      for (const c of slowCalls) await call(`/api/v1/calls/${c}/utterances`, { method: "POST", key: slow.key, json: { text: "slow" } });
+
+      const conversation = (await call(`/api/v1/services/${fast.serviceId}/calls`, { method: "POST", key: fast.key, json: { from: "+15550003333" } })).body.conversation as string;
+      const latencies: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const sent = Date.now();
+        await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", key: fast.key, json: { text: `fast ${i}` } });
+        await until(async () => {
+          const r = (await (await fetch(`${fastBot.url}/received/${conversation}`)).json()) as { message: { body: string } }[];
+          return r.some((x) => x.message.body === `fast ${i}`);
+        }, 10_000, `fast ${i}`);
+        latencies.push(Date.now() - sent);
+      }
+      // Each fast message took well under the slow bot's 5 s while the slow calls were still waiting on it.
+      expect(Math.max(...latencies)).toBeLessThan(2000);
+      const stillSlow = (await (await fetch(`${slowBot.url}/received/${slowCalls[0]}`)).json()) as unknown[];
+      expect(stillSlow.length).toBeLessThanOrEqual(2);
+    } finally {
+      await Promise.all([slowBot.close(), fastBot.close()]);
+    }
+  }, 90_000);
+});

@@ -1,0 +1,86 @@
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeBot } from "../support/fake-bot.ts";
+import { type Gateway, startGateway } from "./server.ts";
+
+// Drives a whole call through every door (sign-up, log-in cookie and CSRF token, API key, service token, bot token,
+// the agent's secret) and then searches everything the gateway printed for each of those secrets.
+
+const AGENT_SECRET = `agent-secret-${crypto.randomUUID()}`;
+let gateway: Gateway;
+let bot: Awaited<ReturnType<typeof startFakeBot>>;
+beforeAll(async () => {
+  process.env.AGENT_SECRET = AGENT_SECRET;
+  [gateway, bot] = await Promise.all([startGateway(), startFakeBot()]);
+}, 120_000);
+afterAll(async () => {
+  delete process.env.AGENT_SECRET;
+  await Promise.all([gateway?.stop(), bot?.close()]);
+});
+
+describe("secrets in logs", () => {
+  it("never prints a password, API key, token, cookie or agent secret", async () => {
+    const secrets: Record<string, string> = {};
+    const request = async (path: string, init: { method?: string; headers?: Record<string, string>; json?: unknown } = {}) => {
+      const res = await fetch(`${gateway.url}${path}`, {
+        method: init.method ?? "GET",
+        headers: { "content-type": "application/json", ...init.headers },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as any };
+    };
+
+    const email = `logs-${crypto.randomUUID()}@example.com`;
+    secrets.password = `pw-${crypto.randomUUID()}`;
+    const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: secrets.password } });
+    secrets.apiKey = account.body.apiKey;
+    const key = { authorization: `Bearer ${secrets.apiKey}` };
+
+    const login = await request("/api/v1/session", { method: "POST", json: { email, password: secrets.password } });
+    expect(login.status).toBe(200);
+    secrets.cookie = /^[^=]+=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")![1]!;
+    secrets.csrf = login.body.csrfToken;
+    const session = { cookie: `${/^[^;]+/.exec(login.headers.get("set-cookie")!)![0]}`, "x-csrf-token": secrets.csrf };
+    // A failed log-in with a wrong password: the attempt is logged as a request, never its body.
+    secrets.wrongPassword = `wrong-${crypto.randomUUID()}`;
+    expect((await request("/api/v1/session", { method: "POST", json: { email, password: secrets.wrongPassword } })).status).toBe(401);
+
+    const service = await request("/api/v1/services", { method: "POST", headers: session, json: { name: "Logs", language: "en-US" } });
+    expect(service.status).toBe(201);
+    secrets.firstToken = service.body.token;
+    secrets.botToken = `bot-${crypto.randomUUID()}`;
+    const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const patched = await request(`/api/v1/services/${service.body.id}`, {
+      method: "PATCH",
+      headers: key,
+      json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: secrets.botToken, numbers: [number] },
+    });
+    secrets.token = patched.body.token;
+
+    // A voice call through the agent's socket, then the bot answers with the service token and ends it.
+    const conversation = crypto.randomUUID();
+    const agent = new WebSocket(`${gateway.url.replace("http", "ws")}/agent/v1/conversations/${conversation}`, { headers: { authorization: `Bearer ${AGENT_SECRET}` } });
+    const said = new Promise<string>((resolve) => agent.on("message", (data) => String(data).includes('"say"') && resolve(String(data))));
+    await new Promise((resolve) => agent.once("open", resolve));
+    agent.send(JSON.stringify({ type: "start", from: "+442071838750", to: number, transport: "sip" }));
+    agent.send(JSON.stringify({ type: "transcript", text: "hello" }));
+    const send = (token: string, body: Record<string, unknown>) =>
+      request(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: { authorization: `Basic ${token}` }, json: { conversation, ...body } });
+    // Wait until the call exists, then answer as the bot, once with the old token.
+    for (let i = 0; i < 50 && (await send(secrets.token, { body: "Hi there" })).body?.reason !== "delivered"; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await said).toContain("Hi there");
+    expect((await send(secrets.firstToken, { body: "old token" })).body.reason).toBe("authorization fail");
+    expect((await send(secrets.token, { body: "Bye", last: "true" })).body.reason).toBe("delivered");
+    agent.close();
+    // Let the gateway finish delivering to the bot (which logs nothing of ours) and print what it prints.
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const logs = gateway.logs();
+    expect(logs).toContain("/cloudengine/rest/voicebot/send/"); // the log is there, and has the requests in it
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(secret.length, name).toBeGreaterThan(8);
+      expect(logs.includes(secret), `${name} appears in the gateway's output`).toBe(false);
+    }
+    expect(logs.includes(AGENT_SECRET), "the agent secret appears in the gateway's output").toBe(false);
+  }, 60_000);
+});
