@@ -15,6 +15,14 @@ import { speechConfigFromEnv } from "./providers/index.ts";
 
 export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
 
+/**
+ * The conversation id of a room. Phone calls land in rooms LiveKit names `call-<caller number>_<random>` (the
+ * dispatch rule the Worker provisions), and a number's `+` is not allowed in conversation ids ([A-Za-z0-9_-]).
+ */
+export function conversationIdFor(room: string): string {
+  return room.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 128);
+}
+
 /** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
 export function callStartFrom(participant: RemoteParticipant | { attributes: Record<string, string>; identity: string; kind?: unknown }, metadata: string): CallStart {
   const attrs = participant.attributes ?? {};
@@ -36,7 +44,7 @@ export default defineAgent({
     const call = new CallSession({
       gatewayUrl: agent.gatewayUrl,
       agentSecret: agent.agentSecret,
-      conversation: ctx.room.name,
+      conversation: conversationIdFor(ctx.room.name ?? ""),
       start: callStartFrom(participant, ctx.job.metadata),
       room: ctx.room,
       vad: ctx.proc.userData.vad as silero.VAD,

@@ -3,8 +3,10 @@ import type {
   CallSummary,
   TestSession,
   EndReason,
+  Provisioning,
   Service,
   ServiceEvent,
+  ServiceLogEntry,
   ServicePatch,
   ServiceWithToken,
   UsageDay,
@@ -65,7 +67,13 @@ export class ServiceObject extends DurableObject<Env> {
         day TEXT PRIMARY KEY, calls INTEGER NOT NULL DEFAULT 0, seconds INTEGER NOT NULL DEFAULT 0,
         minutes INTEGER NOT NULL DEFAULT 0, stt_seconds INTEGER NOT NULL DEFAULT 0,
         tts_characters INTEGER NOT NULL DEFAULT 0, peak INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS provisioning (
+        one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, error TEXT, at INTEGER NOT NULL);
     `);
+    // The events table predates provisioning events, which carry LiveKit's error.
+    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray().some((c) => c.name === "error")) {
+      this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
+    }
   }
 
   private config(): ConfigRow | undefined {
@@ -73,8 +81,33 @@ export class ServiceObject extends DurableObject<Env> {
     return row && row.deleted_at === null ? row : undefined;
   }
 
-  private logEvent(type: ServiceEvent["type"], fields?: string[]) {
-    this.sql.exec("INSERT INTO events (at, type, fields) VALUES (?, ?, ?)", Date.now(), type, fields ? JSON.stringify(fields) : null);
+  private logEvent(type: ServiceLogEntry["type"], fields?: string[], error?: string) {
+    this.sql.exec(
+      "INSERT INTO events (at, type, fields, error) VALUES (?, ?, ?, ?)",
+      Date.now(),
+      type,
+      fields ? JSON.stringify(fields) : null,
+      error ?? null,
+    );
+  }
+
+  private provisioning(): Provisioning | undefined {
+    const row = this.sql.exec<{ state: "ok" | "failed"; error: string | null; at: number }>("SELECT * FROM provisioning").toArray()[0];
+    return row && { state: row.state, ...(row.error !== null ? { error: row.error } : {}), at: iso(row.at) };
+  }
+
+  /** The outcome of making LiveKit match this service's numbers (worker/livekit/provision.ts); logged as an event. */
+  recordProvisioning(result: { ok: true } | { ok: false; error: string }): Provisioning | null {
+    if (!this.config()) return null;
+    const error = result.ok ? null : result.error;
+    this.sql.exec(
+      "INSERT INTO provisioning (one, state, error, at) VALUES (1, ?, ?, ?) ON CONFLICT (one) DO UPDATE SET state = excluded.state, error = excluded.error, at = excluded.at",
+      result.ok ? "ok" : "failed",
+      error,
+      Date.now(),
+    );
+    this.logEvent(result.ok ? "provisioned" : "provisioning_failed", undefined, error ?? undefined);
+    return this.provisioning()!;
   }
 
   /** Issues a new PhoneMyBot token; the previous one stops working with this write. */
@@ -86,6 +119,7 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   private toView(row: ConfigRow): Service {
+    const provisioning = this.provisioning();
     return {
       id: row.id,
       name: row.name,
@@ -96,6 +130,7 @@ export class ServiceObject extends DurableObject<Env> {
       demo: row.bot_url === null,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
+      ...(provisioning ? { provisioning } : {}),
     };
   }
 
@@ -171,11 +206,21 @@ export class ServiceObject extends DurableObject<Env> {
     return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
   }
 
-  events(): ServiceEvent[] {
+  events(): ServiceLogEntry[] {
     return this.sql
-      .exec<{ at: number; type: ServiceEvent["type"]; fields: string | null }>("SELECT at, type, fields FROM events ORDER BY seq")
+      .exec<{ at: number; type: ServiceLogEntry["type"]; fields: string | null; error: string | null }>(
+        "SELECT at, type, fields, error FROM events ORDER BY seq",
+      )
       .toArray()
-      .map((row) => ({ at: iso(row.at), type: row.type, ...(row.fields ? { fields: JSON.parse(row.fields) as string[] } : {}) }));
+      .map(
+        (row) =>
+          ({
+            at: iso(row.at),
+            type: row.type,
+            ...(row.fields ? { fields: JSON.parse(row.fields) as string[] } : {}),
+            ...(row.error !== null ? { error: row.error } : {}),
+          }) as ServiceLogEntry,
+      );
   }
 
   /**

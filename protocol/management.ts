@@ -79,6 +79,14 @@ export const ServicePatchSchema = z
   .refine((patch) => Object.keys(patch).length > 0, "nothing to change");
 export type ServicePatch = z.infer<typeof ServicePatchSchema>;
 
+/** The last attempt to make LiveKit match the service's numbers (absent when LiveKit was never involved). */
+export const ProvisioningSchema = z.object({
+  state: z.enum(["ok", "failed"]),
+  error: z.string().optional(),
+  at: z.string(),
+});
+export type Provisioning = z.infer<typeof ProvisioningSchema>;
+
 export const ServiceSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -89,6 +97,7 @@ export const ServiceSchema = z.object({
   demo: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  provisioning: ProvisioningSchema.optional(),
 });
 export type Service = z.infer<typeof ServiceSchema>;
 
@@ -103,6 +112,19 @@ export const ServiceEventSchema = z.object({
   fields: z.array(z.string()).optional(),
 });
 export type ServiceEvent = z.infer<typeof ServiceEventSchema>;
+
+/** The outcome of making LiveKit match the service's numbers; `provisioning_failed` carries LiveKit's error. */
+export const PROVISIONING_EVENT_TYPES = ["provisioned", "provisioning_failed"] as const;
+export const ProvisioningEventSchema = z.object({
+  at: z.string(),
+  type: z.enum(PROVISIONING_EVENT_TYPES),
+  error: z.string().optional(),
+});
+export type ProvisioningEvent = z.infer<typeof ProvisioningEventSchema>;
+
+/** One entry of `GET /services/{id}/events`: a configuration event or a provisioning outcome. */
+export const ServiceLogEntrySchema = z.union([ServiceEventSchema, ProvisioningEventSchema]);
+export type ServiceLogEntry = z.infer<typeof ServiceLogEntrySchema>;
 
 const IsoDay = z.iso.date();
 export const UsageQuerySchema = z

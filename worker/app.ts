@@ -10,6 +10,7 @@ import { calls } from "./routes/calls.ts";
 import { messaging } from "./routes/messaging.ts";
 import { services } from "./routes/services.ts";
 import { session } from "./routes/session.ts";
+import { voice } from "./routes/voice.ts";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -30,6 +31,7 @@ app.route("/", services);
 app.route("/", calls);
 app.route("/", session);
 app.route("/", agentBridge);
+app.route("/", voice);
 
 app.doc31("/api/v1/openapi.json", {
   openapi: "3.1.0",

@@ -10,7 +10,7 @@ import type { GatewayMessage } from "../../protocol/messaging.ts";
  */
 export async function startLoadBot() {
   const log = new Map<string, { message: GatewayMessage; at: number }[]>();
-  const waiters = new Map<string, (at: number) => void>();
+  const waiters = new Map<string, ((at: number) => void)[]>();
   const keyOf = (conversation: string, body: string) => `${conversation}\n${body}`;
 
   const server = createServer((req, res) => {
@@ -23,7 +23,7 @@ export async function startLoadBot() {
       entries.push({ message, at });
       log.set(message.conversation, entries);
       const key = keyOf(message.conversation, message.new === "true" ? "<new>" : message.last === "true" ? "<last>" : message.body);
-      waiters.get(key)?.(at);
+      for (const wake of waiters.get(key) ?? []) wake(at);
       waiters.delete(key);
       res.writeHead(200, { "content-type": "application/json", connection: "close" }).end('{"success":true,"reason":"delivered"}');
     });
@@ -43,10 +43,14 @@ export async function startLoadBot() {
       if (already) return Promise.resolve(already.at);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no delivery of ${JSON.stringify(body)} in ${timeoutMs} ms`)), timeoutMs);
-        waiters.set(keyOf(conversation, body), (at) => {
-          clearTimeout(timer);
-          resolve(at);
-        });
+        const key = keyOf(conversation, body);
+        waiters.set(key, [
+          ...(waiters.get(key) ?? []),
+          (at) => {
+            clearTimeout(timer);
+            resolve(at);
+          },
+        ]);
       });
     },
     close: () => new Promise<void>((r) => server.close(() => r())),

@@ -40,7 +40,7 @@ describe("secrets in logs", () => {
     expect(login.status).toBe(200);
     secrets.cookie = /^[^=]+=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")![1]!;
     secrets.csrf = login.body.csrfToken;
-    const session = { cookie: `${/^[^;]+/.exec(login.headers.get("set-cookie")!)![0]}`, "x-csrf-token": secrets.csrf };
+    const session = { cookie: /^[^;]+/.exec(login.headers.get("set-cookie")!)![0], "x-csrf-token": login.body.csrfToken as string };
     // A failed log-in with a wrong password: the attempt is logged as a request, never its body.
     secrets.wrongPassword = `wrong-${crypto.randomUUID()}`;
     expect((await request("/api/v1/session", { method: "POST", json: { email, password: secrets.wrongPassword } })).status).toBe(401);
@@ -55,7 +55,8 @@ describe("secrets in logs", () => {
       headers: key,
       json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: secrets.botToken, numbers: [number] },
     });
-    secrets.token = patched.body.token;
+    const token = patched.body.token as string;
+    secrets.token = token;
 
     // A voice call through the agent's socket, then the bot answers with the service token and ends it.
     const conversation = crypto.randomUUID();
@@ -67,10 +68,10 @@ describe("secrets in logs", () => {
     const send = (token: string, body: Record<string, unknown>) =>
       request(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: { authorization: `Basic ${token}` }, json: { conversation, ...body } });
     // Wait until the call exists, then answer as the bot, once with the old token.
-    for (let i = 0; i < 50 && (await send(secrets.token, { body: "Hi there" })).body?.reason !== "delivered"; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await send(token, { body: "Hi there" })).body?.reason !== "delivered"; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await said).toContain("Hi there");
-    expect((await send(secrets.firstToken, { body: "old token" })).body.reason).toBe("authorization fail");
-    expect((await send(secrets.token, { body: "Bye", last: "true" })).body.reason).toBe("delivered");
+    expect((await send(service.body.token as string, { body: "old token" })).body.reason).toBe("authorization fail");
+    expect((await send(token, { body: "Bye", last: "true" })).body.reason).toBe("delivered");
     agent.close();
     // Let the gateway finish delivering to the bot (which logs nothing of ours) and print what it prints.
     await new Promise((r) => setTimeout(r, 1500));

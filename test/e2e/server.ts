@@ -29,19 +29,27 @@ export interface Gateway {
 /**
  * `npm start`'s server (scripts/start.mjs: `wrangler dev`, offline) on a free port with a fresh, temporary storage
  * directory. It serves the portal from web/dist, so the web app must have been built (`npm run build:web`, which
- * `npm test` does first).
+ * `npm test` does first). `vars` become Worker variables (wrangler's CLOUDFLARE_INCLUDE_PROCESS_ENV; there must be no
+ * .dev.vars file, which would take precedence). `options.persistTo`: storage to use (and keep) instead of a temporary one.
  */
-export async function startGateway(): Promise<Gateway> {
+export async function startGateway(vars: Record<string, string> = {}, options: { persistTo?: string } = {}): Promise<Gateway> {
   if (!existsSync(join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first");
   const port = await freePort();
-  const persist = await mkdtemp(join(tmpdir(), "pmb-e2e-"));
+  const persist = options.persistTo ?? (await mkdtemp(join(tmpdir(), "pmb-e2e-")));
   let output = "";
   // Exactly `npm start`'s server (scripts/start.mjs; the web build is `npm test`'s first step), on its own port and storage.
   const child: ChildProcess = spawn(process.execPath, [join(root, "scripts/start.mjs")], {
     cwd: root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PERSIST_TO: persist, CI: "1" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PERSIST_TO: persist,
+      CI: "1",
+      ...(Object.keys(vars).length > 0 ? { CLOUDFLARE_INCLUDE_PROCESS_ENV: "true", ...vars } : {}),
+    },
   });
   child.stdout?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
@@ -65,7 +73,7 @@ export async function startGateway(): Promise<Gateway> {
         }
       }
     }
-    await rm(persist, { recursive: true, force: true });
+    if (!options.persistTo) await rm(persist, { recursive: true, force: true });
   };
 
   const url = `http://127.0.0.1:${port}`;

@@ -4,7 +4,7 @@ import {
   CallSummarySchema,
   ErrorBodySchema,
   ServiceCreateSchema,
-  ServiceEventSchema,
+  ServiceLogEntrySchema,
   ServicePatchSchema,
   ServiceSchema,
   ServiceWithTokenSchema,
@@ -20,6 +20,7 @@ import { directory, serviceStub } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { PricingSchema, priceUsage } from "../pricing.ts";
 import { json, newRouter } from "../router.ts";
+import { deprovision, liveKitEnabled, provisionNumbers } from "../livekit/sync.ts";
 
 const ServiceParams = z.object({ id: z.string().max(64) });
 const notFound = () => new ApiError(404, "service not found");
@@ -94,7 +95,9 @@ services.openapi(
     }
     const updated = await service.reconfigure(patch);
     if (!updated) throw notFound();
-    return c.json(updated, 200);
+    // New numbers go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
+    const provisioning = patch.numbers ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
+    return c.json({ ...updated, ...(provisioning ? { provisioning } : {}) }, 200);
   },
 );
 
@@ -118,11 +121,13 @@ services.openapi(
     method: "delete",
     path: "/api/v1/services/{id}",
     request: { params: ServiceParams },
-    responses: { 204: { description: "deleted" }, 404: json(ErrorBodySchema) },
+    responses: { 204: { description: "deleted" }, 404: json(ErrorBodySchema), 502: json(ErrorBodySchema, "LiveKit could not be updated; nothing was deleted") },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const service = await ownedService(c, id);
+    const view = await service.view();
+    if (view && liveKitEnabled(c.env) && (view.numbers.length > 0 || view.provisioning)) await deprovision(c.env, id);
     await directory(c.env).deleteService(id);
     await service.remove();
     return c.body(null, 204);
@@ -135,7 +140,7 @@ services.openapi(
     path: "/api/v1/services/{id}/events",
     summary: "The service's change log (never contains a secret)",
     request: { params: ServiceParams },
-    responses: { 200: json(z.array(ServiceEventSchema)), 404: json(ErrorBodySchema) },
+    responses: { 200: json(z.array(ServiceLogEntrySchema)), 404: json(ErrorBodySchema) },
   }),
   async (c) => c.json(await (await ownedService(c, c.req.valid("param").id)).events(), 200),
 );

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+/** `POST /api/v1/services/{id}/browser-calls`: how the portal's "Call from browser" joins a call. */
+export const BrowserCallSchema = z.discriminatedUnion("mode", [
+  /** Join LiveKit room `room` at `url` with `token` (10 minutes to join); the agent has been dispatched to it. */
+  z.object({ mode: z.literal("livekit"), url: z.string(), token: z.string(), room: z.string() }),
+  /** No LiveKit: open the local agent's WebSocket transport (docs/voice.md, "Local transport"). */
+  z.object({ mode: z.literal("local"), agentUrl: z.string() }),
+]);
+export type BrowserCall = z.infer<typeof BrowserCallSchema>;
+
+/** `GET /api/v1/voice/config`: which call path this gateway offers. */
+export const VoiceConfigSchema = z.object({
+  mode: z.enum(["livekit", "local", "none"]),
+  agentUrl: z.string().optional(),
+});
+export type VoiceConfig = z.infer<typeof VoiceConfigSchema>;
+
+/** The LiveKit token of a browser participant lives this long (it only has to last until the room is joined). */
+export const BROWSER_TOKEN_TTL_SECONDS = 600;

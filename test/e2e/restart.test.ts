@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startFakeBot } from "../support/fake-bot.ts";
+import { type Gateway, startGateway } from "./server.ts";
+
+// The gateway process is stopped mid-call and started again on the same storage: the call, the bot's opaque value
+// and the delivery queue (a message waiting for its retry) survive, and the call goes on.
+
+describe("restarting the gateway", () => {
+  it("keeps calls, their state and their queued deliveries across a restart", async () => {
+    const persistTo = await mkdtemp(join(tmpdir(), "pmb-restart-"));
+    const bot = await startFakeBot();
+    let gateway: Gateway | undefined;
+    try {
+      gateway = await startGateway({}, { persistTo });
+      const call = async (path: string, init: { method?: string; headers?: Record<string, string>; json?: unknown } = {}) => {
+        const res = await fetch(`${gateway!.url}${path}`, {
+          method: init.method ?? "GET",
+          headers: { "content-type": "application/json", ...init.headers },
+          body: init.json === undefined ? undefined : JSON.stringify(init.json),
+        });
+        const text = await res.text();
+        return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+      };
+      const account = await call("/api/v1/accounts", { method: "POST", json: { email: `restart-${crypto.randomUUID()}@example.com`, password: "restart password" } });
+      const key = { authorization: `Bearer ${account.body.apiKey}` };
+      const service = await call("/api/v1/services", { method: "POST", headers: key, json: { name: "restart", language: "en-US" } });
+      // The bot fails its first two requests: the `new` message is waiting for its retry when the gateway stops.
+      const configured = await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", headers: key, json: { botUrl: `${bot.url}/bot/{conversation}?fail=2`, botToken: "restart" } });
+      const botAuth = { authorization: `Basic ${configured.body.token}` };
+      const conversation = (await call(`/api/v1/services/${service.body.id}/calls`, { method: "POST", headers: key, json: { from: "+15550004444" } })).body.conversation as string;
+      expect((await call(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: botAuth, json: { body: "Hello", opaque: "kept across restarts" } })).body.reason).toBe("delivered");
+      expect((await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", headers: key, json: { text: "before the restart" } })).status).toBe(202);
+
+      await gateway.stop();
+      gateway = await startGateway({}, { persistTo });
+
+      expect((await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", headers: key, json: { text: "after the restart" } })).status).toBe(202);
+      const deadline = Date.now() + 30_000;
+      let delivered: { message: Record<string, string> }[] = [];
+      while (Date.now() < deadline) {
+        const log = (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { answered: number | string; message: Record<string, string> }[];
+        delivered = log.filter((r) => r.answered === 200);
+        if (delivered.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(delivered.map((r) => (r.message.new === "true" ? "<new>" : r.message.body))).toEqual(["<new>", "before the restart", "after the restart"]);
+      expect(delivered[2]!.message.opaque).toBe("kept across restarts");
+      const transcript = (await call(`/api/v1/calls/${conversation}`, { headers: key })).body;
+      expect(transcript).toMatchObject({ state: "active", failedDeliveries: 0 });
+      expect(transcript.messages.map((m: { body: string }) => m.body)).toEqual(["", "Hello", "before the restart", "after the restart"]);
+      expect((await call(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: botAuth, json: { body: "Bye", last: true } })).body.reason).toBe("delivered");
+    } finally {
+      await gateway?.stop();
+      await bot.close();
+      await rm(persistTo, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
