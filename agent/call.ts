@@ -7,6 +7,7 @@ import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
 import { type Prompts, promptsFor } from "./prompts.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
+import { stableSpeechFrames } from "./providers/stable-vad.ts";
 
 export interface CallStart {
   from: string;
@@ -177,11 +178,12 @@ export class CallSession {
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
-    this.speech = createSpeech(o.speech, language, o.vad);
+    const vad = stableSpeechFrames(o.vad);
+    this.speech = createSpeech(o.speech, language, vad);
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
-      vad: o.vad,
+      vad,
       turnHandling: {
         // Deepgram's endpointing (speech_final) ends turns; the offline recognizer is cut by the VAD.
         turnDetection: this.speech.sttName === "deepgram" ? "stt" : "vad",

@@ -1,16 +1,89 @@
 #!/usr/bin/env node
-// `npm start`: the gateway on wrangler's local workerd, with persistent local storage and no Cloudflare account.
+// `npm start`: the gateway on wrangler's local workerd, with persistent local storage and no Cloudflare account,
+// and — unless LIVEKIT_URL is set — the voice agent's local transport (agent/index.ts), so that "Call from browser"
+// works on a fresh machine. Both stop together: on SIGINT/SIGTERM, or when either exits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = process.env.PORT ?? "8787";
+const host = process.env.HOST ?? "127.0.0.1";
+// Where the agent reaches the gateway, and the browser the agent (a wildcard address is not one to connect to).
+const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
 // The voice agent and the Worker share this secret; a fresh one per run unless one is given.
 const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64url");
+const withAgent = !process.env.LIVEKIT_URL;
+
+/** Whether `candidate` can be listened on. */
+function free(candidate) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(candidate, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** AGENT_PORT if given; otherwise 8788 (PORT+1 when PORT is set), or any free port if that one is taken. */
+async function agentPort() {
+  if (process.env.AGENT_PORT) return Number(process.env.AGENT_PORT);
+  const preferred = process.env.PORT ? Number(port) + 1 : 8788;
+  if (await free(preferred)) return preferred;
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port: any } = server.address();
+      server.close(() => resolve(any));
+    });
+  });
+}
+
+// The children stay in our process group, so that whoever stops the group (Ctrl-C, a test harness) stops them all.
+const children = [];
+let stopping = false;
+let exitCode = 0;
+function stopAll(signal = "SIGTERM") {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  // Whatever has not stopped in 5 s is killed.
+  setTimeout(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    process.exit(exitCode || 1);
+  }, 5000).unref();
+}
+function track(child, name) {
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited (${signal ?? code}); stopping`);
+      exitCode = code || 1;
+    }
+    stopAll();
+    if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(exitCode);
+  });
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => stopAll(signal === "SIGHUP" ? "SIGTERM" : signal));
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+});
+
+const agentUrl = withAgent ? `http://${reachable}:${await agentPort()}` : undefined;
 const env = { ...process.env, AGENT_SECRET: agentSecret, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-const wrangler = spawn(
-  "npx",
-  ["wrangler", "dev", "--port", port, "--ip", process.env.HOST ?? "127.0.0.1", "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"],
-  { stdio: "inherit", env },
-);
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
-wrangler.on("exit", (code) => process.exit(code ?? 0));
+const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
+if (agentUrl) wranglerArgs.push("--var", `AGENT_LOCAL_URL:${agentUrl}`);
+// wrangler's own launcher (not npx, which does not pass SIGTERM on) so that stopping it stops workerd too.
+track(spawn(process.execPath, wranglerArgs, { stdio: "inherit", env, cwd: root }), "wrangler dev");
+
+if (agentUrl) {
+  const agentEnv = {
+    ...env,
+    GATEWAY_URL: `http://${reachable}:${port}`,
+    AGENT_PORT: new URL(agentUrl).port,
+    AGENT_HOST: process.env.AGENT_HOST ?? host,
+  };
+  track(spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], { stdio: "inherit", env: agentEnv, cwd: root }), "voice agent");
+}

@@ -4,6 +4,7 @@ import { EspeakTTS } from "./espeak-tts.ts";
 import { deepgramLanguage, deepgramModel, espeakVoice, openaiVoice } from "./languages.ts";
 import { OpenAIStreamingTTS } from "./openai-tts.ts";
 import { SphinxSTT } from "./sphinx-stt.ts";
+import { stableSpeechFrames } from "./stable-vad.ts";
 
 /** Which speech providers a call uses, from the environment. Keys present → cloud providers; absent → offline. */
 export interface SpeechConfig {
@@ -59,7 +60,8 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD): 
         smartFormat: true,
         sampleRate: 16_000,
       })
-    : new stt.StreamAdapter(new SphinxSTT({ language, phrases: config.offlinePhrases }), vad);
+    : // The adapter recognizes each utterance from the VAD's END_OF_SPEECH audio, which must be a copy (stable-vad.ts).
+      new stt.StreamAdapter(new SphinxSTT({ language, phrases: config.offlinePhrases }), stableSpeechFrames(vad));
   const synthesizer: tts.TTS = config.openaiApiKey
     ? new OpenAIStreamingTTS({
         apiKey: config.openaiApiKey,

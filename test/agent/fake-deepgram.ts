@@ -17,7 +17,14 @@ export interface DeepgramConnection {
  * silence, a final one with `speech_final: true`. The words come from `transcripts`, one per utterance, in order.
  * `Finalize` flushes the current utterance (`from_finalize`); `CloseStream` closes the socket.
  */
-export async function startFakeDeepgram(transcripts: string[]) {
+export interface FakeDeepgramOptions {
+  /** Added before each final result is sent (a provider's processing time, for benchmarks). */
+  finalDelayMs?: number;
+  /** Words for utterances once `transcripts` has run out (default: none, an empty transcript). */
+  fallback?: string;
+}
+
+export async function startFakeDeepgram(transcripts: string[], options: FakeDeepgramOptions = {}) {
   const connections: DeepgramConnection[] = [];
   const queue = [...transcripts];
   const server = createServer((_req, res) => res.writeHead(404).end());
@@ -69,8 +76,17 @@ export async function startFakeDeepgram(transcripts: string[]) {
       );
     };
     const finish = (extra: Record<string, unknown> = {}) => {
-      const text = queue.shift() ?? "";
-      results(text, true, true, extra);
+      const text = queue.shift() ?? options.fallback ?? "";
+      if (options.finalDelayMs) {
+        const at = audioMs;
+        setTimeout(() => {
+          if (ws.readyState !== ws.OPEN) return;
+          const now = audioMs;
+          audioMs = at;
+          results(text, true, true, extra);
+          audioMs = now;
+        }, options.finalDelayMs);
+      } else results(text, true, true, extra);
       voicedMs = 0;
       silenceMs = 0;
       interimSent = false;
@@ -93,9 +109,9 @@ export async function startFakeDeepgram(transcripts: string[]) {
         if (voicedMs === 0) uttStart = audioMs - ms;
         voicedMs += ms;
         silenceMs = 0;
-        if (!interimSent && voicedMs >= 200 && queue.length > 0) {
+        if (!interimSent && voicedMs >= 200 && (queue.length > 0 || options.fallback)) {
           interimSent = true;
-          results(queue[0]!.split(" ")[0]!, false, false);
+          results((queue[0] ?? options.fallback)!.split(" ")[0]!, false, false);
         }
       } else if (voicedMs > 0) {
         silenceMs += ms;

@@ -1,10 +1,11 @@
-import { type VAD, stt } from "@livekit/agents";
+import { type VAD, type VADEvent, VADEventType, stt } from "@livekit/agents";
 import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { createSpeech } from "../../agent/providers/index.ts";
 import { EspeakTTS } from "../../agent/providers/espeak-tts.ts";
 import { SphinxSTT } from "../../agent/providers/sphinx-stt.ts";
+import { stableSpeechFrames } from "../../agent/providers/stable-vad.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { speak, startFakeOpenAI } from "../agent/fake-openai.ts";
 import { collectFrames, initLogger, joinFrames } from "../agent/helpers.ts";
@@ -132,5 +133,59 @@ describe("offline providers (espeak-ng, pocketsphinx)", () => {
       expect(result.alternatives?.[0].text).toBe(phrase);
     }
     await sphinx.close();
+  });
+});
+
+describe("Silero VAD speech frames (stable-vad.ts)", () => {
+  /** The whole utterance, as the VAD reports it at END_OF_SPEECH, read only after the VAD has moved on. */
+  async function endOfSpeechAudioReadLate(v: VAD, audio: Int16Array): Promise<Int16Array> {
+    const stream = v.stream();
+    for (const frame of frames(audio, 16_000, 20)) stream.pushFrame(frame);
+    // Read only once the VAD has gone through all of it (the last inference is at the end of the audio).
+    const events: VADEvent[] = [];
+    const total = audio.length;
+    const deadline = Date.now() + 20_000;
+    let end: VADEvent | undefined;
+    await new Promise((r) => setTimeout(r, 1500));
+    let processed = 0;
+    while ((!end || processed < total - 16_000) && Date.now() < deadline) {
+      const { value, done } = await stream.next();
+      if (done) break;
+      events.push(value);
+      processed = Math.max(processed, value.samplesIndex);
+      if (value.type === VADEventType.END_OF_SPEECH) end = value;
+    }
+    stream.close();
+    expect(end).toBeDefined();
+    expect(processed).toBeGreaterThanOrEqual(total - 16_000); // events were already queued well past the utterance
+    return concatSamples(end!.frames.map((f) => f.data));
+  }
+
+  it("an utterance's audio is intact when it is read after the VAD has moved on (not overwritten by later silence)", async () => {
+    const words = resample(speak("what time do you open"), 24_000, 16_000);
+    const audio = concatSamples([silence(16_000, 1000), words, silence(16_000, 2000)]);
+    // The onset: the first 20 ms of the words that are clearly not silence.
+    const start = words.findIndex((s) => Math.abs(s) > 1000);
+    const onset = words.slice(start, start + 320);
+    const contains = (haystack: Int16Array, needle: Int16Array) => {
+      outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+        return true;
+      }
+      return false;
+    };
+    const stable = await endOfSpeechAudioReadLate(stableSpeechFrames(vad), audio);
+    expect(contains(stable, onset)).toBe(true);
+    expect(contains(stable, words.slice(-3200))).toBe(true);
+    // The plugin alone hands out a view of its buffer, overwritten by then: what the wrapper is there for.
+    const raw = await endOfSpeechAudioReadLate(vad, audio);
+    expect(contains(raw, onset)).toBe(false);
+  });
+
+  it("the wrapped VAD is still the same VAD", () => {
+    const wrapped = stableSpeechFrames(vad);
+    expect(wrapped).toBeInstanceOf(silero.VAD);
+    expect(wrapped.minSilenceDuration).toBe(vad.minSilenceDuration);
+    expect(stableSpeechFrames(wrapped)).toBe(wrapped);
   });
 });

@@ -11,19 +11,21 @@ import {
   Tooltip,
 } from "chart.js";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { Service, ServiceEvent, Usage, UsageDay } from "../../../protocol/management.ts";
+import type { Service, ServiceLogEntry, Usage, UsageDay } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
 import { Alert, Button, Card, Empty, Field, Loading, formatDateTime } from "../components/ui.tsx";
 import { fillDays, formatDuration, formatMoney, lastDays, usageCsv } from "../lib/usage.ts";
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
 
-const EVENT_TEXT: Record<ServiceEvent["type"], string> = {
+const EVENT_TEXT: Record<ServiceLogEntry["type"], string> = {
   created: "Subscribed",
   reconfigured: "Configuration changed",
   token_issued: "New PhoneMyBot token issued",
   demo_reset: "Reset to demo mode",
   deleted: "Deleted",
+  provisioned: "Phone numbers set up on LiveKit",
+  provisioning_failed: "Phone number set-up failed",
 };
 
 const FIELD_TEXT: Record<string, string> = {
@@ -274,10 +276,10 @@ function UsageChart(props: { days: UsageDay[] }) {
 }
 
 function ChangeLog(props: { service: Service }) {
-  const [events, setEvents] = useState<ServiceEvent[] | null>(null);
+  const [events, setEvents] = useState<ServiceLogEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<ServiceEvent[]>("GET", `/api/v1/services/${props.service.id}/events`)
+    api<ServiceLogEntry[]>("GET", `/api/v1/services/${props.service.id}/events`)
       .then((list) => setEvents(list.slice().reverse()))
       .catch((e: unknown) => setError(errorText(e)));
   }, [props.service.id, props.service.updatedAt]);
@@ -302,7 +304,13 @@ function ChangeLog(props: { service: Service }) {
                 <tr key={i}>
                   <td data-label="When">{formatDateTime(e.at)}</td>
                   <td data-label="What">{EVENT_TEXT[e.type]}</td>
-                  <td data-label="Fields">{e.fields && e.fields.length > 0 ? e.fields.map((f) => FIELD_TEXT[f] ?? f).join(", ") : "—"}</td>
+                  <td data-label="Fields">
+                    {"fields" in e && e.fields && e.fields.length > 0
+                      ? e.fields.map((f) => FIELD_TEXT[f] ?? f).join(", ")
+                      : "error" in e && e.error
+                        ? e.error
+                        : "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

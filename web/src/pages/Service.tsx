@@ -93,7 +93,7 @@ export function ServicePage(props: { id: string; tab: string }) {
           </Link>
         ))}
       </nav>
-      {tab === "settings" && <SettingsTab service={service} patch={patch} onUpdated={updated} />}
+      {tab === "settings" && <SettingsTab service={service} patch={patch} onUpdated={updated} onRefreshed={setService} />}
       {tab === "test" && <TestChatTab service={service} />}
       {tab === "calls" && <CallsTab service={service} />}
       {tab === "monitoring" && <MonitoringTab service={service} />}
@@ -101,12 +101,12 @@ export function ServicePage(props: { id: string; tab: string }) {
   );
 }
 
-function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: ServiceWithToken) => void }) {
+function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: ServiceWithToken) => void; onRefreshed: (s: Service) => void }) {
   return (
     <div className="stack">
       <TokenCard service={props.service} />
       <BotCard service={props.service} patch={props.patch} />
-      <NumbersCard service={props.service} patch={props.patch} />
+      <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
@@ -281,7 +281,7 @@ function BotCard(props: { service: Service; patch: Patch }) {
   );
 }
 
-function NumbersCard(props: { service: Service; patch: Patch }) {
+function NumbersCard(props: { service: Service; patch: Patch; onRefreshed: (s: Service) => void }) {
   const { service } = props;
   const [country, setCountry] = useState(() => {
     const last = service.numbers.at(-1);
@@ -331,8 +331,31 @@ function NumbersCard(props: { service: Service; patch: Patch }) {
     }
   };
 
+  const retryProvisioning = async () => {
+    setBusy("provision");
+    setError(null);
+    setNotice(null);
+    try {
+      props.onRefreshed(await api<Service>("POST", `/api/v1/services/${encodeURIComponent(service.id)}/provision`));
+      setNotice("The numbers are set up on LiveKit.");
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
   return (
     <Card title="Phone numbers" description={`Calls to these numbers reach this service (up to ${MAX_NUMBERS_PER_SERVICE}).`}>
+      {service.provisioning?.state === "failed" && (
+        <Alert kind="warning">
+          Setting up these numbers for phone calls failed: {service.provisioning.error ?? "no reason given"}. Calls to them
+          may not reach this service yet.{" "}
+          <Button onClick={() => void retryProvisioning()} disabled={busy !== null}>
+            {busy === "provision" ? "Retrying…" : "Retry"}
+          </Button>
+        </Alert>
+      )}
       {error && <Alert>{error}</Alert>}
       {notice && <Alert kind="success">{notice}</Alert>}
       {service.numbers.length === 0 ? (

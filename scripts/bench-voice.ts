@@ -1,0 +1,259 @@
+/**
+ * `npm run bench:voice`: what the voice path adds, against the real gateway (`wrangler dev`) and the real agent
+ * (agent/index.ts in its own process, local transport), with fake speech providers on loopback that add fixed
+ * latencies (Deepgram: FINAL_DELAY_MS before each final result; OpenAI: TTS_DELAY_MS before the first byte).
+ *
+ *   1. caller's end of speech → the bot receives the text, net of Deepgram's endpointing silence and its delay;
+ *   2. the bot's message (POST to the send API) → first audio frame at the caller, net of the TTS delay;
+ *   3. barge-in: the caller starts speaking over the bot → the caller's audio stops (`clear`);
+ *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle.
+ * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { concatSamples, resample, silence } from "../agent/audio.ts";
+import { startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
+import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
+import { api, startGateway } from "../test/agent/gateway.ts";
+import { LocalCaller } from "../test/agent/local-caller.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const TURNS = Number(process.env.BENCH_TURNS ?? 100);
+const CALLS = Number(process.env.BENCH_CALLS ?? 20);
+const PARALLEL = 4; // calls that share the TURNS, one turn at a time each
+const FINAL_DELAY_MS = 150;
+const TTS_DELAY_MS = 200;
+const ENDPOINTING_MS = 300;
+const SECRET = "bench-voice-secret";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const fmt = (values: number[]) => `p50 ${pct(values, 50).toFixed(0)} ms, p95 ${pct(values, 95).toFixed(0)} ms (n=${values.length})`;
+async function until<T>(check: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out: ${what}`);
+    await sleep(2);
+  }
+}
+
+// ---- the bot: records when each message arrives ------------------------------------------------------------
+const arrivals: { conversation: string; body: string; at: number }[] = [];
+const botServer = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    const message = JSON.parse(body) as { conversation: string; body: string };
+    arrivals.push({ conversation: message.conversation, body: message.body, at: performance.now() });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true }));
+  });
+});
+await new Promise<void>((r) => botServer.listen(0, "127.0.0.1", r));
+const botUrl = `http://127.0.0.1:${(botServer.address() as AddressInfo).port}`;
+
+// ---- fakes, gateway, agent -----------------------------------------------------------------------------------
+const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fallback: "yes please" });
+const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
+const gateway = await startGateway(SECRET);
+const agentPort = await new Promise<number>((r) => {
+  const s = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = s.address() as AddressInfo;
+    s.close(() => r(port));
+  });
+});
+const agent: ChildProcess = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], {
+  cwd: root,
+  stdio: ["ignore", "pipe", "pipe"],
+  env: {
+    ...process.env,
+    AGENT_SECRET: SECRET,
+    GATEWAY_URL: gateway.url,
+    AGENT_PORT: String(agentPort),
+    DEEPGRAM_API_KEY: "bench",
+    DEEPGRAM_URL: deepgram.url,
+    DEEPGRAM_ENDPOINTING_MS: String(ENDPOINTING_MS),
+    OPENAI_API_KEY: "bench",
+    OPENAI_BASE_URL: openai.baseURL,
+    NO_REPLY_TIMEOUT_MS: "60000",
+    AGENT_LOG_LEVEL: "error",
+  },
+});
+let agentLog = "";
+agent.stdout?.on("data", (d) => (agentLog += d));
+agent.stderr?.on("data", (d) => (agentLog += d));
+const agentUrl = `http://127.0.0.1:${agentPort}`;
+await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
+
+const cleanup = async () => {
+  agent.kill("SIGTERM");
+  await gateway.stop();
+  await deepgram.close();
+  await openai.close();
+  botServer.close();
+};
+
+try {
+  const account = await api(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `bench-${Date.now()}@example.com`, password: "correct horse battery" } });
+  const service = await api(gateway.url, "/api/v1/services", { method: "POST", key: account.body.apiKey, json: { name: "Bench", language: "en-US" } });
+  const patched = await api(gateway.url, `/api/v1/services/${service.body.id}`, {
+    method: "PATCH",
+    key: account.body.apiKey,
+    json: { botUrl: `${botUrl}/bot/{conversation}`, botToken: "bench-bot" },
+  });
+  const serviceId: string = service.body.id;
+  const token: string = patched.body.token;
+  const botSays = async (conversation: string, body: string, last = false) => {
+    const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+      body: JSON.stringify({ conversation, body, last: last ? "true" : "false" }),
+    });
+    if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
+  };
+  const call = async () => {
+    const caller = new LocalCaller(agentUrl, { serviceId, from: "+442071838750" });
+    await caller.opened;
+    const started = await until(() => caller.event("started"), 20_000, "started");
+    return { caller, conversation: started.conversation as string };
+  };
+
+  const words = resample(speak("yes please"), 24_000, 16_000);
+  const utterance = concatSamples([silence(16_000, 100), words]); // ends with the last voiced sample
+  const reply = "Okay, noted.";
+  const longReply = "Let me read you the whole menu, starting with the pizzas, then the pastas, then the desserts and drinks.";
+  speak(reply);
+  speak(longReply); // the fake synthesizes with espeak-ng: warm its cache outside the measurements
+
+  // ---- baseline: the fakes alone (what is injected, and what the loopback + fake themselves cost) ------------
+  const ttsAlone: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${openai.baseURL}/audio/speech`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer bench" },
+      body: JSON.stringify({ model: "m", voice: "alloy", input: reply, response_format: "pcm" }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ttsAlone.push(performance.now() - t0);
+    await reader.cancel();
+  }
+
+  // ---- 1 and 2: turns ------------------------------------------------------------------------------------------
+  const toBot: number[] = [];
+  const toAudio: number[] = [];
+  const perCall = Math.ceil(TURNS / PARALLEL);
+  const failures: string[] = [];
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      let current = await call();
+      for (let t = 0; t < perCall && toBot.length < TURNS; t++) {
+        const { caller, conversation } = current;
+        try {
+          const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
+          await caller.say(utterance);
+          const endOfSpeech = performance.now();
+          const arrived = await until(() => arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 15_000, "the bot gets the text");
+          toBot.push(arrived.at - endOfSpeech);
+          await sleep(100);
+          const frames = caller.audio.length;
+          const t0 = performance.now();
+          await botSays(conversation, reply);
+          const first = await until(() => caller.audio[frames], 15_000, "first audio frame");
+          toAudio.push(first.at - t0);
+          // Let the reply play out (silence from the caller meanwhile).
+          await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 300, 15_000, "reply played");
+        } catch (error) {
+          // Counted and reported; the next turns go on a new call.
+          failures.push(`${(error as Error).message}; call events: ${JSON.stringify(caller.events.slice(-4))}`);
+          caller.ws.close();
+          current = await call();
+        }
+      }
+      current.caller.hangUp();
+      await current.caller.closed;
+    }),
+  );
+
+  // ---- 3: barge-in -----------------------------------------------------------------------------------------------
+  const bargeIn: number[] = [];
+  {
+    const { caller, conversation } = await call();
+    for (let i = 0; i < 10; i++) {
+      const frames = caller.audio.length;
+      await botSays(conversation, longReply);
+      await until(() => caller.audio.length > frames + 50, 15_000, "the bot speaking").catch((e) => { throw new Error(`${e.message} ${i} ${caller.audio.length - frames} ${JSON.stringify(caller.events)}`); }); // ~1 s into the reply
+      const clears = caller.events.filter((e) => e.type === "clear").length;
+      const onset = performance.now() + 100; // utterance has 100 ms of silence first... measured from the first voiced frame
+      const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
+      const speaking = caller.say(utterance);
+      const cleared = await until(() => caller.events.filter((e) => e.type === "clear")[clears] && performance.now(), 10_000, "clear");
+      bargeIn.push(cleared - onset);
+      await speaking;
+      // The caller's words reach the bot (a real turn): only then the next round.
+      await until(() => arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 15_000, "barge-in words at the bot");
+      await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 1000, 20_000, "quiet again");
+    }
+    caller.hangUp();
+    await caller.closed;
+  }
+
+  // ---- 4: CPU per concurrent call --------------------------------------------------------------------------------
+  // tsx runs the agent in a child node process: find it.
+  const childPid = Number(readFileSync(`/proc/${agent.pid}/task/${agent.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+  const cpuOf = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // seconds (USER_HZ = 100)
+  };
+  const measure = async (seconds: number) => {
+    const c0 = cpuOf(childPid);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    return (cpuOf(childPid) - c0) / ((performance.now() - t0) / 1000); // cores
+  };
+  const idle = await measure(5);
+  const calls = await Promise.all(Array.from({ length: CALLS }, () => call()));
+  let active = true;
+  const loops = calls.map(async ({ caller, conversation }, i) => {
+    await sleep(i * 150); // spread the turns
+    while (active) {
+      const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
+      await caller.say(utterance);
+      await until(() => !active || arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 30_000, "bot got it").catch(() => undefined);
+      if (!active) break;
+      await botSays(conversation, reply).catch(() => undefined);
+      await sleep(1500);
+    }
+  });
+  await sleep(3000);
+  const busy = await measure(15);
+  active = false;
+  await Promise.all(loops);
+  for (const { caller } of calls) caller.hangUp();
+  await Promise.all(calls.map(({ caller }) => caller.closed));
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+  // ---- report ----------------------------------------------------------------------------------------------------
+  const injectedStt = ENDPOINTING_MS + FINAL_DELAY_MS;
+  console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+  console.log(`fakes: Deepgram endpointing ${ENDPOINTING_MS} ms + ${FINAL_DELAY_MS} ms before each final; OpenAI TTS first byte after ${TTS_DELAY_MS} ms`);
+  console.log(`baseline  fake TTS alone, request → first byte: ${fmt(ttsAlone)}`);
+  console.log(`1. end of caller speech → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
+  console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
+  if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
+  console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (policy: 250 ms of speech before pausing)`);
+  console.log(`4. agent CPU: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${(rss).toFixed(0)} MB`);
+} finally {
+  await cleanup();
+}
+process.exit(0);
