@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalCaller } from "../agent/local-caller.ts";
+import { startFakeBot } from "../support/fake-bot.ts";
+import { type Gateway, startGateway } from "./server.ts";
+
+// The voice agent process is killed (SIGKILL) in the middle of a call: the call's Durable Object sees its socket
+// close, ends the call and tells the bot with `last`, well within 10 s.
+
+const root = resolve(import.meta.dirname, "../..");
+const AGENT_SECRET = `agent-killed-${crypto.randomUUID()}`;
+let gateway: Gateway;
+let bot: Awaited<ReturnType<typeof startFakeBot>>;
+let agent: ChildProcess | undefined;
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+
+beforeAll(async () => {
+  process.env.AGENT_SECRET = AGENT_SECRET;
+  [gateway, bot] = await Promise.all([startGateway(), startFakeBot()]);
+}, 120_000);
+afterAll(async () => {
+  delete process.env.AGENT_SECRET;
+  agent?.kill("SIGKILL");
+  await Promise.all([gateway?.stop(), bot?.close()]);
+});
+
+describe("the agent killed mid-call", () => {
+  it("ends the call and sends the bot `last` within 10 s", async () => {
+    // An agent process of our own (npm start runs one too), so this test decides when it dies.
+    const port = await freePort();
+    // Node itself with tsx's loader (not the tsx CLI, which would run the agent in a child that outlives a SIGKILL).
+    agent = spawn(process.execPath, ["--import", "tsx", "agent/index.ts"], {
+      cwd: root,
+      env: { ...process.env, AGENT_SECRET, GATEWAY_URL: gateway.url, AGENT_PORT: String(port) },
+      stdio: "ignore",
+    });
+    const agentUrl = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(agentUrl)).status < 500) break;
+      } catch {
+        if (i > 300) throw new Error("the agent did not start");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    const request = async (path: string, init: { method?: string; key?: string; json?: unknown } = {}) => {
+      const res = await fetch(`${gateway.url}${path}`, {
+        method: init.method ?? "GET",
+        headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+      return (await res.json()) as any;
+    };
+    const account = await request("/api/v1/accounts", { method: "POST", json: { email: `killed-${crypto.randomUUID()}@example.com`, password: "agent killed password" } });
+    const service = await request("/api/v1/services", { method: "POST", key: account.apiKey, json: { name: "killed", language: "en-US" } });
+    await request(`/api/v1/services/${service.id}`, { method: "PATCH", key: account.apiKey, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "killed" } });
+
+    const caller = new LocalCaller(agentUrl, { serviceId: service.id, from: "+442071838750" });
+    await caller.opened;
+    const deadline = Date.now() + 20_000;
+    while (!caller.event("started") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const conversation = caller.event("started")?.conversation as string;
+    expect(conversation).toBeTruthy();
+    const received = async () => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: Record<string, string> }[];
+    while ((await received()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await received())[0]!.message.new).toBe("true");
+
+    const killedAt = Date.now();
+    agent.kill("SIGKILL");
+    let last: { message: Record<string, string> } | undefined;
+    while (!last && Date.now() - killedAt < 10_000) {
+      last = (await received()).find((r) => r.message.last === "true");
+      if (!last) await new Promise((r) => setTimeout(r, 50));
+    }
+    const tookMs = Date.now() - killedAt;
+    expect(last, "the bot was told the call is over").toBeDefined();
+    expect(tookMs).toBeLessThan(10_000);
+    const call = await request(`/api/v1/calls/${conversation}`, { key: account.apiKey });
+    expect(call).toMatchObject({ state: "ended", endReason: "agent_lost" });
+    console.log(`agent killed → bot got last in ${tookMs} ms`);
+  }, 90_000);
+});
