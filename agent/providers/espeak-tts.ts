@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { AudioResampler } from "@livekit/rtc-node";
 import { AudioByteStream, type APIConnectOptions, shortuuid, tts } from "@livekit/agents";
+import { ChunkedOnlyTTS } from "./chunked-tts.ts";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { parseWavHeader } from "../audio.ts";
 
@@ -16,9 +17,8 @@ export interface EspeakTTSOptions {
 }
 
 /** Offline text-to-speech through Debian's espeak-ng, streamed from its stdout as it synthesizes. */
-export class EspeakTTS extends tts.TTS {
+export class EspeakTTS extends ChunkedOnlyTTS {
   label = "phonemybot.EspeakTTS";
-  private readonly closing = new AbortController();
 
   constructor(readonly options: EspeakTTSOptions) {
     super(options.sampleRate ?? 24_000, 1, { streaming: false });
@@ -32,17 +32,8 @@ export class EspeakTTS extends tts.TTS {
     return "espeak-ng";
   }
 
-  synthesize(text: string, connOptions?: APIConnectOptions, abortSignal?: AbortSignal): tts.ChunkedStream {
-    const signal = abortSignal ? AbortSignal.any([abortSignal, this.closing.signal]) : this.closing.signal;
+  protected chunked(text: string, connOptions: APIConnectOptions | undefined, signal: AbortSignal): tts.ChunkedStream {
     return new EspeakChunkedStream(this, text, connOptions, signal);
-  }
-
-  stream(): tts.SynthesizeStream {
-    throw new Error("EspeakTTS is wrapped in a sentence StreamAdapter by the session");
-  }
-
-  override async close(): Promise<void> {
-    this.closing.abort();
   }
 }
 

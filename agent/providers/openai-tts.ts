@@ -1,4 +1,5 @@
 import { AudioByteStream, type APIConnectOptions, shortuuid, tts } from "@livekit/agents";
+import { ChunkedOnlyTTS } from "./chunked-tts.ts";
 import OpenAI from "openai";
 
 export const OPENAI_TTS_SAMPLE_RATE = 24_000;
@@ -16,10 +17,9 @@ export interface OpenAITTSOptions {
  * OpenAI text-to-speech, streamed: frames are yielded as the bytes of `/v1/audio/speech` (response_format pcm,
  * 16-bit mono 24 kHz) arrive, unlike the plugin's TTS which waits for the whole body.
  */
-export class OpenAIStreamingTTS extends tts.TTS {
+export class OpenAIStreamingTTS extends ChunkedOnlyTTS {
   label = "phonemybot.OpenAIStreamingTTS";
   readonly client: OpenAI;
-  private readonly closing = new AbortController();
 
   constructor(readonly options: OpenAITTSOptions) {
     super(OPENAI_TTS_SAMPLE_RATE, 1, { streaming: false });
@@ -34,17 +34,8 @@ export class OpenAIStreamingTTS extends tts.TTS {
     return "openai";
   }
 
-  synthesize(text: string, connOptions?: APIConnectOptions, abortSignal?: AbortSignal): tts.ChunkedStream {
-    const signal = abortSignal ? AbortSignal.any([abortSignal, this.closing.signal]) : this.closing.signal;
+  protected chunked(text: string, connOptions: APIConnectOptions | undefined, signal: AbortSignal): tts.ChunkedStream {
     return new OpenAIChunkedStream(this, text, connOptions, signal);
-  }
-
-  stream(): tts.SynthesizeStream {
-    throw new Error("OpenAIStreamingTTS streams per utterance; the session wraps it in a sentence StreamAdapter");
-  }
-
-  override async close(): Promise<void> {
-    this.closing.abort();
   }
 }
 
