@@ -98,8 +98,8 @@ export async function startGateway(vars: Record<string, string> = {}, options: {
   return { url, stop, logs: () => output };
 }
 
-/** Debian's Chromium, headless, driven by playwright-core. */
-export async function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, headless, driven by playwright-core. `extraArgs`: more switches (e.g. a fake microphone). */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   const executablePath = execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
   return chromium.launch({
     executablePath,
@@ -113,6 +113,7 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

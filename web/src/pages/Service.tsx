@@ -6,6 +6,7 @@ import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
 import { checkNumber, countries, countryName, countryOfNumber, defaultCountry, formatInternational, isCountryCode } from "../lib/phone.ts";
 import { Link, navigate } from "../router.tsx";
+import { BrowserCallTab } from "./BrowserCall.tsx";
 import { CallsTab } from "./Calls.tsx";
 import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
@@ -14,6 +15,7 @@ import { TestChatTab } from "./TestChat.tsx";
 const TABS = [
   { id: "settings", label: "Settings" },
   { id: "test", label: "Test chat" },
+  { id: "call", label: "Call from browser" },
   { id: "calls", label: "Calls" },
   { id: "monitoring", label: "Monitoring" },
 ] as const;
@@ -95,6 +97,7 @@ export function ServicePage(props: { id: string; tab: string }) {
       </nav>
       {tab === "settings" && <SettingsTab service={service} patch={patch} onUpdated={updated} onRefreshed={setService} />}
       {tab === "test" && <TestChatTab service={service} />}
+      {tab === "call" && <BrowserCallTab service={service} />}
       {tab === "calls" && <CallsTab service={service} />}
       {tab === "monitoring" && <MonitoringTab service={service} />}
     </>

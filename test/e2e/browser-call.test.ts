@@ -1,0 +1,138 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFakeBot } from "../support/fake-bot.ts";
+import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
+import { containsText, visible } from "./ui-expect.ts";
+
+/**
+ * The portal's "Call from browser" over the local transport (`npm start` runs the agent next to the gateway), in a
+ * real Chromium with a fake microphone: the call reaches the bot, the bot's reply shows in the live transcript, and
+ * hanging up ends the conversation at the bot.
+ */
+
+const PASSWORD = "browser call password";
+const BOT_SECRET = "bot-secret-browser-call";
+
+let gateway: Gateway;
+let browser: Browser;
+let bot: Awaited<ReturnType<typeof startFakeBot>>;
+let context: BrowserContext;
+let page: Page;
+
+async function request(path: string, init: { method?: string; key?: string; json?: unknown } = {}) {
+  const res = await fetch(`${gateway.url}${path}`, {
+    method: init.method ?? "GET",
+    headers: {
+      ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
+      ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+    },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const received = async (conversation: string) =>
+  (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: Record<string, unknown> }[];
+
+beforeAll(async () => {
+  await mkdir(artifactsDir, { recursive: true });
+  [gateway, browser, bot] = await Promise.all([
+    startGateway(),
+    launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]),
+    startFakeBot(),
+  ]);
+  context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await context.grantPermissions(["microphone"], { origin: gateway.url });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+}, 120_000);
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === "fail") await page?.screenshot({ path: join(artifactsDir, "FAILED-browser-call.png"), fullPage: true });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await bot?.close();
+  await gateway?.stop();
+}, 30_000);
+
+describe("Call from browser (local transport)", () => {
+  it("calls the bot from the portal, shows its reply live, and hangs up", async () => {
+    const email = `browser-call-${crypto.randomUUID()}@example.com`;
+    const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
+    expect(account.status).toBe(201);
+    const key = account.body.apiKey as string;
+    expect((await request("/api/v1/voice/config", { key })).body).toMatchObject({ mode: "local" });
+    const service = await request("/api/v1/services", { method: "POST", key, json: { name: "Browser line", language: "en-US" } });
+    const serviceId = service.body.id as string;
+    const patched = await request(`/api/v1/services/${serviceId}`, {
+      method: "PATCH",
+      key,
+      json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET },
+    });
+    expect(patched.status).toBe(200);
+    const token = patched.body.token as string;
+
+    await page.goto(gateway.url);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+    await page.getByRole("link", { name: /Browser line/ }).click();
+    await page.getByRole("link", { name: "Call from browser" }).click();
+    await visible(page.getByRole("button", { name: "Call", exact: true }));
+    // The keypad waits for a call.
+    await expect(page.getByRole("button", { name: "Key 5" }).isDisabled()).resolves.toBe(true);
+
+    await page.getByRole("button", { name: "Call", exact: true }).click();
+    const marker = page.getByTestId("browser-call-conversation");
+    await marker.waitFor({ timeout: 30_000 });
+    const conversation = (await marker.getAttribute("data-conversation"))!;
+    expect(conversation).toBeTruthy();
+
+    // The bot is told about the new conversation.
+    const first = await until(async () => (await received(conversation)).find((r) => r.message.new === "true" || r.message.new === true), 20_000, "the new message");
+    expect(first.message.conversation).toBe(conversation);
+
+    // The bot's reply is spoken and shows in the live transcript.
+    const sent = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+      body: JSON.stringify({ conversation, body: "Hello from the fake bot" }),
+    });
+    expect(((await sent.json()) as { reason: string }).reason).toBe("delivered");
+    const transcript = page.getByTestId("browser-call-transcript");
+    await containsText(transcript, "Hello from the fake bot");
+
+    // The keypad sends DTMF during the call.
+    await page.getByRole("button", { name: "Key 5" }).click();
+    await containsText(transcript, "You pressed 5");
+    await page.keyboard.press("#"); // the keyboard's keys press the keypad too
+    await containsText(transcript, "You pressed #");
+    await page.getByRole("button", { name: "Mute" }).click();
+    await visible(page.getByText("In call (muted)"));
+    await page.getByRole("button", { name: "Unmute" }).click();
+    await page.screenshot({ path: join(artifactsDir, "browser-call.png"), fullPage: true });
+
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await visible(page.getByText(/Call ended/));
+    await until(async () => (await received(conversation)).find((r) => r.message.last === "true" || r.message.last === true), 20_000, "the last message");
+    await visible(page.getByRole("button", { name: "Call again" }));
+    await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
+  }, 120_000);
+});

@@ -1,0 +1,412 @@
+import { useEffect, useRef, useState } from "react";
+import type { Service } from "../../../protocol/management.ts";
+import type { BrowserCall } from "../../../protocol/voice.ts";
+import type { Room } from "livekit-client";
+import { api, errorText } from "../api.ts";
+import { Alert, Badge, Button, Card } from "../components/ui.tsx";
+
+/**
+ * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The page opens
+ * the agent's WebSocket `/calls?serviceId=…&from=browser`, sends the microphone as PCM16 LE mono 16 kHz, plays the
+ * agent's PCM16 LE mono 24 kHz, shows the call's events as a live transcript, and sends keypad presses as DTMF.
+ * With LiveKit configured the gateway answers a room and token instead: the page joins that room with livekit-client
+ * (loaded only then), publishing the microphone and playing the agent's audio. That path needs a LiveKit server, so
+ * it is typechecked but not exercised by the tests here.
+ */
+
+const INPUT_RATE = 16_000;
+const OUTPUT_RATE = 24_000;
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"] as const;
+const KEY_NAMES: Record<string, string> = { "*": "star", "#": "pound" };
+
+type Line = { id: number; who: "caller" | "bot" | "system"; text: string };
+type Phase = "idle" | "starting" | "connected" | "ended";
+
+/** The agent's events (agent/call.ts CallEvent) plus the transport's `clear`. */
+type AgentEvent =
+  | { type: "started"; conversation: string; language: string; testMode: boolean; stt: string; tts: string }
+  | { type: "caller"; text: string; final: boolean }
+  | { type: "bot"; id: number | null; text: string }
+  | { type: "interrupted"; id: number | null; spokenText: string }
+  | { type: "ended"; reason: string }
+  | { type: "clear" };
+
+const END_REASONS: Record<string, string> = {
+  caller_hangup: "you hung up",
+  bot_hangup: "the bot ended the call",
+  agent_lost: "the line was lost",
+  service_deleted: "the service was deleted",
+  error: "the voice agent hit an error",
+};
+
+/** Downsamples float samples at `rate` to PCM16 at 16 kHz, averaging each output sample's input span. */
+export function toPcm16(input: Float32Array, rate: number): Int16Array {
+  const ratio = rate / INPUT_RATE;
+  const out = new Int16Array(Math.floor(input.length / ratio));
+  for (let i = 0; i < out.length; i++) {
+    const start = Math.floor(i * ratio);
+    const end = Math.max(start + 1, Math.min(input.length, Math.floor((i + 1) * ratio)));
+    let sum = 0;
+    for (let j = start; j < end; j++) sum += input[j]!;
+    const v = Math.max(-1, Math.min(1, sum / (end - start)));
+    out[i] = v < 0 ? v * 32768 : v * 32767;
+  }
+  return out;
+}
+
+function micProblem(error: unknown): string {
+  const name = error instanceof DOMException ? error.name : "";
+  if (name === "NotAllowedError" || name === "SecurityError") return "The browser did not allow the microphone. Allow microphone access for this site and try again.";
+  if (name === "NotFoundError" || name === "OverconstrainedError") return "No microphone was found. Connect one and try again.";
+  if (name === "NotReadableError") return "The microphone is in use by another application. Close it and try again.";
+  if (!navigator.mediaDevices?.getUserMedia) return "This browser cannot use the microphone here (a secure https:// page is needed).";
+  return `The microphone could not be started: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** The agent's WebSocket address for this service, from the agent's http(s) URL. */
+export function callSocketUrl(agentUrl: string, serviceId: string): string {
+  const url = new URL("/calls", agentUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.search = `?serviceId=${encodeURIComponent(serviceId)}&from=browser`;
+  return url.toString();
+}
+
+export function BrowserCallTab(props: { service: Service }) {
+  const serviceId = props.service.id;
+  const [phase, setPhase] = useState<Phase>("idle");
+  const [error, setError] = useState<string | null>(null);
+  const [liveKit, setLiveKit] = useState<Extract<BrowserCall, { mode: "livekit" }> | null>(null);
+  const [muted, setMuted] = useState(false);
+  const [lines, setLines] = useState<Line[]>([]);
+  const [hearing, setHearing] = useState("");
+  const [info, setInfo] = useState<Extract<AgentEvent, { type: "started" }> | null>(null);
+  const [endReason, setEndReason] = useState<string | null>(null);
+
+  const ws = useRef<WebSocket | null>(null);
+  const audio = useRef<{ ctx: AudioContext; mic: MediaStream; processor: ScriptProcessorNode; sources: AudioBufferSourceNode[]; playAt: number } | null>(null);
+  const room = useRef<Room | null>(null);
+  const audioElements = useRef<HTMLDivElement>(null);
+  const mutedRef = useRef(false);
+  const nextId = useRef(0);
+  const logRef = useRef<HTMLOListElement>(null);
+
+  const add = (who: Line["who"], text: string) => setLines((l) => [...l, { id: nextId.current++, who, text }]);
+
+  const release = () => {
+    const r = room.current;
+    room.current = null;
+    if (r) void r.disconnect();
+    const a = audio.current;
+    audio.current = null;
+    if (a) {
+      a.processor.onaudioprocess = null;
+      a.processor.disconnect();
+      for (const t of a.mic.getTracks()) t.stop();
+      void a.ctx.close().catch(() => undefined);
+    }
+    const socket = ws.current;
+    ws.current = null;
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "page closed");
+  };
+  useEffect(() => release, []);
+  useEffect(() => {
+    const log = logRef.current;
+    if (log) log.scrollTop = log.scrollHeight;
+  }, [lines, hearing]);
+
+  const play = (data: ArrayBuffer) => {
+    const a = audio.current;
+    if (!a) return;
+    const pcm = new Int16Array(data);
+    if (pcm.length === 0) return;
+    const buffer = a.ctx.createBuffer(1, pcm.length, OUTPUT_RATE);
+    const channel = buffer.getChannelData(0);
+    for (let i = 0; i < pcm.length; i++) channel[i] = pcm[i]! / 32768;
+    const source = a.ctx.createBufferSource();
+    source.buffer = buffer;
+    source.connect(a.ctx.destination);
+    a.playAt = Math.max(a.playAt, a.ctx.currentTime);
+    source.start(a.playAt);
+    a.playAt += buffer.duration;
+    a.sources.push(source);
+    source.onended = () => {
+      const i = a.sources.indexOf(source);
+      if (i !== -1) a.sources.splice(i, 1);
+    };
+  };
+
+  const onEvent = (event: AgentEvent) => {
+    switch (event.type) {
+      case "clear": {
+        const a = audio.current;
+        if (a) {
+          for (const s of a.sources) s.stop();
+          a.sources = [];
+          a.playAt = 0;
+        }
+        return;
+      }
+      case "started":
+        setInfo(event);
+        setPhase("connected");
+        add("system", "Connected");
+        return;
+      case "caller":
+        if (event.final) {
+          setHearing("");
+          if (event.text.trim()) add("caller", event.text);
+        } else setHearing(event.text);
+        return;
+      case "bot":
+        add("bot", event.text);
+        return;
+      case "interrupted":
+        add("system", `You interrupted the bot after “${event.spokenText}”`);
+        return;
+      case "ended":
+        setEndReason(event.reason);
+        return;
+    }
+  };
+
+  const call = async () => {
+    setError(null);
+    setLiveKit(null);
+    setLines([]);
+    setHearing("");
+    setInfo(null);
+    setEndReason(null);
+    setPhase("starting");
+    // The AudioContext is created inside the click, so that the browser lets it play.
+    const ctx = new AudioContext();
+    let mic: MediaStream | null = null;
+    try {
+      const answer = await api<BrowserCall>("POST", `/api/v1/services/${encodeURIComponent(serviceId)}/browser-calls`);
+      if (answer.mode === "livekit") {
+        void ctx.close();
+        setLiveKit(answer);
+        await joinLiveKit(answer);
+        return;
+      }
+      try {
+        mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      } catch (e) {
+        throw new Error(micProblem(e));
+      }
+      const source = ctx.createMediaStreamSource(mic);
+      const processor = ctx.createScriptProcessor(2048, 1, 1);
+      const socket = new WebSocket(callSocketUrl(answer.agentUrl, serviceId));
+      socket.binaryType = "arraybuffer";
+      processor.onaudioprocess = (e) => {
+        if (socket.readyState !== WebSocket.OPEN || mutedRef.current) return;
+        socket.send(toPcm16(e.inputBuffer.getChannelData(0), ctx.sampleRate).buffer);
+      };
+      source.connect(processor);
+      processor.connect(ctx.destination);
+      audio.current = { ctx, mic, processor, sources: [], playAt: 0 };
+      ws.current = socket;
+      let opened = false;
+      socket.onopen = () => {
+        opened = true;
+      };
+      socket.onmessage = (m) => {
+        if (typeof m.data !== "string") return play(m.data as ArrayBuffer);
+        try {
+          onEvent(JSON.parse(m.data) as AgentEvent);
+        } catch {
+          // not an event: ignore
+        }
+      };
+      socket.onclose = (e) => {
+        if (ws.current !== socket) return;
+        release();
+        setPhase("ended");
+        if (!opened) setError("Could not reach the voice agent. Is it running (npm start starts it)? Then try again.");
+        else if (e.code !== 1000 && e.code !== 1005) setError(`The call was cut off${e.reason ? `: ${e.reason}` : ""}.`);
+      };
+    } catch (e) {
+      for (const t of mic?.getTracks() ?? []) t.stop();
+      void ctx.close().catch(() => undefined);
+      setError(errorText(e));
+      setPhase("idle");
+    }
+  };
+
+  /** LiveKit mode: join the room the agent was dispatched to, publish the microphone, play what others publish. */
+  const joinLiveKit = async (answer: Extract<BrowserCall, { mode: "livekit" }>) => {
+    const { Room, RoomEvent, Track } = await import("livekit-client");
+    const r = new Room();
+    room.current = r;
+    r.on(RoomEvent.TrackSubscribed, (track) => {
+      if (track.kind !== Track.Kind.Audio) return;
+      const element = track.attach();
+      audioElements.current?.append(element);
+    });
+    r.on(RoomEvent.TrackUnsubscribed, (track) => {
+      for (const element of track.detach()) element.remove();
+    });
+    r.on(RoomEvent.TranscriptionReceived, (segments, participant) => {
+      const who = participant && participant.identity === r.localParticipant.identity ? "caller" : "bot";
+      for (const segment of segments) if (segment.final && segment.text.trim()) add(who, segment.text);
+    });
+    r.on(RoomEvent.Disconnected, () => {
+      if (room.current !== r) return;
+      room.current = null;
+      setPhase("ended");
+    });
+    try {
+      await r.connect(answer.url, answer.token);
+    } catch (e) {
+      room.current = null;
+      throw new Error(`Could not join the LiveKit room: ${e instanceof Error ? e.message : String(e)}. Joining from the portal needs a reachable LiveKit server.`);
+    }
+    try {
+      await r.localParticipant.setMicrophoneEnabled(true);
+    } catch (e) {
+      release();
+      throw new Error(micProblem(e));
+    }
+    setPhase("connected");
+    add("system", "Connected");
+  };
+
+  const hangUp = () => {
+    const socket = ws.current;
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "hangup" }));
+    else {
+      release();
+      setPhase("ended");
+    }
+  };
+
+  const toggleMute = () => {
+    const next = !mutedRef.current;
+    mutedRef.current = next;
+    setMuted(next);
+    for (const t of audio.current?.mic.getAudioTracks() ?? []) t.enabled = !next;
+    void room.current?.localParticipant.setMicrophoneEnabled(!next).catch((e: unknown) => setError(micProblem(e)));
+  };
+
+  const press = (key: string) => {
+    const socket = ws.current;
+    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "dtmf", digits: key }));
+    else if (room.current) {
+      // RFC 4733 event codes: digits are themselves, * is 10, # is 11.
+      const code = key === "*" ? 10 : key === "#" ? 11 : Number(key);
+      void room.current.localParticipant.publishDtmf(code, key).catch(() => setError("The key could not be sent. Try again."));
+    } else return;
+    add("system", `You pressed ${key}`);
+  };
+
+  /** During a call, the digit keys, * and # on the keyboard press the keypad (unless typing in a field). */
+  useEffect(() => {
+    if (phase !== "connected") return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || target?.closest("input, textarea, select, [contenteditable]")) return;
+      if (/^[0-9*#]$/.test(event.key)) {
+        event.preventDefault();
+        press(event.key);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
+
+  const inCall = phase === "starting" || phase === "connected";
+  const live = phase === "connected";
+
+  return (
+    <div className="stack">
+      {props.service.demo && (
+        <Alert kind="info">
+          This service is in demo mode: the demo bot answers. Set your bot in Settings to talk to it instead.
+        </Alert>
+      )}
+      {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}
+      {liveKit && (
+        <Alert kind="info">
+          This gateway routes calls through LiveKit: the page joins room <code className="break">{liveKit.room}</code> at{" "}
+          <code className="break">{liveKit.url}</code>, which needs that LiveKit server to be reachable from your browser.
+          The live transcript shows only what the agent publishes as transcriptions.
+        </Alert>
+      )}
+      <div ref={audioElements} hidden />
+      <div className="test-layout browser-call">
+        <Card
+          title="Call from browser"
+          description="Talk to your service through your microphone and speakers, as a caller on the phone would."
+        >
+          <div className="chat">
+            <div className="chat-status" role="status">
+              {phase === "idle" && <Badge>Not in a call</Badge>}
+              {phase === "starting" && (
+                <span className="waiting">
+                  <span className="pulse" aria-hidden="true" /> Connecting…
+                </span>
+              )}
+              {phase === "connected" && (
+                <span className="waiting">
+                  <span className="pulse pulse-green" aria-hidden="true" /> In call{muted ? " (muted)" : ""}
+                </span>
+              )}
+              {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${END_REASONS[endReason] ?? endReason}` : ""}</Badge>}
+              {info && (
+                <span className="muted" data-testid="browser-call-conversation" data-conversation={info.conversation}>
+                  {info.testMode ? "Test mode · " : ""}
+                  {info.stt} + {info.tts}
+                </span>
+              )}
+            </div>
+            <ol className="chat-log" ref={logRef} aria-label="Live transcript" role="log" aria-live="polite" data-testid="browser-call-transcript">
+              {lines.length === 0 && !hearing && <li className="chat-system">{inCall ? "Waiting for the bot…" : "The transcript appears here during the call."}</li>}
+              {lines.map((line) =>
+                line.who === "system" ? (
+                  <li key={line.id} className="chat-system">
+                    {line.text}
+                  </li>
+                ) : (
+                  <li key={line.id} className={`bubble bubble-${line.who}`}>
+                    <span className="bubble-who">{line.who === "caller" ? "You" : "Bot"}</span>
+                    <span className="bubble-text">{line.text}</span>
+                  </li>
+                ),
+              )}
+              {hearing && (
+                <li className="bubble bubble-caller" aria-live="off">
+                  <span className="bubble-who">You (hearing…)</span>
+                  <span className="bubble-text">{hearing}</span>
+                </li>
+              )}
+            </ol>
+            <div className="composer-actions">
+              {inCall ? (
+                <>
+                  <Button variant="secondary" onClick={toggleMute} disabled={!live}>
+                    {muted ? "Unmute" : "Mute"}
+                  </Button>
+                  <Button variant="danger" onClick={hangUp}>
+                    Hang up
+                  </Button>
+                </>
+              ) : (
+                <Button className="btn-test" onClick={() => void call()}>
+                  {phase === "ended" ? "Call again" : "Call"}
+                </Button>
+              )}
+            </div>
+          </div>
+        </Card>
+        <Card title="Keypad" description="Keys are sent to the bot as DTMF tones during the call; you can also type 0–9, * and #.">
+          <div className="keypad" role="group" aria-label="Keypad">
+            {KEYS.map((key) => (
+              <Button key={key} variant="secondary" disabled={!live} onClick={() => press(key)} aria-label={`Key ${KEY_NAMES[key] ?? key}`}>
+                {key}
+              </Button>
+            ))}
+          </div>
+        </Card>
+      </div>
+    </div>
+  );
+}
