@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCaller } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, freePort, startGateway } from "./server.ts";
 
 // The voice agent process is killed (SIGKILL) in the middle of a call: the call's Durable Object sees its socket
 // close, ends the call and tells the bot with `last`, well within 10 s.
@@ -14,14 +13,6 @@ const AGENT_SECRET = `agent-killed-${crypto.randomUUID()}`;
 let gateway: Gateway;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let agent: ChildProcess | undefined;
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
 
 beforeAll(async () => {
   process.env.AGENT_SECRET = AGENT_SECRET;
@@ -53,14 +44,7 @@ describe("the agent killed mid-call", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const request = async (path: string, init: { method?: string; key?: string; json?: unknown } = {}) => {
-      const res = await fetch(`${gateway.url}${path}`, {
-        method: init.method ?? "GET",
-        headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      });
-      return (await res.json()) as any;
-    };
+    const request = async (path: string, init: Parameters<typeof callGateway>[2] = {}) => (await callGateway(gateway.url, path, init)).body;
     const account = await request("/api/v1/accounts", { method: "POST", json: { email: `killed-${crypto.randomUUID()}@example.com`, password: "agent killed password" } });
     const service = await request("/api/v1/services", { method: "POST", key: account.apiKey, json: { name: "killed", language: "en-US" } });
     await request(`/api/v1/services/${service.id}`, { method: "PATCH", key: account.apiKey, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "killed" } });

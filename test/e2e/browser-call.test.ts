@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
+import { artifactsDir, callGateway, type Gateway, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
 
 /**
@@ -21,28 +21,7 @@ let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
 
-async function request(path: string, init: { method?: string; key?: string; json?: unknown } = {}) {
-  const res = await fetch(`${gateway.url}${path}`, {
-    method: init.method ?? "GET",
-    headers: {
-      ...(init.key ? { authorization: `Bearer ${init.key}` } : {}),
-      ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
-}
-
-async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
 const received = async (conversation: string) =>
   (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: Record<string, unknown> }[];

@@ -1,7 +1,6 @@
-import { createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, freePort, startGateway, until } from "./server.ts";
 
 // Faults, against `npm start`'s server with its production delivery settings (retries after 2, 5, 10 and 15 s).
 
@@ -13,15 +12,7 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-async function call(path: string, init: { method?: string; key?: string; json?: unknown } = {}) {
-  const res = await fetch(`${gateway.url}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
-}
+const call = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
 async function serviceFor(botUrl: string) {
   const account = await call("/api/v1/accounts", { method: "POST", json: { email: `faults-${crypto.randomUUID()}@example.com`, password: "fault test password" } });
@@ -30,24 +21,6 @@ async function serviceFor(botUrl: string) {
   const patched = await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", key, json: { botUrl, botToken: "faults" } });
   expect(patched.status).toBe(200);
   return { key, serviceId: service.body.id as string };
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createNetServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("faults", () => {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { jsonValue, nearlyValidBody, weird } from "../support/arbitraries.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, startGateway } from "./server.ts";
 
 // Property-based fuzzing of every HTTP endpoint over real HTTP against `npm start`'s server: 8,000 generated
 // requests per run (a new seed each run, printed on failure). The property: never a 5xx, and the messaging API
@@ -23,14 +23,7 @@ afterAll(async () => {
   await Promise.all([gateway?.stop(), bot?.close()]);
 });
 
-async function call(path: string, init: { method?: string; key?: string; json?: unknown } = {}) {
-  const res = await fetch(`${gateway.url}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}) },
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
-  return (await res.json()) as any;
-}
+const call = async (path: string, init: Parameters<typeof callGateway>[2] = {}) => (await callGateway(gateway.url, path, init)).body;
 
 describe("fuzzing the HTTP endpoints", () => {
   it("answers 8,000 generated requests without a 5xx", async () => {

@@ -1,7 +1,7 @@
 import { TokenVerifier } from "livekit-server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeLiveKit, startFakeLiveKit } from "../support/fake-livekit.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, startGateway } from "./server.ts";
 
 // The Worker under `wrangler dev` (workerd, nodejs_compat) with LiveKit configured, talking to a fake LiveKit on
 // loopback through the real livekit-server-sdk: provisioning on number changes, its failures, browser calls.
@@ -9,15 +9,7 @@ let fake: FakeLiveKit;
 let gateway: Gateway;
 let key: string;
 
-async function api(path: string, init: { method?: string; json?: unknown } = {}) {
-  const res = await fetch(`${gateway.url}${path}`, {
-    method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${key}`, ...(init.json !== undefined ? { "content-type": "application/json" } : {}) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
-}
+const api = (path: string, init: { method?: string; json?: unknown } = {}) => callGateway(gateway.url, path, { ...init, key });
 
 async function newService() {
   const res = await api("/api/v1/services", { method: "POST", json: { name: "Pizza", language: "en-US" } });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, startGateway } from "./server.ts";
 
 // The gateway process is stopped mid-call and started again on the same storage: the call, the bot's opaque value
 // and the delivery queue (a message waiting for its retry) survive, and the call goes on.
@@ -15,15 +15,7 @@ describe("restarting the gateway", () => {
     let gateway: Gateway | undefined;
     try {
       gateway = await startGateway({}, { persistTo });
-      const call = async (path: string, init: { method?: string; headers?: Record<string, string>; json?: unknown } = {}) => {
-        const res = await fetch(`${gateway!.url}${path}`, {
-          method: init.method ?? "GET",
-          headers: { "content-type": "application/json", ...init.headers },
-          body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        });
-        const text = await res.text();
-        return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
-      };
+      const call = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway!.url, path, init);
       const account = await call("/api/v1/accounts", { method: "POST", json: { email: `restart-${crypto.randomUUID()}@example.com`, password: "restart password" } });
       const key = { authorization: `Bearer ${account.body.apiKey}` };
       const service = await call("/api/v1/services", { method: "POST", headers: key, json: { name: "restart", language: "en-US" } });

@@ -1,7 +1,7 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, startGateway } from "./server.ts";
 
 // Drives a whole call through every door (sign-up, log-in cookie and CSRF token, API key, service token, bot token,
 // the agent's secret) and then searches everything the gateway printed for each of those secrets.
@@ -21,14 +21,7 @@ afterAll(async () => {
 describe("secrets in logs", () => {
   it("never prints a password, API key, token, cookie or agent secret", async () => {
     const secrets: Record<string, string> = {};
-    const request = async (path: string, init: { method?: string; headers?: Record<string, string>; json?: unknown } = {}) => {
-      const res = await fetch(`${gateway.url}${path}`, {
-        method: init.method ?? "GET",
-        headers: { "content-type": "application/json", ...init.headers },
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-      });
-      return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as any };
-    };
+    const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
     const email = `logs-${crypto.randomUUID()}@example.com`;
     secrets.password = `pw-${crypto.randomUUID()}`;

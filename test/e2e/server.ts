@@ -8,7 +8,7 @@ import { type Browser, chromium } from "playwright-core";
 
 const root = resolve(import.meta.dirname, "../..");
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -119,3 +119,29 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 }
 
 export const artifactsDir = join(root, "test-artifacts");
+
+/** A JSON request to the gateway; `key` is sent as a Bearer API key. */
+export async function callGateway(
+  base: string,
+  path: string,
+  init: { method?: string; key?: string; headers?: Record<string, string>; json?: unknown } = {},
+) {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? "GET",
+    headers: { "content-type": "application/json", ...(init.key ? { authorization: `Bearer ${init.key}` } : {}), ...init.headers },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+/** Polls `check` until it returns something truthy; fails with `what` after `timeoutMs`. */
+export async function until<T>(check: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
