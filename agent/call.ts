@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
-import { type VAD, type llm, stt, voice } from "@livekit/agents";
+import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
 import type { GatewayToAgent } from "../protocol/bridge.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
@@ -39,7 +39,11 @@ export interface CallOptions {
   noReplyTimeoutMs?: number;
   /** How often speech usage is reported while the call lasts. Default 15000. */
   usageIntervalMs?: number;
-  /** Interruption tuning (ms): speech needed before the bot pauses, and how long a pause waits for words. */
+  /**
+   * Interruption tuning (ms): speech needed before the bot pauses, and how long a pause waits for words. The
+   * default 50 pauses as soon as the VAD detects speech (Silero needs two 32 ms windows); a cough only pauses the
+   * bot, which resumes when no words come.
+   */
   minInterruptionMs?: number;
   falseInterruptionTimeoutMs?: number;
   /** The transport hangs up the caller (close the socket, remove the SIP participant…). */
@@ -190,7 +194,7 @@ export class CallSession {
         endpointing: { minDelay: 300, maxDelay: 3000 },
         interruption: {
           enabled: true,
-          minDuration: o.minInterruptionMs ?? 250,
+          minDuration: o.minInterruptionMs ?? 50,
           // A pause that hears no words within this time was a cough or "mm-hmm": playback resumes.
           falseInterruptionTimeout: o.falseInterruptionTimeoutMs ?? 1500,
           resumeFalseInterruption: true,
@@ -204,6 +208,16 @@ export class CallSession {
     if (o.input) session.input.audio = o.input;
     if (o.output) session.output.audio = o.output;
     session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => this.emit({ type: "caller", text: ev.transcript, final: ev.isFinal }));
+    // Provider errors (also reported to the framework, which retries or gives up). Without a listener the session's
+    // `error` event would be thrown.
+    session.on(voice.AgentSessionEventTypes.Error, ({ error }) => {
+      const cause = "error" in error && error.error instanceof Error ? error.error.message : error.type;
+      const recoverable = "recoverable" in error ? error.recoverable : undefined;
+      log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
+    });
+    // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
+    // a call that can no longer hear or speak ends, and the gateway tells the bot (the bridge closes: agent lost).
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.end(ev.error ? "speech_failed" : "session_closed"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt: this.speech.sttName, tts: this.speech.ttsName });

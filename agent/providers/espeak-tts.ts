@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { AudioResampler } from "@livekit/rtc-node";
-import { AudioByteStream, type APIConnectOptions, shortuuid, tts } from "@livekit/agents";
-import { ChunkedOnlyTTS } from "./chunked-tts.ts";
+import { AudioByteStream, type APIConnectOptions, type tts } from "@livekit/agents";
+import { ChunkedOnlyTTS, ChunkedSynthesis } from "./chunked-tts.ts";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { parseWavHeader } from "../audio.ts";
 
@@ -21,7 +21,7 @@ export class EspeakTTS extends ChunkedOnlyTTS {
   label = "phonemybot.EspeakTTS";
 
   constructor(readonly options: EspeakTTSOptions) {
-    super(options.sampleRate ?? 24_000, 1, { streaming: false });
+    super(options.sampleRate ?? 24_000, 1);
   }
 
   override get model(): string {
@@ -37,21 +37,20 @@ export class EspeakTTS extends ChunkedOnlyTTS {
   }
 }
 
-class EspeakChunkedStream extends tts.ChunkedStream {
+class EspeakChunkedStream extends ChunkedSynthesis {
   label = "phonemybot.EspeakChunkedStream";
 
   constructor(
-    private readonly owner: EspeakTTS,
+    private readonly tts: EspeakTTS,
     text: string,
     connOptions: APIConnectOptions | undefined,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
   ) {
-    super(text, owner, connOptions, signal);
+    super(tts, text, connOptions, signal);
   }
 
-  protected async run(): Promise<void> {
-    const requestId = shortuuid();
-    const { options } = this.owner;
+  protected async attempt(push: (frame: AudioFrame) => void): Promise<void> {
+    const { options } = this.tts;
     const args = ["-v", options.voice, "-s", String(options.speed ?? 165), "--stdout", "--", this.inputText];
     const child = spawn(options.binary ?? "espeak-ng", args, { stdio: ["ignore", "pipe", "pipe"], signal: this.signal });
     const exited = new Promise<number | null>((resolve, reject) => {
@@ -60,15 +59,10 @@ class EspeakChunkedStream extends tts.ChunkedStream {
     });
     exited.catch(() => undefined); // an abort (barge-in, hang-up) kills espeak-ng: not an error
     child.stdout.on("error", () => undefined);
-    const outRate = this.owner.sampleRate;
+    const outRate = this.tts.sampleRate;
     const resampler = outRate === ESPEAK_SAMPLE_RATE ? undefined : new AudioResampler(ESPEAK_SAMPLE_RATE, outRate, 1);
     const inBytes = new AudioByteStream(ESPEAK_SAMPLE_RATE, 1, ESPEAK_SAMPLE_RATE / 50);
     const outBytes = new AudioByteStream(outRate, 1, outRate / 50);
-    let pending: AudioFrame | undefined;
-    const push = (frame: AudioFrame) => {
-      if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: false });
-      pending = frame;
-    };
     const emit = (frames: AudioFrame[]) => {
       for (const frame of frames) {
         if (!resampler) {
@@ -96,15 +90,10 @@ class EspeakChunkedStream extends tts.ChunkedStream {
       emit(inBytes.flush());
       if (resampler) for (const out of resampler.flush()) for (const f of outBytes.write(out.data.slice().buffer)) push(f);
       for (const f of outBytes.flush()) push(f);
-      if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: true });
       const code = await exited;
       if (code !== 0 && !this.signal.aborted) throw new Error(`espeak-ng exited with ${code}`);
-    } catch (error) {
-      if (this.signal.aborted) return;
-      throw error;
     } finally {
       resampler?.close();
-      this.queue.close();
     }
   }
 }

@@ -1,5 +1,5 @@
-import * as deepgram from "@livekit/agents-plugin-deepgram";
 import { type VAD, stt, type tts } from "@livekit/agents";
+import { DeepgramSTT } from "./deepgram-stt.ts";
 import { EspeakTTS } from "./espeak-tts.ts";
 import { deepgramLanguage, deepgramModel, espeakVoice, openaiVoice } from "./languages.ts";
 import { OpenAIStreamingTTS } from "./openai-tts.ts";
@@ -49,16 +49,12 @@ export interface SpeechProviders {
 /** The STT and TTS for one call in `language` (a tag from protocol/languages.ts). */
 export function createSpeech(config: SpeechConfig, language: string, vad: VAD): SpeechProviders {
   const recognizer: SpeechProviders["stt"] = config.deepgramApiKey
-    ? new deepgram.STT({
+    ? new DeepgramSTT({
         apiKey: config.deepgramApiKey,
-        baseUrl: config.deepgramUrl ?? "wss://api.deepgram.com",
+        baseUrl: config.deepgramUrl,
         language: deepgramLanguage(language),
         model: config.deepgramModel ?? deepgramModel(language),
-        interimResults: true,
-        endpointing: config.endpointingMs ?? 300,
-        punctuate: true,
-        smartFormat: true,
-        sampleRate: 16_000,
+        endpointingMs: config.endpointingMs ?? 300,
       })
     : // The adapter recognizes each utterance from the VAD's END_OF_SPEECH audio, which must be a copy (stable-vad.ts).
       new stt.StreamAdapter(new SphinxSTT({ language, phrases: config.offlinePhrases }), stableSpeechFrames(vad));

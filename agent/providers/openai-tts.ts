@@ -1,5 +1,6 @@
-import { AudioByteStream, type APIConnectOptions, shortuuid, tts } from "@livekit/agents";
-import { ChunkedOnlyTTS } from "./chunked-tts.ts";
+import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, type tts } from "@livekit/agents";
+import type { AudioFrame } from "@livekit/rtc-node";
+import { ChunkedOnlyTTS, ChunkedSynthesis } from "./chunked-tts.ts";
 import OpenAI from "openai";
 
 export const OPENAI_TTS_SAMPLE_RATE = 24_000;
@@ -22,7 +23,7 @@ export class OpenAIStreamingTTS extends ChunkedOnlyTTS {
   readonly client: OpenAI;
 
   constructor(readonly options: OpenAITTSOptions) {
-    super(OPENAI_TTS_SAMPLE_RATE, 1, { streaming: false });
+    super(OPENAI_TTS_SAMPLE_RATE, 1);
     this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0 });
   }
 
@@ -39,44 +40,50 @@ export class OpenAIStreamingTTS extends ChunkedOnlyTTS {
   }
 }
 
-class OpenAIChunkedStream extends tts.ChunkedStream {
+class OpenAIChunkedStream extends ChunkedSynthesis {
   label = "phonemybot.OpenAIChunkedStream";
 
   constructor(
-    private readonly owner: OpenAIStreamingTTS,
+    private readonly tts: OpenAIStreamingTTS,
     text: string,
     connOptions: APIConnectOptions | undefined,
-    private readonly signal: AbortSignal,
+    signal: AbortSignal,
   ) {
-    super(text, owner, connOptions, signal);
+    super(tts, text, connOptions, signal);
   }
 
-  protected async run(): Promise<void> {
-    const requestId = shortuuid();
-    const { options } = this.owner;
+  protected async attempt(push: (frame: AudioFrame) => void): Promise<void> {
+    const { options } = this.tts;
     try {
-      const response = await this.owner.client.audio.speech.create(
-        { input: this.inputText, model: this.owner.model, voice: options.voice, response_format: "pcm", speed: options.speed ?? 1 },
+      const response = await this.tts.client.audio.speech.create(
+        { input: this.inputText, model: this.tts.model, voice: options.voice, response_format: "pcm", speed: options.speed ?? 1 },
         { signal: this.signal },
       );
       if (!response.body) throw new Error("OpenAI speech response has no body");
       const bytes = new AudioByteStream(OPENAI_TTS_SAMPLE_RATE, 1, OPENAI_TTS_SAMPLE_RATE / 50);
-      let pending: import("@livekit/rtc-node").AudioFrame | undefined;
-      const push = (frame: import("@livekit/rtc-node").AudioFrame) => {
-        if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: false });
-        pending = frame;
-      };
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        const copy = chunk.slice().buffer;
-        for (const frame of bytes.write(copy)) push(frame);
+        for (const frame of bytes.write(chunk.slice().buffer)) push(frame);
       }
       for (const frame of bytes.flush()) push(frame);
-      if (pending) this.queue.put({ requestId, segmentId: requestId, frame: pending, final: true });
     } catch (error) {
-      if (this.signal.aborted) return;
-      throw error;
-    } finally {
-      this.queue.close();
+      throw retryable(error);
     }
   }
+}
+
+/**
+ * OpenAI's errors as the framework's: a dropped connection, a 5xx or a 429 are retryable (the sentence is synthesized
+ * again from its start); anything else fails that sentence.
+ */
+function retryable(error: unknown): unknown {
+  if (error instanceof OpenAI.APIConnectionError) return new APIConnectionError({ message: `OpenAI speech: ${error.message}` });
+  if (error instanceof OpenAI.APIError) {
+    return new APIStatusError({
+      message: `OpenAI speech: ${error.message}`,
+      options: { statusCode: error.status ?? -1, requestId: error.requestID ?? null, body: error.error ?? null },
+    });
+  }
+  // The body stream broke after the response started (undici: "terminated", ECONNRESET…).
+  if (error instanceof TypeError || (error instanceof Error && "code" in error)) return new APIConnectionError({ message: `OpenAI speech stream broke: ${error.message}` });
+  return error;
 }

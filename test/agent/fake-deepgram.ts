@@ -7,6 +7,8 @@ export interface DeepgramConnection {
   authorization: string | undefined;
   query: URLSearchParams;
   audioBytes: number;
+  /** The audio received, in order. */
+  audio: Buffer[];
   controls: string[];
   closed: boolean;
 }
@@ -33,7 +35,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
 
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const conn: DeepgramConnection = { authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, controls: [], closed: false };
+    const conn: DeepgramConnection = { authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = Number(url.searchParams.get("endpointing") ?? 300) || 300;
@@ -102,6 +104,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       }
       const buf = data as Buffer;
       conn.audioBytes += buf.length;
+      conn.audio.push(buf);
       const samples = bytesToSamples(buf);
       const ms = (samples.length / sampleRate) * 1000;
       audioMs += ms;
@@ -131,6 +134,10 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     /** Transcripts not consumed yet. */
     remaining: () => queue.length,
     push: (...more: string[]) => queue.push(...more),
+    /** Drops every open connection without a close frame, as a network failure would. */
+    drop: () => {
+      for (const client of wss.clients) client.terminate();
+    },
     close: async () => {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));

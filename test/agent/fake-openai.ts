@@ -18,6 +18,13 @@ export interface FakeOpenAIOptions {
   stallAfterFirstChunkMs?: number;
 }
 
+/** What goes wrong with the next `count` responses: an error status, or the connection cut after `afterBytes`. */
+interface FaultPlan {
+  count: number;
+  status?: number;
+  afterBytes?: number;
+}
+
 /**
  * A loopback server that answers like OpenAI's `POST /v1/audio/speech` with `response_format: "pcm"`: 16-bit mono
  * 24 kHz, sent chunked. The audio is real speech of the requested text (espeak-ng, resampled), so it can be
@@ -25,6 +32,7 @@ export interface FakeOpenAIOptions {
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
   const requests: SpeechRequest[] = [];
+  let faults: FaultPlan = { count: 0 };
   const server = createServer((req, res) => {
     if (req.method !== "POST" || req.url !== "/v1/audio/speech") return res.writeHead(404).end();
     const chunks: Buffer[] = [];
@@ -33,12 +41,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
       const body = JSON.parse(Buffer.concat(chunks).toString()) as SpeechRequest["body"];
       requests.push({ authorization: req.headers.authorization, body, at: performance.now() });
       if (body.response_format !== "pcm") return res.writeHead(400).end(JSON.stringify({ error: { message: "fake supports pcm only" } }));
+      const fault = faults.count > 0 ? (faults.count--, faults) : undefined;
+      if (fault?.status) return res.writeHead(fault.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }));
       const pcm = samplesToBytes(speak(body.input));
       const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       if (options.firstByteDelayMs) await sleep(options.firstByteDelayMs);
       res.writeHead(200, { "content-type": "application/octet-stream", "transfer-encoding": "chunked" });
       const chunk = 4800; // 100 ms
+      const dropAt = fault?.afterBytes ?? Infinity;
       for (let i = 0; i < pcm.length && !res.destroyed; i += chunk) {
+        if (i >= dropAt) {
+          res.socket?.destroy();
+          return;
+        }
         res.write(pcm.subarray(i, i + chunk));
         if (i === 0 && options.stallAfterFirstChunkMs) await sleep(options.stallAfterFirstChunkMs);
         else if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
@@ -51,6 +66,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    /** Cuts the connection of the next `count` responses after `afterBytes` of audio, as a network failure would. */
+    dropNext(count: number, afterBytes: number) {
+      faults = { count, afterBytes };
+    },
+    /** Answers the next `count` requests with an error status. */
+    refuseNext(count: number, status: number) {
+      faults = { count, status };
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

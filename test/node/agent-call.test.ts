@@ -41,7 +41,7 @@ const lastSpoken = () => openai.requests.at(-1)?.body.input ?? "";
 const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.filter((r) => r.at >= since && re.test(r.body.input)).length >= times;
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number } = {}) {
+async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -54,7 +54,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number } =
     input,
     output,
     vad,
-    speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+    speech: { deepgramApiKey: "dg", deepgramUrl: opts.deepgramUrl ?? deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
     noReplyTimeoutMs: opts.noReplyTimeoutMs ?? 8000,
     usageIntervalMs: 60_000,
     hangUp: (reason) => (hungUp = reason),
@@ -113,7 +113,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     expect(spoken.length).toBeGreaterThan(0);
     expect(long.startsWith(spoken)).toBe(true);
     expect(spoken.length).toBeLessThan(long.length);
-    // Playback stopped: the first clear came within 600 ms of the caller starting to speak (VAD needs ~250 ms of speech).
+    // Playback stopped: the first clear came within 600 ms of the caller starting to speak (the VAD needs ~64 ms of speech).
     const stop = c.sink.clears.find((t) => t >= spoke)!;
     expect(stop - spoke).toBeLessThan(600);
     const total = speak(long).length;
@@ -202,5 +202,87 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     await c.call.callerHangsUp();
     expect(await c.call.done).toBe("caller_hangup");
     expect(c.sent("hangup")).toHaveLength(1);
+  });
+});
+
+describe("provider connections that fail mid-call", () => {
+  it("Deepgram drops mid-utterance: a new connection hears the utterance again and the words reach the bot", async () => {
+    const c = await newCall();
+    deepgram.push("I would like the salmon, please.");
+    const saying = c.caller.say(speech16k("i would like the salmon with potatoes please"));
+    await waitFor(() => c.events.some((e) => e.type === "caller" && !e.final), 5000, "an interim result");
+    // Earlier calls' connections are closed by now: the open one is this call's.
+    const open = deepgram.connections.filter((conn) => !conn.closed);
+    expect(open).toHaveLength(1);
+    const first = open[0]!;
+    deepgram.drop();
+    await saying;
+    const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 10_000, "the transcript after reconnecting");
+    expect(transcript).toEqual({ type: "transcript", text: "I would like the salmon, please." });
+    expect(first.closed).toBe(true);
+    const second = deepgram.connections.at(-1)!;
+    expect(second).not.toBe(first);
+    expect(second.authorization).toBe("Token dg");
+    // The new connection first got again everything the dropped one had (nothing was finalized yet), so the whole
+    // utterance was recognized, not just its end.
+    const dropped = Buffer.concat(first.audio);
+    expect(dropped.length).toBeGreaterThanOrEqual(16_000 * 2 * 0.2); // at least the 200 ms of voice behind the interim
+    expect(Buffer.concat(second.audio).subarray(0, dropped.length).equals(dropped)).toBe(true);
+
+    // The call goes on: the bot's reply is spoken and the next turn is heard on the new connection.
+    gateway.send(c.call.conversation, { type: "say", id: 1, body: "Salmon it is.", last: false });
+    await waitFor(() => synthesized(0, /Salmon it is/), 5000, "the reply");
+    deepgram.push("Thank you.");
+    await c.caller.say(speech16k("thank you"));
+    await waitFor(() => c.sent("transcript").length === 2, 10_000, "the next turn");
+    expect(c.sent("transcript")[1]).toEqual({ type: "transcript", text: "Thank you." });
+    expect(deepgram.connections.at(-1)).toBe(second);
+  });
+
+  it("Deepgram gone for good: after its reconnection attempts the call ends instead of going deaf", async () => {
+    const doomed = await startFakeDeepgram([]);
+    const c = await newCall({ deepgramUrl: doomed.url });
+    await waitFor(() => doomed.connections.length === 1, 5000, "connected");
+    await doomed.close();
+    // Reconnection attempts wait 0, 0.25, 1, 2 and 4 s; then the session fails and the call ends.
+    expect(await c.call.done).toBe("speech_failed");
+    expect(c.hungUp()).toBe("speech_failed");
+  }, 30_000);
+
+  it("an OpenAI speech response cut mid-stream is requested again and the call goes on", async () => {
+    const c = await newCall();
+    const t0 = performance.now();
+    openai.dropNext(1, 4800 * 3); // after 300 ms of audio
+    gateway.send(c.call.conversation, { type: "say", id: 1, body: "Your table for two is booked for eight o'clock.", last: false });
+    gateway.send(c.call.conversation, { type: "say", id: 2, body: "Anything else?", last: false });
+    await waitFor(() => synthesized(t0, /Anything else/) && c.output.pendingPlayoutSegments === 0 && performance.now() - c.sink.lastWriteAt > 300, 15_000, "both replies played");
+    const requested = openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input);
+    expect(requested).toEqual(["Your table for two is booked for eight o'clock.", "Your table for two is booked for eight o'clock.", "Anything else?"]);
+    // The caller heard the cut-off start, then the whole sentence again, then the next one.
+    const full = speak("Your table for two is booked for eight o'clock.").length + speak("Anything else?").length;
+    const heard = c.sink.samplesSince(t0).length;
+    expect(heard).toBeGreaterThanOrEqual(full);
+    expect(heard).toBeLessThanOrEqual(full + 24_000 * 0.4);
+    expect(c.hungUp()).toBeUndefined();
+    expect(c.sent("interrupted")).toHaveLength(0);
+  });
+
+  it("OpenAI refuses one message (401): the error is reported, that message is skipped and the call goes on", async () => {
+    const c = await newCall();
+    const errors: { error: unknown; recoverable: boolean }[] = [];
+    c.call.speech!.tts.on("error", (e) => errors.push(e));
+    const t0 = performance.now();
+    openai.refuseNext(1, 401);
+    gateway.send(c.call.conversation, { type: "say", id: 1, body: "This one is refused.", last: false });
+    await waitFor(() => openai.requests.some((r) => r.at >= t0), 5000, "the refused request");
+    gateway.send(c.call.conversation, { type: "say", id: 2, body: "This one is heard.", last: false });
+    const expected = speak("This one is heard.").length;
+    await waitFor(() => c.sink.samplesSince(t0).length >= expected && performance.now() - c.sink.lastWriteAt > 300, 15_000, "the next reply played");
+    // A 401 is not retried: one request for the refused text.
+    expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual(["This one is refused.", "This one is heard."]);
+    expect(c.sink.samplesSince(t0).length).toBe(expected);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ recoverable: false, error: { statusCode: 401 } });
+    expect(c.hungUp()).toBeUndefined();
   });
 });

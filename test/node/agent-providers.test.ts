@@ -18,7 +18,7 @@ beforeAll(async () => {
   vad = await silero.VAD.load();
 });
 
-describe("Deepgram STT (real plugin, fake server)", () => {
+describe("Deepgram STT (our streaming client, fake server)", () => {
   let fake: Awaited<ReturnType<typeof startFakeDeepgram>>;
   beforeAll(async () => {
     fake = await startFakeDeepgram(["Hello, I would like to book a table."]);

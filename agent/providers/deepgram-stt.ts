@@ -1,0 +1,195 @@
+import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, log, stt } from "@livekit/agents";
+import type { AudioFrame } from "@livekit/rtc-node";
+import WebSocket from "ws";
+import { type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
+import { UnfinalizedAudio } from "./unfinalized-audio.ts";
+
+export interface DeepgramSTTOptions {
+  apiKey: string;
+  /** Default wss://api.deepgram.com. */
+  baseUrl?: string;
+  model: string;
+  /** Deepgram's language code. */
+  language: string;
+  /** Milliseconds of silence before `speech_final`. */
+  endpointingMs: number;
+  sampleRate?: number;
+  /** Waits between reconnection attempts after a drop (ms); the call's STT fails after the last one. */
+  reconnectDelaysMs?: number[];
+}
+
+const DEFAULT_RECONNECT_DELAYS_MS = [0, 250, 1000, 2000, 4000];
+const KEEPALIVE_MS = 5000;
+/** How long to wait for Deepgram's last results after CloseStream. */
+const CLOSE_WAIT_MS = 5000;
+
+/**
+ * Deepgram streaming speech-to-text (`/v1/listen`, linear16), interim results and endpointing. Unlike the LiveKit
+ * plugin, a connection that drops mid-call is reconnected at once and the audio Deepgram had not finalized is sent
+ * again, so the call goes on without losing the caller's words.
+ */
+export class DeepgramSTT extends stt.STT {
+  label = "phonemybot.DeepgramSTT";
+
+  constructor(readonly options: DeepgramSTTOptions) {
+    super({ streaming: true, interimResults: true, alignedTranscript: "word" });
+  }
+
+  override get model(): string {
+    return this.options.model;
+  }
+
+  override get provider(): string {
+    return "deepgram";
+  }
+
+  get sampleRate(): number {
+    return this.options.sampleRate ?? 16_000;
+  }
+
+  listenUrl(): URL {
+    const url = new URL("/v1/listen", this.options.baseUrl ?? "wss://api.deepgram.com");
+    const params: Record<string, string> = {
+      model: this.options.model,
+      language: this.options.language,
+      encoding: "linear16",
+      sample_rate: String(this.sampleRate),
+      channels: "1",
+      interim_results: "true",
+      endpointing: String(this.options.endpointingMs),
+      vad_events: "true",
+      punctuate: "true",
+      smart_format: "true",
+    };
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    return url;
+  }
+
+  protected async _recognize(): Promise<stt.SpeechEvent> {
+    throw new Error("DeepgramSTT is streaming only: use stream()");
+  }
+
+  stream(options?: { connOptions?: APIConnectOptions }): stt.SpeechStream {
+    return new DeepgramSpeechStream(this, options?.connOptions);
+  }
+}
+
+type Outcome = "ended" | "dropped";
+
+class DeepgramSpeechStream extends stt.SpeechStream {
+  label = "phonemybot.DeepgramSpeechStream";
+  readonly #logger = log().child({ stt: "deepgram" });
+  private readonly unfinalized = new UnfinalizedAudio();
+  private readonly listenState: ListenState = { speaking: false };
+  private readonly bytes: AudioByteStream;
+  /** An input read that was waiting when a connection dropped: its frame belongs to the next connection. */
+  private pendingRead: Promise<IteratorResult<AudioFrame | typeof stt.SpeechStream.FLUSH_SENTINEL>> | undefined;
+
+  constructor(
+    private readonly owner: DeepgramSTT,
+    private readonly connOptions: APIConnectOptions | undefined,
+  ) {
+    super(owner, owner.sampleRate, connOptions);
+    this.bytes = new AudioByteStream(owner.sampleRate, 1, owner.sampleRate / 20);
+  }
+
+  protected async run(): Promise<void> {
+    const delays = this.owner.options.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
+    let failures = 0;
+    const backOff = async (reason: string) => {
+      if (failures >= delays.length) throw new APIConnectionError({ message: `${reason}; gave up after ${failures + 1} attempts`, options: { retryable: false } });
+      await sleep(delays[failures++]!);
+    };
+    while (!this.abortSignal.aborted) {
+      let ws: WebSocket;
+      try {
+        ws = await this.connect();
+      } catch (error) {
+        if (error instanceof APIStatusError && !error.retryable) throw error;
+        await backOff(error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      const openedAt = Date.now();
+      if ((await this.listen(ws)) === "ended") return;
+      this.#logger.warn({ unfinalizedSeconds: this.unfinalized.seconds }, "Deepgram connection dropped mid-stream, reconnecting");
+      // A connection that lasted counts as a success; one dropped at once counts as a failed attempt.
+      if (Date.now() - openedAt > 2000) failures = 0;
+      await backOff("Deepgram connection dropped");
+    }
+  }
+
+  private connect(): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.owner.listenUrl(), {
+        headers: { Authorization: `Token ${this.owner.options.apiKey}` },
+        handshakeTimeout: this.connOptions?.timeoutMs ?? 10_000,
+      });
+      ws.once("open", () => resolve(ws));
+      ws.once("unexpected-response", (_request, response) => {
+        const requestId = response.headers["dg-request-id"];
+        reject(
+          new APIStatusError({
+            message: `Deepgram refused the connection (HTTP ${response.statusCode})`,
+            options: { statusCode: response.statusCode ?? -1, requestId: typeof requestId === "string" ? requestId : null },
+          }),
+        );
+        ws.terminate();
+      });
+      ws.on("error", (error) => reject(new APIConnectionError({ message: `Deepgram connection failed: ${error.message}` })));
+    });
+  }
+
+  /** One connection: sends audio until the input ends (→ "ended") or the socket drops (→ "dropped"). */
+  private async listen(ws: WebSocket): Promise<Outcome> {
+    const offset = this.unfinalized.startsAt;
+    const closed = new Promise<"closed">((resolve) => ws.once("close", () => resolve("closed")));
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) return;
+      const { events, finalizedUntil } = interpretDeepgramMessage(data.toString(), this.listenState, this.owner.options.language, this.startTimeOffset + offset);
+      for (const event of events) this.emit(event);
+      if (finalizedUntil !== undefined) this.unfinalized.finalizedUntil(offset + finalizedUntil);
+    });
+    const keepAlive = setInterval(() => ws.send(JSON.stringify({ type: "KeepAlive" })), KEEPALIVE_MS);
+    const send = (frame: AudioFrame) => {
+      const bytes = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice();
+      this.unfinalized.append(bytes, frame.samplesPerChannel / frame.sampleRate);
+      ws.send(bytes);
+    };
+    try {
+      for (const bytes of this.unfinalized.replay()) ws.send(bytes);
+      for (;;) {
+        this.pendingRead ??= this.input.next();
+        const next = await Promise.race([this.pendingRead, closed]);
+        if (next === "closed") return "dropped";
+        this.pendingRead = undefined;
+        if (next.done) break;
+        if (next.value === DeepgramSpeechStream.FLUSH_SENTINEL) {
+          for (const frame of this.bytes.flush()) send(frame);
+          ws.send(JSON.stringify({ type: "Finalize" }));
+        } else {
+          const { data } = next.value;
+          for (const frame of this.bytes.write(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))) send(frame);
+        }
+      }
+      for (const frame of this.bytes.flush()) send(frame);
+      ws.send(JSON.stringify({ type: "CloseStream" }));
+      if (!this.abortSignal.aborted) await Promise.race([closed, sleep(CLOSE_WAIT_MS)]);
+      return "ended";
+    } finally {
+      clearInterval(keepAlive);
+      ws.removeAllListeners("message");
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
+    }
+  }
+
+  private emit(event: stt.SpeechEvent): void {
+    if (this.queue.closed) return;
+    try {
+      this.queue.put(event);
+    } catch {
+      /* the stream was closed meanwhile */
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
