@@ -9,6 +9,7 @@ export class LocalCaller {
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
   private pending: { samples: Int16Array; offset: number; done: () => void }[] = [];
+  private readonly arrivals = new WeakMap<object, number>();
   private timer: NodeJS.Timeout | undefined;
   private next = performance.now();
 
@@ -24,7 +25,11 @@ export class LocalCaller {
     void this.closed.then(() => clearInterval(this.timer));
     this.ws.on("message", (data, isBinary) => {
       if (isBinary) this.audio.push({ at: performance.now(), samples: bytesToSamples(data as Buffer) });
-      else this.events.push(JSON.parse(data.toString()));
+      else {
+        const event = JSON.parse(data.toString());
+        this.arrivals.set(event, performance.now());
+        this.events.push(event);
+      }
     });
     void this.opened.then(() => {
       this.next = performance.now();
@@ -46,6 +51,13 @@ export class LocalCaller {
 
   event(type: string) {
     return this.events.find((e) => e.type === type);
+  }
+
+  /** When `event` (one of `events`) arrived, on the `performance.now()` clock. */
+  timeOf(event: object): number {
+    const at = this.arrivals.get(event);
+    if (at === undefined) throw new Error(`not an event of this caller: ${JSON.stringify(event)}`);
+    return at;
   }
 
   heardSince(t: number): Int16Array {

@@ -4,7 +4,8 @@ import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, decodeWav, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { startLocalServer } from "../../agent/local-server.ts";
-import { SphinxSTT } from "../../agent/providers/sphinx-stt.ts";
+import { promptsFor } from "../../agent/prompts.ts";
+import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
 import { api, startGateway } from "../agent/gateway.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
@@ -15,8 +16,11 @@ import { LocalCaller } from "../agent/local-caller.ts";
  * the fake bot; the bot's reply → espeak-ng → audio back to the caller, transcribed back.
  */
 const SECRET = "e2e-agent-secret";
-const CALLER_PHRASES = ["hello i would like to book a table for two", "what time do you open", "i want to cancel my order", "yes please"];
+const CALLER_PHRASES = ["hello i would like to book a table for two", "what time do you open", "i want to cancel my order", "yes please", "stop i want the salmon"];
 const BOT_PHRASES = ["we are open until ten tonight", "your table is booked goodbye", "thank you for calling", "please hold the line"];
+const PROMPTS = promptsFor("en-US");
+/** The agent's "One moment, please." delay in this file. */
+const NO_REPLY_MS = 8000;
 
 let vad: VAD;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -32,6 +36,36 @@ function speech(text: string): Int16Array {
   const { samples, sampleRate } = decodeWav(out.stdout);
   return concatSamples([silence(16_000, 200), resample(samples, sampleRate, 16_000), silence(16_000, 200)]);
 }
+
+/** Where the voice starts in 16 kHz caller speech (ms): the first 20 ms frame with some energy. */
+function voiceOnsetMs(samples: Int16Array): number {
+  for (let i = 0; i < samples.length; i += 320) if (rms(samples.subarray(i, i + 320)) > 0.02) return i / 16;
+  throw new Error("no voice in the caller's speech");
+}
+
+/** Seconds of speech espeak-ng makes of `text` with the agent's voice and speed (agent/providers/espeak-tts.ts). */
+function espeakSeconds(text: string): number {
+  const { samples, sampleRate } = decodeWav(spawnSync("espeak-ng", ["-v", "en-us", "-s", "165", "--stdout", text]).stdout);
+  return samples.length / sampleRate;
+}
+
+/** Waits until the caller has heard something since `t0` and then nothing for a while; returns what it heard. */
+async function heardUntilQuiet(caller: LocalCaller, t0: number): Promise<Int16Array> {
+  await waitFor(() => caller.audio.some((a) => a.at >= t0) && performance.now() - caller.audio.at(-1)!.at > 600, 30_000, "the audio to end");
+  return caller.heardSince(t0);
+}
+
+/** What pocketsphinx recognizes in 24 kHz audio the caller heard, constrained to `phrases`. */
+async function transcribe(heard: Int16Array, phrases: string[]): Promise<string | undefined> {
+  const sphinx = new SphinxSTT({ language: "en-US", phrases });
+  try {
+    return (await sphinx.recognize([...frames(heard, 24_000)])).alternatives?.[0]?.text;
+  } finally {
+    await sphinx.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 async function botSays(conversation: string, body: string, last = false) {
   const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
@@ -58,7 +92,7 @@ beforeAll(async () => {
   initLogger();
   [vad, gateway, bot] = await Promise.all([silero.VAD.load(), startGateway(SECRET), startFakeBot()]);
   local = await startLocalServer({
-    agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: 8000 },
+    agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
     vad,
   });
@@ -102,15 +136,11 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const t0 = performance.now();
     await botSays(conversation, "We are open until ten tonight.");
     await waitFor(() => caller.events.find((e) => e.type === "bot"), 10_000, "bot speech");
-    await new Promise((r) => setTimeout(r, 500));
-    await waitFor(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 400 && caller.audio.length > 0, 15_000, "the reply to finish");
-    const heard = caller.heardSince(t0);
+    const heard = await heardUntilQuiet(caller, t0);
     expect(heard.length / 24_000).toBeGreaterThan(1.2);
     expect(heard.length / 24_000).toBeLessThan(4);
     expect(rms(heard)).toBeGreaterThan(0.03);
-    const sphinx = new SphinxSTT({ language: "en-US", phrases: BOT_PHRASES });
-    const back = await sphinx.recognize([...frames(heard, 24_000)]);
-    expect(back.alternatives?.[0].text).toBe("we are open until ten tonight");
+    expect(await transcribe(heard, BOT_PHRASES)).toBe("we are open until ten tonight");
 
     await botSays(conversation, "Your table is booked. Goodbye.", true);
     await caller.closed;
@@ -118,7 +148,6 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const call = await api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
     expect(call.status).toBe(200);
     expect(JSON.stringify(call.body)).toMatch(/ended|finished|over/);
-    await sphinx.close();
   });
 
   it("two calls at once, then the callers hang up: each bot conversation gets its own words and a `last`", async () => {
@@ -157,4 +186,116 @@ describe("voice end to end (offline speech, real gateway)", () => {
     caller.hangUp();
     await caller.closed;
   });
+
+  it("barge-in: the caller talking over a long reply stops it; the bot gets the words, the call record what was heard", async () => {
+    const long =
+      "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie. " +
+      "We are open every day from noon until eleven at night. We also deliver to your door within thirty minutes. " +
+      "Would you like to book a table for this evening?";
+    const { caller, conversation } = await connect();
+    const t0 = performance.now();
+    await botSays(conversation, long);
+    const first = await waitFor(() => caller.audio.find((a) => a.at >= t0), 15_000, "the reply's audio");
+    await sleep(1000 - (performance.now() - first.at));
+    const words = speech("stop i want the salmon");
+    const saidAt = performance.now();
+    const voiceAt = saidAt + voiceOnsetMs(words);
+    const said = caller.say(words);
+
+    // The bot stops (pauses on the VAD, then is cut for good by the words) soon after the voice starts.
+    const clear = await waitFor(() => caller.event("clear"), 10_000, "clear");
+    expect(caller.timeOf(clear)).toBeGreaterThan(saidAt); // nothing was cleared before the caller spoke
+    expect(caller.timeOf(clear) - voiceAt).toBeLessThan(1000);
+    const interrupted = await waitFor(() => caller.event("interrupted"), 20_000, "interrupted").catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(caller.events)}`); });
+    await said;
+    expect(interrupted.id).toEqual(expect.any(Number));
+    expect(interrupted.spokenText.length).toBeGreaterThan(0);
+    expect(long.startsWith(interrupted.spokenText)).toBe(true);
+    expect(interrupted.spokenText.length).toBeLessThan(long.length / 2);
+
+    // The pause held until the words cut the reply (no resuming over the caller), nothing came after the cut, and
+    // what was heard is a fraction of the reply.
+    await sleep(1500);
+    expect(caller.heardSince(caller.timeOf(clear)).length / 24_000).toBeLessThan(0.5);
+    expect(caller.audio.filter((a) => a.at >= caller.timeOf(interrupted))).toHaveLength(0);
+    const heard = caller.heardSince(t0).length / 24_000;
+    expect(heard).toBeGreaterThan(0.8);
+    expect(heard).toBeLessThan(espeakSeconds(long) / 2);
+    expect(caller.events.filter((e) => e.type === "bot").map((e) => e.text)).toEqual([long]);
+
+    // The bot gets the caller's words; the gateway does not tell the bot what was cut off, it keeps it on the call record.
+    const final = caller.events.find((e) => e.type === "caller" && e.final);
+    expect(final?.text).toBe("stop i want the salmon");
+    await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "stop i want the salmon"), "the bot got the barge-in words");
+    const call = await poll(
+      () => api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey }),
+      (c) => c.body?.messages?.some((m: any) => m.direction === "from_bot" && m.spokenText !== undefined),
+      "the spoken part on the call record",
+    );
+    const reply = call.body.messages.filter((m: any) => m.direction === "from_bot");
+    expect(reply).toEqual([expect.objectContaining({ body: long, spokenText: interrupted.spokenText })]);
+    expect(call.body.messages.filter((m: any) => m.direction === "to_bot").map((m: any) => m.body)).toContain("stop i want the salmon");
+    caller.hangUp();
+    await caller.closed;
+  });
+
+  it("test mode: three wrong PINs are asked again twice, then the agent says goodbye and hangs up", async () => {
+    const demo = await api(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo 3", language: "en-US" } });
+    const session = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
+    expect(session.status).toBe(201);
+    const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.body.pin).slice(0, 3);
+    const caller = new LocalCaller(local.url, { serviceId: demo.body.id, from: "+442071838750" });
+    const started = await waitFor(() => caller.event("started"), 15_000, "started");
+    expect(started.testMode).toBe(true);
+    const said = () => caller.events.filter((e) => e.type === "bot");
+    await waitFor(() => said().length === 1, 10_000, "PIN prompt");
+    for (const [i, pin] of wrong.slice(0, 2).entries()) {
+      caller.keys(pin);
+      await waitFor(() => said().filter((e) => e.text === PROMPTS.pinWrong).length === i + 1, 15_000, `wrong-PIN prompt ${i + 1}`);
+    }
+    // Let the second prompt finish, so that what comes after the last PIN is the goodbye alone.
+    await heardUntilQuiet(caller, caller.timeOf(said().at(-1)!));
+    const t = performance.now();
+    caller.keys(wrong[2]!);
+    await waitFor(() => caller.ws.readyState === caller.ws.CLOSED, 20_000, "the agent to hang up");
+    expect(caller.event("ended")?.reason).toBe("pin_failed");
+    expect(said().map((e) => e.text)).toEqual([PROMPTS.pinRequest, PROMPTS.pinWrong, PROMPTS.pinWrong, PROMPTS.pinGoodbye]);
+
+    const goodbye = caller.heardSince(t);
+    expect(goodbye.length / 24_000).toBeGreaterThan(0.6 * espeakSeconds(PROMPTS.pinGoodbye));
+    expect(goodbye.length / 24_000).toBeLessThan(1.5 * espeakSeconds(PROMPTS.pinGoodbye));
+    expect(rms(goodbye)).toBeGreaterThan(0.03);
+    const phrases = [PROMPTS.pinWrong, PROMPTS.pinGoodbye, PROMPTS.pinOk, PROMPTS.stillThere];
+    expect(await transcribe(goodbye, phrases)).toBe(normalizePhrase(PROMPTS.pinGoodbye));
+
+    const state = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
+    expect(state.body).toMatchObject({ state: "waiting", conversation: null });
+    const call = await poll(() => api(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
+    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+  });
+
+  it("a silent bot: the caller hears \"One moment, please.\" after the no-reply timeout", async () => {
+    const { caller, conversation } = await connect();
+    await caller.say(speech("what time do you open"));
+    const words = await waitFor(() => caller.events.find((e) => e.type === "caller" && e.final), 15_000, "final transcript");
+    expect(words.text).toBe("what time do you open");
+    await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "what time do you open"), "the bot got the words");
+    const prompt = await waitFor(() => caller.events.find((e) => e.type === "bot"), NO_REPLY_MS + 20_000, "the still-there prompt");
+    expect(prompt).toMatchObject({ id: null, text: PROMPTS.stillThere });
+    const waited = caller.timeOf(prompt) - caller.timeOf(words);
+    expect(waited).toBeGreaterThan(NO_REPLY_MS - 100);
+    expect(waited).toBeLessThan(NO_REPLY_MS + 15_000);
+
+    const heard = await heardUntilQuiet(caller, caller.timeOf(words));
+    expect(caller.audio.filter((a) => a.at >= caller.timeOf(words) && a.at < caller.timeOf(prompt))).toHaveLength(0);
+    expect(heard.length / 24_000).toBeGreaterThan(0.6 * espeakSeconds(PROMPTS.stillThere));
+    expect(heard.length / 24_000).toBeLessThan(1.5 * espeakSeconds(PROMPTS.stillThere) + 0.5);
+    expect(rms(heard)).toBeGreaterThan(0.03);
+    expect(await transcribe(heard, [PROMPTS.stillThere, PROMPTS.deliveryFailed, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe("one moment please");
+    // The prompt is the agent's own: it is not a bot message on the call record.
+    const call = await api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+    caller.hangUp();
+    await caller.closed;
+  }, NO_REPLY_MS + 60_000);
 });
