@@ -216,8 +216,8 @@ export class CallSession {
       log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
     });
     // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
-    // a call that can no longer hear or speak ends, and the gateway tells the bot (the bridge closes: agent lost).
-    session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.end(ev.error ? "speech_failed" : "session_closed"));
+    // a call that can no longer hear or speak ends, and the gateway tells the bot.
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => void (ev.error ? this.hangUp("speech_failed") : this.end("session_closed")));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt: this.speech.sttName, tts: this.speech.ttsName });
@@ -289,7 +289,7 @@ export class CallSession {
     } else {
       this.pin = "done";
       const handle = this.say(this.prompts.pinGoodbye, null, false);
-      void handle?.waitForPlayout().then(() => this.callerHangsUp("pin_failed"));
+      void handle?.waitForPlayout().then(() => this.hangUp("pin_failed"));
     }
   }
 
@@ -368,11 +368,16 @@ export class CallSession {
     await this.end("bot_ended");
   }
 
-  /** The caller hung up (transport), or we hang up on them (PIN failures). */
-  async callerHangsUp(reason = "caller_hangup"): Promise<void> {
+  /** The caller hung up (transport). */
+  callerHangsUp(): Promise<void> {
+    return this.hangUp("caller_hangup");
+  }
+
+  /** The call is over on the caller's side: they hung up, or we hang up on them. */
+  private async hangUp(reason: "caller_hangup" | "pin_failed" | "speech_failed"): Promise<void> {
     if (this.ended) return;
     await this.reportUsage();
-    await this.bridge.send({ type: "hangup" });
+    await this.bridge.send(reason === "caller_hangup" ? { type: "hangup" } : { type: "hangup", reason });
     await this.end(reason);
   }
 

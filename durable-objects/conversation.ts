@@ -301,7 +301,7 @@ export class ConversationObject extends DurableObject<Env> {
         await this.service(call).addSpeechUsage(call.started_at, message.sttSeconds, message.ttsCharacters);
         return;
       case "hangup":
-        await this.callerHangsUp();
+        await this.callerHangsUp(message.reason ?? "caller_hangup");
         return;
       case "finished":
         ws.close(1000, "finished");

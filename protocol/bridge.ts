@@ -40,8 +40,11 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("usage"), sttSeconds: z.number().nonnegative(), ttsCharacters: z.number().int().nonnegative() }),
   /** The bot's `last` message has been spoken; the call is over. */
   z.object({ type: z.literal("finished") }),
-  /** The caller hung up. */
-  z.object({ type: z.literal("hangup") }),
+  /**
+   * The call is over on the caller's side: the caller hung up, or the agent hung up on them after three wrong test
+   * PINs (`pin_failed`) or because speech recognition or synthesis failed for good (`speech_failed`).
+   */
+  z.object({ type: z.literal("hangup"), reason: z.enum(["pin_failed", "speech_failed"]).optional() }),
 ]);
 export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 

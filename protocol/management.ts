@@ -174,7 +174,7 @@ export type CallCreate = z.infer<typeof CallCreateSchema>;
 export const UtteranceSchema = z.object({ text: z.string().trim().min(1).max(MESSAGE_LIMITS.body) });
 
 export const CALL_STATES = ["active", "ended"] as const;
-export const END_REASONS = ["caller_hangup", "bot_hangup", "agent_lost", "service_deleted"] as const;
+export const END_REASONS = ["caller_hangup", "bot_hangup", "agent_lost", "pin_failed", "speech_failed", "service_deleted"] as const;
 export type EndReason = (typeof END_REASONS)[number];
 export const DELIVERY_STATES = ["pending", "delivered", "failed", "test_chat"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];

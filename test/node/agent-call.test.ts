@@ -169,7 +169,8 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     gateway.send(c.call.conversation, { type: "pin_result", ok: false, attemptsLeft: 0 });
     expect(await c.call.done).toBe("pin_failed");
     expect(synthesized(t0, /Goodbye/)).toBe(true);
-    expect(c.sent("hangup")).toHaveLength(1);
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup", reason: "pin_failed" }]);
     expect(c.sent("dtmf")).toHaveLength(0);
   });
 
@@ -201,7 +202,8 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const c = await newCall();
     await c.call.callerHangsUp();
     expect(await c.call.done).toBe("caller_hangup");
-    expect(c.sent("hangup")).toHaveLength(1);
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup" }]);
   });
 });
 
@@ -247,6 +249,8 @@ describe("provider connections that fail mid-call", () => {
     // Reconnection attempts wait 0, 0.25, 1, 2 and 4 s; then the session fails and the call ends.
     expect(await c.call.done).toBe("speech_failed");
     expect(c.hungUp()).toBe("speech_failed");
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup", reason: "speech_failed" }]);
   }, 30_000);
 
   it("an OpenAI speech response cut mid-stream is requested again and the call goes on", async () => {

@@ -271,6 +271,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const state = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
     expect(state.body).toMatchObject({ state: "waiting", conversation: null });
     const call = await poll(() => api(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
+    expect(call.body.endReason).toBe("pin_failed");
     expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
   });
 

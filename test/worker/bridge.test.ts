@@ -94,6 +94,28 @@ describe("the agent's socket onto a call", () => {
     expect(messages[1]).toMatchObject({ last: "true", body: "" });
   });
 
+  it.each([
+    [{ type: "hangup" }, "caller_hangup"],
+    [{ type: "hangup", reason: "pin_failed" }, "pin_failed"],
+    [{ type: "hangup", reason: "speech_failed" }, "speech_failed"],
+  ] as const)("records why the agent hung up (%j → %s) and tells the bot", async (hangup, endReason) => {
+    const { number, key, serviceId } = await numberedServiceWithBot();
+    const conversation = crypto.randomUUID();
+    const { socket } = await agent(conversation);
+    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
+    await socket!.next();
+    socket!.send(hangup);
+    const messages = await eventually(async () => {
+      const m = await deliveredMessages(conversation);
+      return m.length === 2 && m;
+    });
+    expect(messages[1]).toMatchObject({ last: "true", body: "" });
+    expect((await api(`/api/v1/calls/${conversation}`, { key })).body).toMatchObject({ state: "ended", endReason });
+    // The service's call log (monitoring) says the same.
+    const calls = (await api(`/api/v1/services/${serviceId}/calls`, { key })).body as { conversation: string; endReason: string }[];
+    expect(calls.find((c) => c.conversation === conversation)).toMatchObject({ endReason });
+  });
+
   it("answers an unknown number and bad messages with errors, not crashes", async () => {
     const { socket } = await agent(crypto.randomUUID());
     socket!.send({ type: "transcript", text: "before start" });

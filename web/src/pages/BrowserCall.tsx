@@ -35,6 +35,8 @@ const END_REASONS: Record<string, string> = {
   caller_hangup: "you hung up",
   bot_hangup: "the bot ended the call",
   agent_lost: "the line was lost",
+  pin_failed: "three wrong PINs",
+  speech_failed: "speech recognition or synthesis failed",
   service_deleted: "the service was deleted",
   error: "the voice agent hit an error",
 };

@@ -9,6 +9,8 @@ export const END_REASON_TEXT: Record<EndReason, string> = {
   caller_hangup: "the caller hung up",
   bot_hangup: "the bot ended the call",
   agent_lost: "the line was lost",
+  pin_failed: "three wrong PINs",
+  speech_failed: "speech recognition or synthesis failed",
   service_deleted: "the service was deleted",
 };
 
