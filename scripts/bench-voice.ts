@@ -251,7 +251,7 @@ try {
   console.log(`1. end of caller speech → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
   console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
   if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
-  console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (policy: 250 ms of speech before pausing)`);
+  console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (of which ~64 ms is Silero detecting speech: two 32 ms windows)`);
   console.log(`4. agent CPU: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${(rss).toFixed(0)} MB`);
 } finally {
   await cleanup();
