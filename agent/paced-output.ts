@@ -11,6 +11,8 @@ export interface AudioSink {
 
 type Item = { frame: AudioFrame } | { flush: true };
 
+const RESUME_GRACE_MS = 100;
+
 /**
  * An `AudioOutput` that releases frames to a sink in real time, keeping at most `leadMs` buffered at the far end,
  * so that pausing or clearing stops the caller's audio within about `leadMs`. It knows how much of each segment has
@@ -24,6 +26,7 @@ export class PacedAudioOutput extends voice.AudioOutput {
   private played = 0;
   private paused = false;
   private timer: NodeJS.Timeout | undefined;
+  private resuming: NodeJS.Timeout | undefined;
   private segmentStarted = false;
   /** Seconds captured per open segment, oldest first. */
   private captured: number[] = [];
@@ -88,14 +91,22 @@ export class PacedAudioOutput extends voice.AudioOutput {
     this.stop();
   }
 
+  /**
+   * Playback starts again after a short grace: when the caller's words interrupt a paused reply, the framework
+   * resumes the output first and clears it a moment later, and without the grace the caller heard a blip of the
+   * reply they had just cut off.
+   */
   override resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.kick();
+    this.resuming = setTimeout(() => {
+      this.resuming = undefined;
+      this.kick();
+    }, RESUME_GRACE_MS);
   }
 
   private kick(): void {
-    if (this.paused || this.timer) return;
+    if (this.paused || this.timer || this.resuming) return;
     this.tick();
     if (this.queue.length > 0 || this.inflight.length > 0) this.timer = setInterval(() => this.tick(), 10);
   }
@@ -103,6 +114,8 @@ export class PacedAudioOutput extends voice.AudioOutput {
   private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.resuming) clearTimeout(this.resuming);
+    this.resuming = undefined;
   }
 
   private advance(now: number): void {

@@ -116,6 +116,10 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     // Playback stopped: the first clear came within 600 ms of the caller starting to speak (the VAD needs ~64 ms of speech).
     const stop = c.sink.clears.find((t) => t >= spoke)!;
     expect(stop - spoke).toBeLessThan(600);
+    // Paused, then cut for good by the words: nothing of the reply was played in between (the framework resumes the
+    // output just before clearing it; the output's resume grace keeps that silent).
+    const cut = c.sink.clears.at(-1)!;
+    expect(c.sink.chunks.filter((chunk) => chunk.at > stop && chunk.at <= cut)).toEqual([]);
     const total = speak(long).length;
     expect(c.sink.samplesSince(0).length).toBeLessThan(total);
     await waitFor(() => c.sent("transcript").length > 0, 5000, "the barge-in turn");
