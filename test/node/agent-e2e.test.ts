@@ -123,8 +123,15 @@ async function connect() {
 }
 
 describe("voice end to end (offline speech, real gateway)", () => {
-  it("a conversation: the caller's words reach the bot, the bot's reply is heard, the bot ends the call", async () => {
+  it("a conversation: the bot's greeting is heard, the caller's words reach the bot, its reply is heard, the bot ends the call", async () => {
     const { caller, conversation } = await connect();
+    // The call starts with a `new` message to the bot, which greets the caller.
+    const opening = await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    expect(opening[0]!.message).toMatchObject({ new: "true", body: "", conversation, from: "+442071838750" });
+    const greetedAt = performance.now();
+    await botSays(conversation, "Thank you for calling.");
+    expect(await transcribe(await heardUntilQuiet(caller, greetedAt), BOT_PHRASES)).toBe("thank you for calling");
+
     await caller.say(speech("hello i would like to book a table for two"));
     const words = await waitFor(() => caller.events.find((e) => e.type === "caller" && e.final), 15_000, "final transcript");
     expect(words.text).toBe("hello i would like to book a table for two");
