@@ -216,8 +216,9 @@ export class CallSession {
       log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
     });
     // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
-    // a call that can no longer hear or speak ends, and the gateway tells the bot.
-    session.on(voice.AgentSessionEventTypes.Close, (ev) => void (ev.error ? this.hangUp("speech_failed") : this.end("session_closed")));
+    // a call that can no longer hear or speak ends, and the gateway tells the bot. Otherwise it closes it when the
+    // caller's participant leaves the room: the caller hung up. (After our own `end` these are no-ops.)
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt: this.speech.sttName, tts: this.speech.ttsName });

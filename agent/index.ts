@@ -3,10 +3,10 @@
  * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), talking to the gateway at GATEWAY_URL.
  */
 import { initializeLogger } from "@livekit/agents";
-import * as silero from "@livekit/agents-plugin-silero";
 import { agentConfigFromEnv } from "./config.ts";
 import { startLocalServer } from "./local-server.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
+import { SileroModel } from "./providers/silero.ts";
 
 if (process.env.LIVEKIT_URL) {
   await import("./main.ts");
@@ -14,8 +14,14 @@ if (process.env.LIVEKIT_URL) {
   initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL ?? "warn" });
   const agent = agentConfigFromEnv();
   const speech = speechConfigFromEnv();
-  const vad = await silero.VAD.load();
-  const local = await startLocalServer({ port: Number(process.env.AGENT_PORT ?? 8788), host: process.env.AGENT_HOST ?? "127.0.0.1", agent, speech, vad });
+  const silero = await SileroModel.load();
+  const local = await startLocalServer({
+    port: Number(process.env.AGENT_PORT ?? 8788),
+    host: process.env.AGENT_HOST ?? "127.0.0.1",
+    agent,
+    speech,
+    vadForCall: () => silero.forCall(),
+  });
   const providers = `${speech.deepgramApiKey ? "Deepgram" : "pocketsphinx (offline)"} + ${speech.openaiApiKey ? "OpenAI" : "espeak-ng (offline)"}`;
   console.log(`voice agent (local transport) at ${local.url} — gateway ${agent.gatewayUrl}, speech: ${providers}`);
   const stop = async () => {

@@ -27,7 +27,8 @@ export async function startLocalServer(options: {
   host?: string;
   agent: AgentConfig;
   speech: SpeechConfig;
-  vad: VAD;
+  /** The VAD of a new call (see providers/silero.ts: one per call, over one shared model). */
+  vadForCall: () => VAD;
 }): Promise<{ server: Server; url: string; calls: Set<CallSession>; close: () => Promise<void> }> {
   const calls = new Set<CallSession>();
   const server = createServer((req, res) => {
@@ -60,7 +61,7 @@ export async function startLocalServer(options: {
       start: { from: q.get("from") || "browser", ...(to ? { to } : {}), ...(serviceId ? { serviceId } : {}), transport: "local" },
       input,
       output,
-      vad: options.vad,
+      vad: options.vadForCall(),
       speech: options.speech,
       noReplyTimeoutMs: options.agent.noReplyTimeoutMs,
       hangUp: (reason) => {

@@ -7,11 +7,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
-import * as silero from "@livekit/agents-plugin-silero";
 import { type RemoteParticipant, RoomEvent } from "@livekit/rtc-node";
 import { CallSession, type CallStart } from "./call.ts";
 import { agentConfigFromEnv } from "./config.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
+import { SileroModel } from "./providers/silero.ts";
 
 export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
 
@@ -35,7 +35,7 @@ export function callStartFrom(participant: RemoteParticipant | { attributes: Rec
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
-    proc.userData.vad = await silero.VAD.load();
+    proc.userData.silero = await SileroModel.load();
   },
   entry: async (ctx: JobContext) => {
     await ctx.connect();
@@ -47,7 +47,7 @@ export default defineAgent({
       conversation: conversationIdFor(ctx.room.name ?? ""),
       start: callStartFrom(participant, ctx.job.metadata),
       room: ctx.room,
-      vad: ctx.proc.userData.vad as silero.VAD,
+      vad: (ctx.proc.userData.silero as SileroModel).forCall(),
       speech: speechConfigFromEnv(),
       noReplyTimeoutMs: agent.noReplyTimeoutMs,
       hangUp: () => ctx.shutdown("call ended"),

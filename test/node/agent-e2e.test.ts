@@ -1,9 +1,8 @@
 import { spawnSync } from "node:child_process";
-import type { VAD } from "@livekit/agents";
-import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, decodeWav, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { startLocalServer } from "../../agent/local-server.ts";
+import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
@@ -22,7 +21,7 @@ const PROMPTS = promptsFor("en-US");
 /** The agent's "One moment, please." delay in this file. */
 const NO_REPLY_MS = 8000;
 
-let vad: VAD;
+let silero: SileroModel;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
@@ -90,11 +89,11 @@ const received = async (conversation: string) => (await (await fetch(`${bot.url}
 
 beforeAll(async () => {
   initLogger();
-  [vad, gateway, bot] = await Promise.all([silero.VAD.load(), startGateway(SECRET), startFakeBot()]);
+  [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(SECRET), startFakeBot()]);
   local = await startLocalServer({
     agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
-    vad,
+    vadForCall: () => silero.forCall(),
   });
   const account = await api(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" } });
   apiKey = account.body.apiKey;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { createSpeech } from "../../agent/providers/index.ts";
 import { EspeakTTS } from "../../agent/providers/espeak-tts.ts";
+import { SileroModel } from "../../agent/providers/silero.ts";
 import { SphinxSTT } from "../../agent/providers/sphinx-stt.ts";
 import { stableSpeechFrames } from "../../agent/providers/stable-vad.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
@@ -187,5 +188,32 @@ describe("Silero VAD speech frames (stable-vad.ts)", () => {
     expect(wrapped).toBeInstanceOf(silero.VAD);
     expect(wrapped.minSilenceDuration).toBe(vad.minSilenceDuration);
     expect(stableSpeechFrames(wrapped)).toBe(wrapped);
+  });
+});
+
+describe("Silero for many calls (silero.ts)", () => {
+  /** Where `v` finds speech in `audio`: the sample indexes of its start and end of speech events. */
+  async function speechBounds(v: VAD, audio: Int16Array): Promise<number[]> {
+    const stream = v.stream();
+    for (const frame of frames(audio, 16_000, 20)) stream.pushFrame(frame);
+    const bounds: number[] = [];
+    for await (const event of stream) {
+      if (event.type === VADEventType.START_OF_SPEECH || event.type === VADEventType.END_OF_SPEECH) bounds.push(event.samplesIndex);
+      if (event.type === VADEventType.END_OF_SPEECH) break;
+    }
+    stream.close();
+    return bounds;
+  }
+
+  it("gives every call its own VAD over one loaded model, finding speech exactly where the plugin's own VAD does", async () => {
+    const model = await SileroModel.load();
+    const [a, b] = [model.forCall(), model.forCall()];
+    expect(a).not.toBe(b);
+    expect(a).toBeInstanceOf(silero.VAD);
+    const audio = concatSamples([silence(16_000, 500), resample(speak("what time do you open"), 24_000, 16_000), silence(16_000, 1500)]);
+    const expected = await speechBounds(vad, audio);
+    expect(expected).toHaveLength(2);
+    // Two calls at once on the shared model: each stream keeps its own state.
+    expect(await Promise.all([speechBounds(a, audio), speechBounds(b, audio)])).toEqual([expected, expected]);
   });
 });

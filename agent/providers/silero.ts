@@ -1,0 +1,34 @@
+import { fileURLToPath } from "node:url";
+import * as silero from "@livekit/agents-plugin-silero";
+import { InferenceSession } from "onnxruntime-node";
+
+/** The plugin's defaults (`VAD.load()` with no options), spelled out because the plugin does not export them. */
+const OPTIONS: ConstructorParameters<typeof silero.VAD>[1] = {
+  minSpeechDuration: 50,
+  minSilenceDuration: 550,
+  prefixPaddingDuration: 500,
+  maxBufferedSpeech: 60_000,
+  activationThreshold: 0.5,
+  sampleRate: 16_000,
+  forceCPU: true,
+};
+
+/**
+ * Silero VAD for many calls in one process: the ONNX model is loaded once, and every call gets its own `VAD` over it.
+ * Sharing one `VAD` would leak: the plugin keeps every stream a `VAD` has handed out (each holds a 60 s speech buffer)
+ * for as long as that `VAD` lives. A per-call `VAD` takes its streams with it when the call is over.
+ */
+export class SileroModel {
+  private constructor(readonly session: InferenceSession) {}
+
+  static async load(): Promise<SileroModel> {
+    const model = fileURLToPath(new URL("silero_vad.onnx", import.meta.resolve("@livekit/agents-plugin-silero")));
+    // The plugin's own session settings (onnx_model.js): one thread, sequential, CPU.
+    const session = await InferenceSession.create(model, { interOpNumThreads: 1, intraOpNumThreads: 1, executionMode: "sequential", executionProviders: ["cpu"] });
+    return new SileroModel(session);
+  }
+
+  forCall(): silero.VAD {
+    return new silero.VAD(this.session, OPTIONS);
+  }
+}
