@@ -389,7 +389,9 @@ export class ConversationObject extends DurableObject<Env> {
       last: flagString(message.last === 1),
       ...(message.dtmf ? { dtmf: message.dtmf } : {}),
     };
-    const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload));
+    // The same key on every attempt of this message: a bot that answered too late to count can drop the retry.
+    const idempotencyKey = `${call.conversation}:${message.seq}`;
+    const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey));
     const attempts = message.attempts + 1;
     if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
     const delay =
@@ -414,11 +416,15 @@ export class ConversationObject extends DurableObject<Env> {
     this.announce(message.seq);
   }
 
-  private async post(url: string, token: string | null, payload: GatewayMessage): Promise<AttemptResult> {
+  private async post(url: string, token: string | null, payload: GatewayMessage, idempotencyKey: string): Promise<AttemptResult> {
     try {
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(token !== null ? { authorization: `Basic ${token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": idempotencyKey,
+          ...(token !== null ? { authorization: `Basic ${token}` } : {}),
+        },
         body: JSON.stringify(payload),
         signal: AbortSignal.timeout(parseTimeout(this.env.BOT_TIMEOUT_MS)),
         redirect: "manual",

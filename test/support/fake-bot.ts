@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 export interface Received {
   attempt: number;
   authorization: string | null;
+  idempotencyKey: string | null;
   message: Record<string, unknown>;
   answered: number | "dropped";
   at: number;
@@ -38,6 +39,7 @@ export async function startFakeBot(port = 0): Promise<{ url: string; close: () =
     const entry: Received = {
       attempt: log.length + 1,
       authorization: req.headers.authorization ?? null,
+      idempotencyKey: (req.headers["idempotency-key"] as string | undefined) ?? null,
       message,
       answered: 200,
       at: Date.now(),

@@ -96,6 +96,19 @@ describe("delivery to the bot", () => {
         return c.messages[0].delivery === "delivered" && c;
       }, 20_000);
       expect(call.messages[0].attempts, behaviour).toBeGreaterThanOrEqual(2);
+      // Every attempt of a message carries the same Idempotency-Key, so a bot can drop a retry it already handled.
+      await say(key, conversation, "and a second message");
+      const log = await eventually(async () => {
+        const l = await received(conversation);
+        return l.some((r) => r.message.body === "and a second message") && l;
+      }, 20_000);
+      const opening = log.filter((r) => r.message.new === "true");
+      expect(opening.length, behaviour).toBeGreaterThanOrEqual(2);
+      const keys = new Set(opening.map((r) => r.idempotencyKey));
+      expect(keys.size, behaviour).toBe(1);
+      expect(opening[0]!.idempotencyKey).toMatch(new RegExp(`^${conversation}:\\d+$`));
+      const second = log.find((r) => r.message.body === "and a second message")!;
+      expect(second.idempotencyKey).not.toBe(opening[0]!.idempotencyKey);
     }
   });
 
