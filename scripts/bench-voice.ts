@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { concatSamples, resample, silence } from "../agent/audio.ts";
 import { startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
-import { api, startGateway } from "../test/agent/gateway.ts";
+import { callGateway, startGateway } from "../test/e2e/server.ts";
 import { LocalCaller } from "../test/agent/local-caller.ts";
 
 const root = resolve(import.meta.dirname, "..");
@@ -63,7 +63,7 @@ const botUrl = `http://127.0.0.1:${(botServer.address() as AddressInfo).port}`;
 // ---- fakes, gateway, agent -----------------------------------------------------------------------------------
 const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fallback: "yes please" });
 const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
-const gateway = await startGateway(SECRET);
+const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
 const agentPort = await new Promise<number>((r) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
     const { port } = s.address() as AddressInfo;
@@ -102,9 +102,9 @@ const cleanup = async () => {
 };
 
 try {
-  const account = await api(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `bench-${Date.now()}@example.com`, password: "correct horse battery" } });
-  const service = await api(gateway.url, "/api/v1/services", { method: "POST", key: account.body.apiKey, json: { name: "Bench", language: "en-US" } });
-  const patched = await api(gateway.url, `/api/v1/services/${service.body.id}`, {
+  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `bench-${Date.now()}@example.com`, password: "correct horse battery" } });
+  const service = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: account.body.apiKey, json: { name: "Bench", language: "en-US" } });
+  const patched = await callGateway(gateway.url, `/api/v1/services/${service.body.id}`, {
     method: "PATCH",
     key: account.body.apiKey,
     json: { botUrl: `${botUrl}/bot/{conversation}`, botToken: "bench-bot" },

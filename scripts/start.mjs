@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the gateway on wrangler's local workerd, with persistent local storage and no Cloudflare account,
 // and — unless LIVEKIT_URL is set — the voice agent's local transport (agent/index.ts), so that "Call from browser"
-// works on a fresh machine. Both stop together: on SIGINT/SIGTERM, or when either exits.
+// works on a fresh machine. Both stop together: on SIGINT/SIGTERM, or when either exits. LOCAL_AGENT=false runs the
+// gateway alone (to run an agent of your own, e.g. `npm run agent` under a debugger, with the same AGENT_SECRET).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
@@ -15,7 +16,7 @@ const host = process.env.HOST ?? "127.0.0.1";
 const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
 // The voice agent and the Worker share this secret; a fresh one per run unless one is given.
 const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64url");
-const withAgent = !process.env.LIVEKIT_URL;
+const withAgent = !process.env.LIVEKIT_URL && process.env.LOCAL_AGENT !== "false";
 
 /** Whether `candidate` can be listened on. */
 function free(candidate) {

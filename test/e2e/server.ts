@@ -31,8 +31,9 @@ export interface Gateway {
  * directory. It serves the portal from web/dist, so the web app must have been built (`npm run build:web`, which
  * `npm test` does first). `vars` become Worker variables (wrangler's CLOUDFLARE_INCLUDE_PROCESS_ENV; there must be no
  * .dev.vars file, which would take precedence). `options.persistTo`: storage to use (and keep) instead of a temporary one.
+ * `options.agent: false`: without `npm start`'s voice agent (for tests that run their own, sharing `vars.AGENT_SECRET`).
  */
-export async function startGateway(vars: Record<string, string> = {}, options: { persistTo?: string } = {}): Promise<Gateway> {
+export async function startGateway(vars: Record<string, string> = {}, options: { persistTo?: string; agent?: boolean } = {}): Promise<Gateway> {
   if (!existsSync(join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first");
   const port = await freePort();
   const persist = options.persistTo ?? (await mkdtemp(join(tmpdir(), "pmb-e2e-")));
@@ -48,6 +49,7 @@ export async function startGateway(vars: Record<string, string> = {}, options: {
       HOST: "127.0.0.1",
       PERSIST_TO: persist,
       CI: "1",
+      ...(options.agent === false ? { LOCAL_AGENT: "false" } : {}),
       ...(Object.keys(vars).length > 0 ? { CLOUDFLARE_INCLUDE_PROCESS_ENV: "true", ...vars } : {}),
     },
   });

@@ -6,7 +6,7 @@ import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { api, startGateway } from "../agent/gateway.ts";
+import { callGateway, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller } from "../agent/local-caller.ts";
 
@@ -89,17 +89,19 @@ const received = async (conversation: string) => (await (await fetch(`${bot.url}
 
 beforeAll(async () => {
   initLogger();
-  [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(SECRET), startFakeBot()]);
+  // The gateway without `npm start`'s agent: this file runs its own, with a phrase grammar for its callers.
+  const vars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
+  [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(vars, { agent: false }), startFakeBot()]);
   local = await startLocalServer({
     agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
     vadForCall: () => silero.forCall(),
   });
-  const account = await api(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" } });
+  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" } });
   apiKey = account.body.apiKey;
-  const service = await api(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Pizza", language: "en-US" } });
+  const service = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Pizza", language: "en-US" } });
   serviceId = service.body.id;
-  const patched = await api(gateway.url, `/api/v1/services/${serviceId}`, {
+  const patched = await callGateway(gateway.url, `/api/v1/services/${serviceId}`, {
     method: "PATCH",
     key: apiKey,
     json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret" },
@@ -151,7 +153,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await botSays(conversation, "Your table is booked. Goodbye.", true);
     await caller.closed;
     expect(caller.event("ended")?.reason).toBe("bot_ended");
-    const call = await api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
     expect(call.status).toBe(200);
     expect(JSON.stringify(call.body)).toMatch(/ended|finished|over/);
   });
@@ -174,8 +176,8 @@ describe("voice end to end (offline speech, real gateway)", () => {
   });
 
   it("test mode: a wrong PIN is asked again, the right one connects the call to the test session", async () => {
-    const demo = await api(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo", language: "en-US" } });
-    const session = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
+    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo", language: "en-US" } });
+    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
     expect(session.status).toBe(201);
     const pin = session.body.pin as string;
     const wrong = pin === "0000" ? "1111" : "0000";
@@ -187,7 +189,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /not right/.test(e.text)), 10_000, "wrong-PIN prompt");
     caller.keys(pin);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /connected/.test(e.text)), 10_000, "connected");
-    const state = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
+    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
     expect(state.body).toMatchObject({ state: "connected", conversation: started.conversation });
     caller.hangUp();
     await caller.closed;
@@ -234,7 +236,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(final?.text).toBe("stop i want the salmon");
     await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "stop i want the salmon"), "the bot got the barge-in words");
     const call = await poll(
-      () => api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey }),
+      () => callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey }),
       (c) => c.body?.messages?.some((m: any) => m.direction === "from_bot" && m.spokenText !== undefined),
       "the spoken part on the call record",
     );
@@ -246,8 +248,8 @@ describe("voice end to end (offline speech, real gateway)", () => {
   });
 
   it("test mode: three wrong PINs are asked again twice, then the agent says goodbye and hangs up", async () => {
-    const demo = await api(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo 3", language: "en-US" } });
-    const session = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
+    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo 3", language: "en-US" } });
+    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
     expect(session.status).toBe(201);
     const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.body.pin).slice(0, 3);
     const caller = new LocalCaller(local.url, { serviceId: demo.body.id, from: "+442071838750" });
@@ -274,9 +276,9 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const phrases = [PROMPTS.pinWrong, PROMPTS.pinGoodbye, PROMPTS.pinOk, PROMPTS.stillThere];
     expect(await transcribe(goodbye, phrases)).toBe(normalizePhrase(PROMPTS.pinGoodbye));
 
-    const state = await api(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
+    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
     expect(state.body).toMatchObject({ state: "waiting", conversation: null });
-    const call = await poll(() => api(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
+    const call = await poll(() => callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
     expect(call.body.endReason).toBe("pin_failed");
     expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
   });
@@ -300,7 +302,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.stillThere, PROMPTS.deliveryFailed, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe("one moment please");
     // The prompt is the agent's own: it is not a bot message on the call record.
-    const call = await api(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
     expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
     caller.hangUp();
     await caller.closed;
