@@ -6,6 +6,7 @@ import type { GatewayToAgent } from "../protocol/bridge.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
 import { type Prompts, promptsFor } from "./prompts.ts";
+import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
 
@@ -322,17 +323,16 @@ export class CallSession {
     for (const handle of this.active) if (!handle.interrupted && handle.allowInterruptions) handle.interrupt();
   }
 
-  /** What of `text` was heard: the played fraction of its audio, cut at a word boundary. */
+  /** What of `text` was heard, cut at a word (see spoken-text.ts). */
   private spokenPart(text: string, handle: voice.SpeechHandle): string {
     const out = this.options.output;
-    const words = text.split(/\s+/).filter(Boolean);
     if (!(out instanceof PacedAudioOutput) || out.lastSegment.total <= 0) {
       // LiveKit room output: the framework keeps the played part (TTS-aligned) in the interrupted chat message.
       const item = handle.chatItems.find((i) => i.type === "message" && i.role === "assistant") as llm.ChatMessage | undefined;
       return item?.textContent ?? "";
     }
-    const fraction = Math.min(1, out.lastSegment.played / out.lastSegment.total);
-    return words.slice(0, Math.floor(words.length * fraction)).join(" ");
+    const { played, total, sentences } = out.lastSegment;
+    return spokenText(text, played, total, sentences);
   }
 
   private armNoReply(): void {

@@ -1,5 +1,6 @@
 import type { AudioFrame } from "@livekit/rtc-node";
-import { voice } from "@livekit/agents";
+import { USERDATA_TIMED_TRANSCRIPT, voice } from "@livekit/agents";
+import type { TimedSentence } from "./spoken-text.ts";
 
 /** Where paced audio goes: a browser socket, a test, … */
 export interface AudioSink {
@@ -28,10 +29,10 @@ export class PacedAudioOutput extends voice.AudioOutput {
   private timer: NodeJS.Timeout | undefined;
   private resuming: NodeJS.Timeout | undefined;
   private segmentStarted = false;
-  /** Seconds captured per open segment, oldest first. */
-  private captured: number[] = [];
-  /** The last finished segment: seconds played and seconds captured. */
-  lastSegment = { played: 0, total: 0, interrupted: false };
+  /** Per open segment, oldest first: seconds captured, and where each sentence's audio starts (from the TTS). */
+  private captured: { seconds: number; sentences: TimedSentence[] }[] = [];
+  /** The last finished segment: seconds played, seconds captured, and its sentences' timing. */
+  lastSegment: { played: number; total: number; interrupted: boolean; sentences: TimedSentence[] } = { played: 0, total: 0, interrupted: false, sentences: [] };
   /** When audio last stopped because of pause/clear (for barge-in measurements). */
   lastStopAt = 0;
 
@@ -51,8 +52,12 @@ export class PacedAudioOutput extends voice.AudioOutput {
   override async captureFrame(frame: AudioFrame): Promise<void> {
     const before = this.pendingPlayoutSegments;
     await super.captureFrame(frame);
-    if (this.pendingPlayoutSegments > before || this.captured.length === 0) this.captured.push(0);
-    this.captured[this.captured.length - 1]! += frame.samplesPerChannel / frame.sampleRate;
+    if (this.pendingPlayoutSegments > before || this.captured.length === 0) this.captured.push({ seconds: 0, sentences: [] });
+    const segment = this.captured[this.captured.length - 1]!;
+    // The TTS's sentence adapter marks the first frame of each sentence with its text.
+    const timed = frame.userdata[USERDATA_TIMED_TRANSCRIPT] as { text: string }[] | undefined;
+    for (const { text } of timed ?? []) segment.sentences.push({ text, start: segment.seconds });
+    segment.seconds += frame.samplesPerChannel / frame.sampleRate;
     this.queue.push({ frame });
     this.kick();
   }
@@ -154,7 +159,8 @@ export class PacedAudioOutput extends voice.AudioOutput {
   private finishSegment(position: number, interrupted: boolean): void {
     this.segmentStarted = false;
     this.played = 0;
-    this.lastSegment = { played: position, total: this.captured.shift() ?? 0, interrupted };
+    const segment = this.captured.shift();
+    this.lastSegment = { played: position, total: segment?.seconds ?? 0, interrupted, sentences: segment?.sentences ?? [] };
     if (this.pendingPlayoutSegments > 0) this.onPlaybackFinished({ playbackPosition: position, interrupted });
   }
 

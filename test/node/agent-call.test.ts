@@ -41,7 +41,7 @@ const lastSpoken = () => openai.requests.at(-1)?.body.input ?? "";
 const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.filter((r) => r.at >= since && re.test(r.body.input)).length >= times;
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string } = {}) {
+async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -54,7 +54,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
     input,
     output,
     vad,
-    speech: { deepgramApiKey: "dg", deepgramUrl: opts.deepgramUrl ?? deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+    speech: { deepgramApiKey: "dg", deepgramUrl: opts.deepgramUrl ?? deepgram.url, openaiApiKey: "sk", openaiBaseUrl: opts.openaiBaseUrl ?? openai.baseURL },
     noReplyTimeoutMs: opts.noReplyTimeoutMs ?? 8000,
     usageIntervalMs: 60_000,
     hangUp: (reason) => (hungUp = reason),
@@ -123,6 +123,29 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const total = speak(long).length;
     expect(c.sink.samplesSince(0).length).toBeLessThan(total);
     await waitFor(() => c.sent("transcript").length > 0, 5000, "the barge-in turn");
+  });
+
+  it("barge-in while the TTS is still producing the reply: only what played counts as spoken", async () => {
+    // A TTS that streams barely faster than real time: when the caller speaks, only the first sentence has arrived.
+    const slow = await startFakeOpenAI({ chunkDelayMs: 95 });
+    try {
+      const c = await newCall({ openaiBaseUrl: slow.baseURL });
+      const first = "Our menu today has tomato soup, grilled salmon with potatoes and a mushroom risotto.";
+      const long = `${first} For dessert we have chocolate cake and apple pie. We are open until eleven at night.`;
+      gateway.send(c.call.conversation, { type: "say", id: 9, body: long, last: false });
+      await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
+      await new Promise((r) => setTimeout(r, 1200));
+      deepgram.push("Salmon, please.");
+      await c.caller.say(speech16k("salmon please"));
+      const [interrupted] = await waitFor(() => c.sent("interrupted").length > 0 && c.sent("interrupted"), 8000, "interrupted");
+      const spoken = String(interrupted!.spokenText);
+      expect(spoken.length).toBeGreaterThan(0);
+      expect(long.startsWith(spoken)).toBe(true);
+      // About 1.3 s of a first sentence that lasts about 5 s: a part of it, not most of the reply.
+      expect(spoken.length).toBeLessThan(first.length);
+    } finally {
+      await slow.close();
+    }
   });
 
   it.each([
