@@ -307,4 +307,26 @@ describe("voice end to end (offline speech, real gateway)", () => {
     caller.hangUp();
     await caller.closed;
   }, NO_REPLY_MS + 60_000);
+
+  it("a bot that cannot be reached: when a message fails for good, the caller hears an apology", async () => {
+    const failing = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Down", language: "en-US" } });
+    const configured = await callGateway(gateway.url, `/api/v1/services/${failing.body.id}`, {
+      method: "PATCH",
+      key: apiKey,
+      json: { botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" },
+    });
+    expect(configured.status).toBe(200);
+    const caller = new LocalCaller(local.url, { serviceId: failing.body.id, from: "+442071838750" });
+    const started = await waitFor(() => caller.event("started"), 15_000, "started");
+    // The call's first message (`new`) is refused with 500 on every try (retries after 200 and 400 ms in this file).
+    const apology = await waitFor(() => caller.events.find((e) => e.type === "bot"), 20_000, "the apology");
+    expect(apology).toMatchObject({ id: null, text: PROMPTS.deliveryFailed });
+    const heard = await heardUntilQuiet(caller, caller.timeOf(apology));
+    expect(rms(heard)).toBeGreaterThan(0.03);
+    expect(await transcribe(heard, [PROMPTS.deliveryFailed, PROMPTS.stillThere, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe(normalizePhrase(PROMPTS.deliveryFailed));
+    const call = await callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey });
+    expect(call.body.messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
+    caller.hangUp();
+    await caller.closed;
+  });
 });

@@ -94,6 +94,18 @@ describe("the agent's socket onto a call", () => {
     expect(messages[1]).toMatchObject({ last: "true", body: "" });
   });
 
+  it("tells the agent when a message could not be delivered to the bot for good (the caller hears an apology)", async () => {
+    const { serviceId, key } = await serviceWithBot("status=500");
+    const conversation = crypto.randomUUID();
+    const { socket } = await agent(conversation);
+    socket!.send({ type: "start", from: "+442071838750", serviceId, transport: "browser" });
+    expect(await socket!.next()).toMatchObject({ type: "started" });
+    // vitest.config.ts: retries after 150, 300 and 600 ms, then the message has failed for good.
+    expect(await socket!.next((m) => m.type === "delivery_failed")).toEqual({ type: "delivery_failed" });
+    const call = (await api(`/api/v1/calls/${conversation}`, { key })).body;
+    expect(call.messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed", attempts: 4 });
+  });
+
   it.each([
     [{ type: "hangup" }, "caller_hangup"],
     [{ type: "hangup", reason: "pin_failed" }, "pin_failed"],
