@@ -1,4 +1,4 @@
-import { APIError, type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, shortuuid, tokenize, tts } from "@livekit/agents";
+import { APIError, type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, intervalForRetry, shortuuid, tokenize, tts } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 
 /**
@@ -55,7 +55,7 @@ export abstract class ChunkedSynthesis extends tts.ChunkedStream {
   protected abstract attempt(push: (frame: AudioFrame) => void): Promise<void>;
 
   protected async run(): Promise<void> {
-    const { maxRetry, retryIntervalMs } = this.connOptions ?? DEFAULT_API_CONNECT_OPTIONS;
+    const connOptions = this.connOptions ?? DEFAULT_API_CONNECT_OPTIONS;
     try {
       for (let attempt = 0; ; attempt++) {
         const requestId = shortuuid();
@@ -71,7 +71,7 @@ export abstract class ChunkedSynthesis extends tts.ChunkedStream {
         } catch (error) {
           if (this.signal.aborted) return;
           if (pending) put(pending, false);
-          const retry = error instanceof APIError && error.retryable && attempt < maxRetry;
+          const retry = error instanceof APIError && error.retryable && attempt < connOptions.maxRetry;
           this.owner.emit("error", {
             type: "tts_error",
             timestamp: Date.now(),
@@ -80,7 +80,7 @@ export abstract class ChunkedSynthesis extends tts.ChunkedStream {
             recoverable: retry,
           });
           if (!retry) return;
-          await new Promise((resolve) => setTimeout(resolve, attempt === 0 ? 100 : retryIntervalMs));
+          await new Promise((resolve) => setTimeout(resolve, intervalForRetry(connOptions, attempt)));
         }
       }
     } finally {
