@@ -41,9 +41,9 @@ export abstract class ChunkedOnlyTTS extends tts.TTS {
  * the framework rethrows a failed `run()` from a promise nobody awaits, an unhandled rejection that would take the
  * agent process and every call in it down.
  */
-export abstract class ChunkedSynthesis extends tts.ChunkedStream {
+export abstract class ChunkedSynthesis<T extends tts.TTS> extends tts.ChunkedStream {
   constructor(
-    private readonly owner: tts.TTS,
+    protected readonly owner: T,
     text: string,
     private readonly connOptions: APIConnectOptions | undefined,
     protected readonly signal: AbortSignal,

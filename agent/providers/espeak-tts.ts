@@ -37,20 +37,11 @@ export class EspeakTTS extends ChunkedOnlyTTS {
   }
 }
 
-class EspeakChunkedStream extends ChunkedSynthesis {
+class EspeakChunkedStream extends ChunkedSynthesis<EspeakTTS> {
   label = "phonemybot.EspeakChunkedStream";
 
-  constructor(
-    private readonly tts: EspeakTTS,
-    text: string,
-    connOptions: APIConnectOptions | undefined,
-    signal: AbortSignal,
-  ) {
-    super(tts, text, connOptions, signal);
-  }
-
   protected async attempt(push: (frame: AudioFrame) => void): Promise<void> {
-    const { options } = this.tts;
+    const { options } = this.owner;
     const args = ["-v", options.voice, "-s", String(options.speed ?? 165), "--stdout", "--", this.inputText];
     const child = spawn(options.binary ?? "espeak-ng", args, { stdio: ["ignore", "pipe", "pipe"], signal: this.signal });
     const exited = new Promise<number | null>((resolve, reject) => {
@@ -59,7 +50,7 @@ class EspeakChunkedStream extends ChunkedSynthesis {
     });
     exited.catch(() => undefined); // an abort (barge-in, hang-up) kills espeak-ng: not an error
     child.stdout.on("error", () => undefined);
-    const outRate = this.tts.sampleRate;
+    const outRate = this.owner.sampleRate;
     const resampler = outRate === ESPEAK_SAMPLE_RATE ? undefined : new AudioResampler(ESPEAK_SAMPLE_RATE, outRate, 1);
     const inBytes = new AudioByteStream(ESPEAK_SAMPLE_RATE, 1, ESPEAK_SAMPLE_RATE / 50);
     const outBytes = new AudioByteStream(outRate, 1, outRate / 50);

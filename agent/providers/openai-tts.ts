@@ -40,23 +40,14 @@ export class OpenAIStreamingTTS extends ChunkedOnlyTTS {
   }
 }
 
-class OpenAIChunkedStream extends ChunkedSynthesis {
+class OpenAIChunkedStream extends ChunkedSynthesis<OpenAIStreamingTTS> {
   label = "phonemybot.OpenAIChunkedStream";
 
-  constructor(
-    private readonly tts: OpenAIStreamingTTS,
-    text: string,
-    connOptions: APIConnectOptions | undefined,
-    signal: AbortSignal,
-  ) {
-    super(tts, text, connOptions, signal);
-  }
-
   protected async attempt(push: (frame: AudioFrame) => void): Promise<void> {
-    const { options } = this.tts;
+    const { options } = this.owner;
     try {
-      const response = await this.tts.client.audio.speech.create(
-        { input: this.inputText, model: this.tts.model, voice: options.voice, response_format: "pcm", speed: options.speed ?? 1 },
+      const response = await this.owner.client.audio.speech.create(
+        { input: this.inputText, model: this.owner.model, voice: options.voice, response_format: "pcm", speed: options.speed ?? 1 },
         { signal: this.signal },
       );
       if (!response.body) throw new Error("OpenAI speech response has no body");
