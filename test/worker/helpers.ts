@@ -81,3 +81,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 
 export const deliveredMessages = async (conversation: string) =>
   (await received(conversation)).filter((r) => r.answered === 200).map((r) => r.message);
+
+/** The same secret with its last character changed: always wrong (a fixed replacement letter would be right 1 time in 64). */
+export function flipLastCharacter(secret: string): string {
+  return secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");
+}

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, createService, register } from "./helpers.ts";
+import { api, createService, flipLastCharacter, register } from "./helpers.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -67,7 +67,7 @@ describe("portal sessions", () => {
     const noToken = await withCookie(`/api/v1/services/${service.id}`, cookie!, { method: "PATCH", json: patch });
     expect(noToken.status).toBe(403);
     expect(noToken.body.error).toBe("missing or invalid CSRF token");
-    const wrong = await withCookie(`/api/v1/services/${service.id}`, cookie!, { method: "PATCH", json: patch, csrf: `${body.csrfToken.slice(0, -1)}A` });
+    const wrong = await withCookie(`/api/v1/services/${service.id}`, cookie!, { method: "PATCH", json: patch, csrf: flipLastCharacter(body.csrfToken) });
     expect(wrong.status).toBe(403);
     expect((await withCookie(`/api/v1/account/api-keys`, cookie!, { method: "POST" })).status).toBe(403);
     // Nothing changed.
