@@ -77,7 +77,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private draining = false;
+  /** The delivery pass under way, if any. */
+  private draining: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -346,28 +347,32 @@ export class ConversationObject extends DurableObject<Env> {
     this.ctx.waitUntil(this.drain());
   }
 
+  /**
+   * The alarm finishes only after a whole delivery pass that started after it fired, so it stays set while any
+   * message it was set for is on the wire: if the process dies mid-delivery, the alarm runs again after the restart
+   * (and a pass that throws makes the alarm fail, and be retried, too).
+   */
   override async alarm(): Promise<void> {
+    await this.draining;
     await this.drain();
   }
 
+  /** Starts a delivery pass, or joins the one under way. */
+  private drain(): Promise<void> {
+    this.draining ??= this.deliverPending().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
   /** Delivers pending messages to the bot strictly in order; a message that is not due yet stops the queue. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      for (;;) {
-        const head = this.sql
-          .exec<MessageRow>("SELECT * FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1")
-          .toArray()[0];
-        if (!head) return;
-        if (head.next_attempt_at > Date.now()) {
-          await this.ctx.storage.setAlarm(head.next_attempt_at);
-          return;
-        }
-        await this.attempt(this.call()!, head);
+  private async deliverPending(): Promise<void> {
+    for (;;) {
+      const head = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
+      if (!head) return;
+      if (head.next_attempt_at > Date.now()) {
+        await this.ctx.storage.setAlarm(head.next_attempt_at);
+        return;
       }
-    } finally {
-      this.draining = false;
+      await this.attempt(this.call()!, head);
     }
   }
 

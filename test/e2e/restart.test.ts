@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, callGateway, startGateway } from "./server.ts";
+import { type Gateway, callGateway, startGateway, until } from "./server.ts";
 
 // The gateway process is stopped mid-call and started again on the same storage: the call, the bot's opaque value
 // and the delivery queue (a message waiting for its retry) survive, and the call goes on.
@@ -44,6 +44,41 @@ describe("restarting the gateway", () => {
       expect(transcript).toMatchObject({ state: "active", failedDeliveries: 0 });
       expect(transcript.messages.map((m: { body: string }) => m.body)).toEqual(["", "Hello", "before the restart", "after the restart"]);
       expect((await call(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: botAuth, json: { body: "Bye", last: true } })).body.reason).toBe("delivered");
+    } finally {
+      await gateway?.stop();
+      await bot.close();
+      await rm(persistTo, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("re-sends a message whose delivery was in flight when the gateway stopped, with nothing else queued after it", async () => {
+    const persistTo = await mkdtemp(join(tmpdir(), "pmb-restart-"));
+    const bot = await startFakeBot();
+    let gateway: Gateway | undefined;
+    try {
+      gateway = await startGateway({}, { persistTo });
+      const call = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway!.url, path, init);
+      const account = await call("/api/v1/accounts", { method: "POST", json: { email: `in-flight-${crypto.randomUUID()}@example.com`, password: "restart password" } });
+      const key = { authorization: `Bearer ${account.body.apiKey}` };
+      const service = await call("/api/v1/services", { method: "POST", headers: key, json: { name: "in flight", language: "en-US" } });
+      // The bot takes 4 s over its first request: the `new` message is still on the wire when the gateway stops.
+      await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", headers: key, json: { botUrl: `${bot.url}/bot/{conversation}?delay=4000&slow=1`, botToken: "in-flight" } });
+      const conversation = (await call(`/api/v1/services/${service.body.id}/calls`, { method: "POST", headers: key, json: { from: "+15550005555" } })).body.conversation as string;
+      const received = async () => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { answered: number | string; idempotencyKey: string; message: Record<string, string> }[];
+      await until(async () => (await received()).length === 1, 10_000, "the first attempt reaches the bot");
+
+      await gateway.stop();
+      gateway = await startGateway({}, { persistTo });
+
+      // Nothing new is queued: the gateway must find the unfinished delivery by itself.
+      const log = await until(async () => {
+        const all = await received();
+        return all.some((r, i) => i > 0 && r.answered === 200) && all;
+      }, 40_000, "the interrupted message is sent again after the restart");
+      expect(log.map((r) => r.message.new)).toEqual(log.map(() => "true"));
+      expect(new Set(log.map((r) => r.idempotencyKey)).size).toBe(1);
+      const transcript = (await call(`/api/v1/calls/${conversation}`, { headers: key })).body;
+      expect(transcript.messages[0]).toMatchObject({ new: true, delivery: "delivered" });
     } finally {
       await gateway?.stop();
       await bot.close();
