@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GatewayToAgent, GatewayToChat } from "../../protocol/bridge.ts";
-import { api, botSends, createService, deliveredMessages, eventually, register, serviceWithBot, startCall } from "./helpers.ts";
+import { api, botSends, createService, deliveredMessages, eventually, freshNumber, register, serviceWithBot, startCall } from "./helpers.ts";
 
 /** A WebSocket client inside workerd, with a queue of what it received. */
 async function connect<T>(path: string, headers: Record<string, string>) {
@@ -28,7 +28,7 @@ const agent = (conversation: string, secret = "test-agent-secret") =>
 
 async function numberedServiceWithBot() {
   const bot = await serviceWithBot();
-  const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+  const number = freshNumber();
   const res = await api(`/api/v1/services/${bot.serviceId}`, { method: "PATCH", key: bot.key, json: { numbers: [number] } });
   return { ...bot, token: res.body.token as string, number };
 }
@@ -145,7 +145,7 @@ describe("test mode: the TEST PIN and the chat window", () => {
   it("bridges a call that keys the right PIN to the test chat, which plays the bot", async () => {
     const { apiKey: key } = await register();
     const service = await createService(key);
-    const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const number = freshNumber();
     await api(`/api/v1/services/${service.id}`, { method: "PATCH", key, json: { numbers: [number] } });
     const session = (await api(`/api/v1/services/${service.id}/test-sessions`, { method: "POST", key })).body;
     expect(session).toMatchObject({ state: "waiting", conversation: null });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, createService, flipLastCharacter, register, say, serviceWithBot, startCall } from "./helpers.ts";
+import { api, createService, flipLastCharacter, freshNumber, register, say, serviceWithBot, startCall } from "./helpers.ts";
 
 describe("accounts and API keys", () => {
   it("registers once per email and refuses bad input with {error, details}", async () => {
@@ -85,7 +85,7 @@ describe("services", () => {
       expect(res.body.error).toBe("invalid input");
       expect(res.body.details.length).toBeGreaterThan(0);
     }
-    const number = `+1415555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const number = freshNumber();
     expect((await patch({ numbers: [number] })).status).toBe(200);
 
     const rival = await register();
