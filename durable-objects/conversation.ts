@@ -64,6 +64,11 @@ export type StartResult =
 
 /** Who is on the other end of a WebSocket: the voice agent carrying the caller, or the portal's test chat. */
 export type SocketRole = "agent" | "chat";
+interface Peer {
+  role: SocketRole;
+  /** The conversation id the socket was opened for (the object does not know its own name). */
+  conversation: string;
+}
 export const ROLE_HEADER = "x-pmb-socket-role";
 export const CONVERSATION_HEADER = "x-pmb-conversation";
 
@@ -79,6 +84,8 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** The delivery pass under way, if any. */
   private draining: Promise<void> | undefined;
+  /** The open WebSockets, and who is on the other end of each. */
+  private readonly sockets = new Map<WebSocket, Peer>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -230,14 +237,26 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------
 
-  /** Accepts a WebSocket whose role the Worker has already authenticated. */
+  /**
+   * Accepts a WebSocket whose role the Worker has already authenticated.
+   *
+   * Not with the hibernation API (`ctx.acceptWebSocket`): workerd handed its `webSocketMessage` events over out of
+   * order when messages came in a burst (runs of them reversed; test/worker/bridge.test.ts, "interleaved"), and the
+   * caller's words must reach the bot in the order they were said. A socket accepted here delivers its messages in
+   * order. The price is that the object stays in memory while a call has a socket open, which a live call does anyway.
+   */
   override async fetch(request: Request): Promise<Response> {
     const role = request.headers.get(ROLE_HEADER) as SocketRole | null;
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || (role !== "agent" && role !== "chat")) {
       return new Response("expected a WebSocket upgrade", { status: 426 });
     }
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [role, request.headers.get(CONVERSATION_HEADER) ?? ""]);
+    const peer: Peer = { role, conversation: request.headers.get(CONVERSATION_HEADER) ?? "" };
+    server.accept();
+    this.sockets.set(server, peer);
+    server.addEventListener("message", (event) => void this.onSocketMessage(server, peer, event.data).catch(logSocketFailure));
+    server.addEventListener("close", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
+    server.addEventListener("error", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
     if (role === "chat") {
       const call = this.view();
       send(server, call ? { type: "snapshot", call } : { type: "error", message: "call not found" });
@@ -245,8 +264,7 @@ export class ConversationObject extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const [role, conversation] = this.ctx.getTags(ws) as [SocketRole, string];
+  private async onSocketMessage(ws: WebSocket, { role, conversation }: Peer, data: string | ArrayBuffer): Promise<void> {
     let json: unknown;
     try {
       json = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data));
@@ -310,22 +328,24 @@ export class ConversationObject extends DurableObject<Env> {
     }
   }
 
-  override async webSocketClose(ws: WebSocket): Promise<void> {
+  private async onSocketClose(ws: WebSocket, peer: Peer): Promise<void> {
+    // `close` and `error` can both come: only the first one counts.
+    if (!this.sockets.delete(ws)) return;
     // The agent carries the caller: losing it mid-call ends the call, and the bot is told.
-    if (this.ctx.getTags(ws)[0] === "agent") await this.callerHangsUp("agent_lost");
+    if (peer.role === "agent") await this.callerHangsUp("agent_lost");
   }
 
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    await this.webSocketClose(ws);
+  private socketsOf(role: SocketRole): WebSocket[] {
+    return [...this.sockets].filter(([, peer]) => peer.role === role).map(([ws]) => ws);
   }
 
   private broadcast(role: SocketRole, message: GatewayToAgent | GatewayToChat) {
-    for (const ws of this.ctx.getWebSockets(role)) send(ws, message);
+    for (const ws of this.socketsOf(role)) send(ws, message);
   }
 
   /** Shows the test chat a new or changed message. */
   private announce(seq: number) {
-    if (this.ctx.getWebSockets("chat").length === 0) return;
+    if (this.socketsOf("chat").length === 0) return;
     const row = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
     if (row) this.broadcast("chat", { type: "message", message: toCallMessage(row) });
   }
@@ -442,6 +462,10 @@ export class ConversationObject extends DurableObject<Env> {
       return { kind: "network_error", message: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+function logSocketFailure(error: unknown) {
+  console.error("socket handler failed:", error instanceof Error ? error.message : String(error));
 }
 
 function send(ws: WebSocket, message: GatewayToAgent | GatewayToChat) {

@@ -80,6 +80,24 @@ describe("the agent's socket onto a call", () => {
     expect(usage).toMatchObject({ sttSeconds: 61, ttsCharacters: 1200 });
   });
 
+  it("keeps the agent's order over 120 interleaved transcripts and keys, through retries", async () => {
+    // The bot fails the first 3 requests: the queue backs off and retries while the agent keeps sending.
+    const bot = await serviceWithBot("fail=3");
+    const conversation = crypto.randomUUID();
+    const { socket } = await agent(conversation);
+    socket!.send({ type: "start", from: "+442071838750", serviceId: bot.serviceId, transport: "browser" });
+    expect(await socket!.next()).toMatchObject({ type: "started" });
+    const sent = Array.from({ length: 120 }, (_, i) => (i % 3 === 2 ? { type: "dtmf", digits: `${i % 10}#` } : { type: "transcript", text: `turn ${i}` }));
+    for (const message of sent) socket!.send(message);
+    const delivered = await eventually(async () => {
+      const m = await deliveredMessages(conversation);
+      return m.length === sent.length + 1 && m;
+    }, 20_000);
+    const expected = sent.map((m) => (m.type === "dtmf" ? ["", m.digits] : [m.text, undefined]));
+    expect(delivered.slice(1).map((m) => [m.body, m.dtmf])).toEqual(expected);
+    expect(delivered[0]).toMatchObject({ new: "true" });
+  });
+
   it("ends the call and tells the bot when the agent's socket drops", async () => {
     const { number } = await numberedServiceWithBot();
     const conversation = crypto.randomUUID();
