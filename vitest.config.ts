@@ -16,8 +16,14 @@ export default defineConfig({
                 SEND_PER_CLIENT: { simple: { limit: 5000, period: 10 } },
                 LOGIN_PER_CLIENT: { simple: { limit: 10, period: 60 } },
               },
-              // Short retry waits and timeout so delivery tests take seconds, not the production half-minute.
-              bindings: { DELIVERY_RETRY_DELAYS_MS: "150,300,600", BOT_TIMEOUT_MS: "4000", AGENT_SECRET: "test-agent-secret", ALLOW_PRIVATE_BOT_URLS: "true" },
+              // Short retry waits, timeout and agent grace so these tests take seconds, not the production half-minute.
+              bindings: {
+                DELIVERY_RETRY_DELAYS_MS: "150,300,600",
+                BOT_TIMEOUT_MS: "4000",
+                AGENT_SECRET: "test-agent-secret",
+                ALLOW_PRIVATE_BOT_URLS: "true",
+                AGENT_RECONNECT_GRACE_MS: "1000",
+              },
             },
           }),
         ],

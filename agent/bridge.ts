@@ -7,72 +7,158 @@ export interface BridgeOptions {
   gatewayUrl: string;
   agentSecret: string;
   conversation: string;
+  /** The waits before each attempt to open a dropped socket again (ms); after the last one the bridge is over. */
+  reconnectDelaysMs?: readonly number[];
 }
+
+/** About 30 s of attempts: long enough for a gateway restart, short enough that a caller is not left in silence. */
+export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [0, 250, 500, 1000, 2000, 2000, 3000, 3000, 4000, 5000, 5000, 5000];
+
+/** Close codes the gateway uses on purpose: 1000 the call is over, 1008 it refused the call. Not worth reopening. */
+const FINAL_CLOSE_CODES = new Set([1000, 1008]);
+
+type StartMessage = Extract<AgentToGateway, { type: "start" }>;
 
 /**
  * The agent's side of the bridge: one WebSocket per call onto the call's Conversation Durable Object.
- * Emits `message` (GatewayToAgent) and `close` (code, reason). Messages sent before the socket opens are queued.
+ *
+ * Messages go out in order. A socket that drops mid-call is opened again and resumed (protocol/bridge.ts): the
+ * gateway says how many of our messages it applied, we send the rest again, and it sends what the bot said meanwhile.
+ * Emits `message` (GatewayToAgent), `reconnecting` (attempt) and `resumed`, and `close` (code, reason) once, when the
+ * bridge is over for good.
  */
-export class BridgeClient extends EventEmitter<{ message: [GatewayToAgent]; close: [number, string]; error: [Error] }> {
+export class BridgeClient extends EventEmitter<{
+  message: [GatewayToAgent];
+  close: [number, string];
+  reconnecting: [number];
+  resumed: [];
+}> {
   readonly url: string;
-  private socket: WebSocket;
-  private readonly opened: Promise<void>;
-  private closed = false;
+  private socket!: WebSocket;
+  private start: StartMessage | undefined;
+  /** Every message after `start`, in order. The first `written` are applied by the gateway or on the current socket. */
+  private readonly log: AgentToGateway[] = [];
+  private written = 0;
+  /** The current socket is open and past its `start` / `resume`: log entries go straight out. */
+  private live = false;
+  private lastSayId = 0;
+  private attempt = 0;
+  private closing = false;
+  private over = false;
+  private readonly reconnectDelays: readonly number[];
 
-  constructor(private readonly options: BridgeOptions) {
+  constructor(options: BridgeOptions) {
     super();
     const base = new URL(options.gatewayUrl);
     base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
     this.url = new URL(AGENT_SOCKET_PATH.replace("{conversation}", encodeURIComponent(options.conversation)), base).toString();
-    this.socket = new WebSocket(this.url, { headers: { authorization: `Bearer ${options.agentSecret}` } });
-    this.opened = new Promise((resolve, reject) => {
-      this.socket.once("open", () => resolve());
-      this.socket.once("unexpected-response", (_req, res) => reject(new Error(`bridge refused: HTTP ${res.statusCode}`)));
-      this.socket.once("error", reject);
+    this.reconnectDelays = options.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
+    this.connect(options.agentSecret, false);
+  }
+
+  /** Sends a message (validated against the shared schema), in order, through reconnections; dropped once over. */
+  async send(message: AgentToGateway): Promise<void> {
+    const checked = AgentToGatewaySchema.parse(message);
+    if (this.over) return;
+    if (checked.type === "start") {
+      this.start = checked;
+      if (this.socket.readyState === WebSocket.OPEN && !this.live) this.goLive();
+      return;
+    }
+    this.log.push(checked);
+    this.flush();
+  }
+
+  /**
+   * Closes the bridge once everything sent has gone out. A socket still connecting or reconnecting is let finish for
+   * that (bounded by the reconnection delays), so a hang-up said during a gateway restart still reaches the call.
+   */
+  close(): void {
+    this.closing = true;
+    this.flush();
+  }
+
+  private connect(secret: string, resuming: boolean): void {
+    const socket = new WebSocket(this.url, { headers: { authorization: `Bearer ${secret}` } });
+    this.socket = socket;
+    const current = () => socket === this.socket && !this.over;
+    let opened = false;
+    socket.once("open", () => {
+      if (!current()) return;
+      opened = true;
+      if (resuming) {
+        socket.send(JSON.stringify({ type: "resume", lastSayId: this.lastSayId } satisfies AgentToGateway));
+      } else if (this.start) {
+        this.goLive();
+      }
     });
-    this.opened.catch((error: Error) => {
-      this.closed = true;
-      this.emit("error", error);
-      this.emit("close", 1006, error.message);
+    socket.once("unexpected-response", (_req, res) => {
+      if (!current()) return;
+      socket.terminate();
+      const status = res.statusCode ?? 0;
+      // Refused (wrong secret, bad id): final. A gateway that is starting up may answer 5xx: try again.
+      if (!resuming || (status >= 400 && status < 500)) this.finish(1006, `bridge refused: HTTP ${status}`);
+      else this.reconnect(secret);
     });
-    this.socket.on("message", (data, isBinary) => {
-      if (isBinary) return;
+    socket.on("message", (data, isBinary) => {
+      if (!current() || isBinary) return;
       let message: GatewayToAgent;
       try {
         message = JSON.parse(data.toString()) as GatewayToAgent;
       } catch {
         return;
       }
+      if (message.type === "resumed") {
+        this.attempt = 0;
+        this.written = Math.min(message.received, this.log.length);
+        this.live = true;
+        this.emit("resumed");
+        this.flush();
+        return;
+      }
+      if (message.type === "say") this.lastSayId = Math.max(this.lastSayId, message.id);
       this.emit("message", message);
     });
-    this.socket.on("close", (code, reason) => {
-      if (this.closed) return;
-      this.closed = true;
-      this.emit("close", code, reason.toString());
+    socket.on("close", (code, reason) => {
+      if (!current()) return;
+      this.live = false;
+      if (FINAL_CLOSE_CODES.has(code) || (this.closing && this.written >= this.log.length)) return this.finish(code, reason.toString());
+      // The first socket never opening is a gateway that is not there: nothing to resume.
+      if (!resuming && !opened) return this.finish(1006, reason.toString() || "bridge could not connect");
+      this.reconnect(secret);
     });
-    this.socket.on("error", () => {
-      /* reported through `close` */
+    socket.on("error", () => {
+      /* followed by `close` */
     });
   }
 
-  get isOpen(): boolean {
-    return !this.closed;
+  private goLive(): void {
+    this.socket.send(JSON.stringify(this.start));
+    this.live = true;
+    this.flush();
   }
 
-  /** Waits for the socket to open (rejects if the gateway refuses it). */
-  ready(): Promise<void> {
-    return this.opened;
+  /** Writes what the current socket has not had yet; closes it after the last one if the bridge is closing. */
+  private flush(): void {
+    if (!this.live || this.socket.readyState !== WebSocket.OPEN) return;
+    while (this.written < this.log.length) this.socket.send(JSON.stringify(this.log[this.written++]));
+    if (this.closing) this.socket.close(1000, "done");
   }
 
-  /** Sends a message (validated against the shared schema); silently dropped once the socket is closed. */
-  async send(message: AgentToGateway): Promise<void> {
-    const checked = AgentToGatewaySchema.parse(message);
-    await this.opened.catch(() => undefined);
-    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
-    this.socket.send(JSON.stringify(checked));
+  private reconnect(secret: string): void {
+    const delay = this.reconnectDelays[this.attempt];
+    if (delay === undefined) return this.finish(1006, `bridge lost; gave up after ${this.attempt} attempts to reconnect`);
+    this.attempt++;
+    this.emit("reconnecting", this.attempt);
+    setTimeout(() => {
+      if (!this.over) this.connect(secret, true);
+    }, delay);
   }
 
-  close(): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, "done");
+  private finish(code: number, reason: string): void {
+    if (this.over) return;
+    this.over = true;
+    this.live = false;
+    this.emit("close", code, reason);
   }
 }

@@ -132,6 +132,8 @@ export class CallSession {
     this.ready.catch(() => undefined);
     this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
+    this.bridge.on("reconnecting", (attempt) => log().warn({ conversation: this.conversation, attempt }, "gateway socket dropped, reconnecting"));
+    this.bridge.on("resumed", () => log().info({ conversation: this.conversation }, "gateway socket resumed"));
     this.bridge.on("close", (_code, reason) => {
       this.rejectReady(new Error(`bridge closed: ${reason}`));
       void this.end(this.ended ? "closed" : "bridge_closed");

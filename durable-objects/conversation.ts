@@ -26,6 +26,9 @@ import {
   parseTimeout,
 } from "./delivery-policy.ts";
 
+/** How long a call waits for its agent's socket to come back before it ends as `agent_lost`. */
+export const DEFAULT_AGENT_RECONNECT_GRACE_MS = 5_000;
+
 interface CallRow {
   conversation: string;
   service_id: string;
@@ -39,6 +42,10 @@ interface CallRow {
   started_at: number;
   ended_at: number | null;
   end_reason: EndReason | null;
+  /** How many of the agent's messages after `start` have been applied (its `resume` is answered with this). */
+  agent_messages: number;
+  /** When the agent's socket dropped with none left, the end of its grace to come back; null while one is open. */
+  agent_grace_until: number | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -102,6 +109,10 @@ export class ConversationObject extends DurableObject<Env> {
         spoken_text TEXT);
       CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
     `);
+    // Calls stored before agents could resume their socket lack these columns.
+    const columns = new Set(this.sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
+    if (!columns.has("agent_messages")) this.sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
+    if (!columns.has("agent_grace_until")) this.sql.exec("ALTER TABLE call ADD COLUMN agent_grace_until INTEGER");
   }
 
   private call(): CallRow | undefined {
@@ -303,7 +314,13 @@ export class ConversationObject extends DurableObject<Env> {
       } satisfies GatewayToAgent);
     }
     const call = this.call();
-    if (!call) return send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
+    if (!call) {
+      send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
+      return message.type === "resume" ? ws.close(1008, "not_started") : undefined;
+    }
+    if (message.type === "resume") return this.resumeAgent(ws, call, message.lastSayId);
+    // Counted with its effect, in the same synchronous write: after a reconnection the agent resends what is not.
+    this.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
     switch (message.type) {
       case "transcript":
         this.callerSays(message.text);
@@ -328,11 +345,40 @@ export class ConversationObject extends DurableObject<Env> {
     }
   }
 
+  /** An agent's socket opened again mid-call: it learns what it missed, and any older agent socket is let go. */
+  private resumeAgent(ws: WebSocket, call: CallRow, lastSayId: number): void {
+    if (call.state !== "active") {
+      send(ws, { type: "ended", reason: call.end_reason ?? "agent_lost" } satisfies GatewayToAgent);
+      return ws.close(1000, "ended");
+    }
+    for (const [other, peer] of this.sockets) {
+      if (other === ws || peer.role !== "agent") continue;
+      this.sockets.delete(other);
+      other.close(1000, "superseded");
+    }
+    this.sql.exec("UPDATE call SET agent_grace_until = NULL");
+    send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
+    const missed = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE direction = 'from_bot' AND seq > ? ORDER BY seq", lastSayId).toArray();
+    for (const m of missed) send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1 } satisfies GatewayToAgent);
+  }
+
   private async onSocketClose(ws: WebSocket, peer: Peer): Promise<void> {
-    // `close` and `error` can both come: only the first one counts.
+    // `close` and `error` can both come: only the first one counts (and a superseded socket is already gone).
     if (!this.sockets.delete(ws)) return;
-    // The agent carries the caller: losing it mid-call ends the call, and the bot is told.
-    if (peer.role === "agent") await this.callerHangsUp("agent_lost");
+    if (peer.role !== "agent" || this.socketsOf("agent").length > 0 || this.call()?.state !== "active") return;
+    // The agent carries the caller. It may be coming back (a network blip); if not within the grace, the call is
+    // over and the bot is told.
+    const graceMs = parseTimeout(this.env.AGENT_RECONNECT_GRACE_MS, DEFAULT_AGENT_RECONNECT_GRACE_MS);
+    this.sql.exec("UPDATE call SET agent_grace_until = ?", Date.now() + graceMs);
+    await this.scheduleAlarm();
+  }
+
+  /** The agent's grace is over and no agent socket came back: the caller is gone. */
+  private async endIfAgentGone(): Promise<void> {
+    const call = this.call();
+    if (call?.state !== "active" || call.agent_grace_until === null || call.agent_grace_until > Date.now()) return;
+    if (this.socketsOf("agent").length > 0) return;
+    await this.callerHangsUp("agent_lost");
   }
 
   private socketsOf(role: SocketRole): WebSocket[] {
@@ -373,8 +419,19 @@ export class ConversationObject extends DurableObject<Env> {
    * (and a pass that throws makes the alarm fail, and be retried, too).
    */
   override async alarm(): Promise<void> {
+    await this.endIfAgentGone();
     await this.draining;
     await this.drain();
+    await this.scheduleAlarm();
+  }
+
+  /** Sets the alarm for what is due next: the first pending message's next attempt, or the end of the agent's grace. */
+  private async scheduleAlarm(): Promise<void> {
+    const head = this.sql.exec<{ at: number }>("SELECT next_attempt_at AS at FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
+    const call = this.call();
+    const graceUntil = call?.state === "active" ? call.agent_grace_until : null;
+    const due = [head?.at, graceUntil ?? undefined].filter((t): t is number => t !== undefined);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
   }
 
   /** Starts a delivery pass, or joins the one under way. */
@@ -388,10 +445,7 @@ export class ConversationObject extends DurableObject<Env> {
     for (;;) {
       const head = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
       if (!head) return;
-      if (head.next_attempt_at > Date.now()) {
-        await this.ctx.storage.setAlarm(head.next_attempt_at);
-        return;
-      }
+      if (head.next_attempt_at > Date.now()) return this.scheduleAlarm();
       await this.attempt(this.call()!, head);
     }
   }

@@ -9,6 +9,11 @@ import { MESSAGE_LIMITS } from "./messaging.ts";
  * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent (a UUID, or the LiveKit room
  * name). The agent's first message is `start`; everything the bot says arrives as `say`, in order.
  *
+ * A socket that drops mid-call (a network blip, the gateway restarting) is opened again by the agent, whose first
+ * message on it is `resume`: the gateway answers `resumed` with how many of the agent's messages after `start` it
+ * has applied (the agent sends the rest again), then every `say` after `lastSayId`. The gateway ends the call as
+ * `agent_lost` only when no agent socket has come back within its grace period (AGENT_RECONNECT_GRACE_MS).
+ *
  * Test-chat socket: `GET /api/v1/calls/{conversation}/chat` (WebSocket upgrade) for the account that owns the
  * call's service (API key or portal session). The chat plays the bot for a service in demo mode.
  */
@@ -28,6 +33,8 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     serviceId: z.string().max(64).optional(),
     transport: z.enum(["sip", "browser", "local"]),
   }),
+  /** The first message on a socket opened again mid-call, in place of `start`. */
+  z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),
   /** A final transcript of the caller's turn. */
   z.object({ type: z.literal("transcript"), text: Text.min(1) }),
   /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
@@ -51,6 +58,8 @@ export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
   | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean }
+  /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
+  | { type: "resumed"; received: number }
   /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */
   | { type: "say"; id: number; body: string; last: boolean }
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }

@@ -10,6 +10,8 @@ export interface Env {
   PRICING: unknown;
   BOT_TIMEOUT_MS?: string;
   DELIVERY_RETRY_DELAYS_MS?: string;
+  /** How long a call waits for its agent's dropped socket to come back (ms); default 5000. */
+  AGENT_RECONNECT_GRACE_MS?: string;
   /** Shared with the voice agent; authenticates its WebSocket onto calls. */
   AGENT_SECRET?: string;
   /** "true" only in local development: lets bot URLs point at loopback and private addresses. */

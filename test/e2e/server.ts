@@ -32,10 +32,14 @@ export interface Gateway {
  * `npm test` does first). `vars` become Worker variables (wrangler's CLOUDFLARE_INCLUDE_PROCESS_ENV; there must be no
  * .dev.vars file, which would take precedence). `options.persistTo`: storage to use (and keep) instead of a temporary one.
  * `options.agent: false`: without `npm start`'s voice agent (for tests that run their own, sharing `vars.AGENT_SECRET`).
+ * `options.port`: a port to use (to restart a gateway where its clients expect it) instead of a free one.
  */
-export async function startGateway(vars: Record<string, string> = {}, options: { persistTo?: string; agent?: boolean } = {}): Promise<Gateway> {
+export async function startGateway(
+  vars: Record<string, string> = {},
+  options: { persistTo?: string; agent?: boolean; port?: number } = {},
+): Promise<Gateway> {
   if (!existsSync(join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first");
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const persist = options.persistTo ?? (await mkdtemp(join(tmpdir(), "pmb-e2e-")));
   let output = "";
   // Exactly `npm start`'s server (scripts/start.mjs; the web build is `npm test`'s first step), on its own port and storage.

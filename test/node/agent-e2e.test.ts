@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, decodeWav, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { startLocalServer } from "../../agent/local-server.ts";
@@ -6,7 +9,7 @@ import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { callGateway, startGateway } from "../e2e/server.ts";
+import { callGateway, freePort, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller } from "../agent/local-caller.ts";
 
@@ -23,6 +26,9 @@ const NO_REPLY_MS = 8000;
 
 let silero: SileroModel;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
+/** Where the gateway listens and keeps its storage: the last test restarts it there. */
+let gatewayOptions: { agent: false; port: number; persistTo: string };
+const gatewayVars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
 let apiKey: string;
@@ -90,8 +96,8 @@ const received = async (conversation: string) => (await (await fetch(`${bot.url}
 beforeAll(async () => {
   initLogger();
   // The gateway without `npm start`'s agent: this file runs its own, with a phrase grammar for its callers.
-  const vars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
-  [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(vars, { agent: false }), startFakeBot()]);
+  gatewayOptions = { agent: false, port: await freePort(), persistTo: await mkdtemp(join(tmpdir(), "pmb-voice-")) };
+  [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(gatewayVars, gatewayOptions), startFakeBot()]);
   local = await startLocalServer({
     agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
@@ -114,6 +120,7 @@ afterAll(async () => {
   await local?.close();
   await bot?.close();
   await gateway?.stop();
+  if (gatewayOptions) await rm(gatewayOptions.persistTo, { recursive: true, force: true });
 });
 
 async function connect() {
@@ -329,4 +336,38 @@ describe("voice end to end (offline speech, real gateway)", () => {
     caller.hangUp();
     await caller.closed;
   });
+
+  // Last in this file: it restarts the file's gateway.
+  it("the gateway restarted mid-call: the call goes on, what the caller said meanwhile reaches the bot, the bot's reply is heard", async () => {
+    // An agent of its own with no "One moment, please." during the restart, which would talk over the reply.
+    const patient = await startLocalServer({
+      agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: 120_000 },
+      speech: { offlinePhrases: CALLER_PHRASES },
+      vadForCall: () => silero.forCall(),
+    });
+    try {
+      const caller = new LocalCaller(patient.url, { serviceId, from: "+442071838750" });
+      const started = await waitFor(() => caller.event("started"), 15_000, "started");
+      const conversation = started.conversation as string;
+      await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+
+      await gateway.stop();
+      await caller.say(speech("what time do you open"));
+      await waitFor(() => caller.events.find((e) => e.type === "caller" && e.final), 15_000, "the words, recognized while the gateway is down");
+      gateway = await startGateway(gatewayVars, gatewayOptions);
+
+      const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "what time do you open"), "the words at the bot after the restart", 40_000);
+      expect(log.filter((r) => r.message.body === "what time do you open")).toHaveLength(1);
+      const t0 = performance.now();
+      await botSays(conversation, "We are open until ten tonight.");
+      expect(await transcribe(await heardUntilQuiet(caller, t0), BOT_PHRASES)).toBe("we are open until ten tonight");
+      await botSays(conversation, "Thank you for calling.", true);
+      await caller.closed;
+      expect(caller.event("ended")?.reason).toBe("bot_ended");
+      const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+      expect(call.body).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+    } finally {
+      await patient.close();
+    }
+  }, 120_000);
 });

@@ -112,6 +112,56 @@ describe("the agent's socket onto a call", () => {
     expect(messages[1]).toMatchObject({ last: "true", body: "" });
   });
 
+  it("resumes a call whose agent socket dropped: nothing the agent sent is applied twice, and what the bot said meanwhile is replayed", async () => {
+    const { serviceId, token, key } = await serviceWithBot();
+    const conversation = crypto.randomUUID();
+    const first = (await agent(conversation)).socket!;
+    first.send({ type: "start", from: "+442071838750", serviceId, transport: "browser" });
+    await first.next();
+    first.send({ type: "transcript", text: "before the drop" });
+    expect((await botSends(conversation, token, { body: "Heard" })).body.reason).toBe("delivered");
+    const heard = await first.next((m) => m.type === "say");
+    first.ws.close(1011, "network blip");
+    // Said while no agent is connected: kept for the agent.
+    expect((await botSends(conversation, token, { body: "While you were away" })).body.reason).toBe("delivered");
+
+    const second = (await agent(conversation)).socket!;
+    second.send({ type: "resume", lastSayId: (heard as Extract<GatewayToAgent, { type: "say" }>).id });
+    expect(await second.next()).toEqual({ type: "resumed", received: 1 });
+    expect(await second.next()).toMatchObject({ type: "say", body: "While you were away", last: false });
+    // The agent sends again what the gateway had not applied, then goes on.
+    second.send({ type: "transcript", text: "after the drop" });
+    const delivered = await eventually(async () => {
+      const m = await deliveredMessages(conversation);
+      return m.length === 3 && m;
+    });
+    expect(delivered.map((m) => m.body)).toEqual(["", "before the drop", "after the drop"]);
+    // Longer than the grace (1 s in vitest.config.ts): the call is still on.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await api(`/api/v1/calls/${conversation}`, { key })).body.state).toBe("active");
+    second.send({ type: "hangup" });
+    await eventually(async () => (await api(`/api/v1/calls/${conversation}`, { key })).body.endReason === "caller_hangup");
+  });
+
+  it("answers a resume of a call that ended meanwhile with its end, and a resume of an unknown call with an error", async () => {
+    const { serviceId, token } = await serviceWithBot();
+    const conversation = crypto.randomUUID();
+    const first = (await agent(conversation)).socket!;
+    first.send({ type: "start", from: "+442071838750", serviceId, transport: "browser" });
+    await first.next();
+    first.ws.close(1011, "network blip");
+    await botSends(conversation, token, { body: "", last: true });
+    const second = (await agent(conversation)).socket!;
+    second.send({ type: "resume", lastSayId: 0 });
+    expect(await second.next()).toEqual({ type: "ended", reason: "bot_hangup" });
+    await eventually(async () => second.isClosed());
+
+    const unknown = (await agent(crypto.randomUUID())).socket!;
+    unknown.send({ type: "resume", lastSayId: 0 });
+    expect(await unknown.next()).toEqual({ type: "error", reason: "not_started" });
+    await eventually(async () => unknown.isClosed());
+  });
+
   it("tells the agent when a message could not be delivered to the bot for good (the caller hears an apology)", async () => {
     const { serviceId, key } = await serviceWithBot("status=500");
     const conversation = crypto.randomUUID();
