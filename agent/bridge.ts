@@ -94,11 +94,11 @@ export class BridgeClient extends EventEmitter<{
     });
     socket.once("unexpected-response", (_req, res) => {
       if (!current()) return;
-      socket.terminate();
       const status = res.statusCode ?? 0;
-      // Refused (wrong secret, bad id): final. A gateway that is starting up may answer 5xx: try again.
+      // Refused (wrong secret, bad id): final. A gateway that is starting up may answer 5xx: the `close` that
+      // follows tries again.
       if (!resuming || (status >= 400 && status < 500)) this.finish(1006, `bridge refused: HTTP ${status}`);
-      else this.reconnect(secret);
+      socket.terminate();
     });
     socket.on("message", (data, isBinary) => {
       if (!current() || isBinary) return;
@@ -122,8 +122,9 @@ export class BridgeClient extends EventEmitter<{
     socket.on("close", (code, reason) => {
       if (!current()) return;
       this.live = false;
-      if (FINAL_CLOSE_CODES.has(code) || (this.closing && this.written >= this.log.length)) return this.finish(code, reason.toString());
-      // The first socket never opening is a gateway that is not there: nothing to resume.
+      if (FINAL_CLOSE_CODES.has(code)) return this.finish(code, reason.toString());
+      // The first socket never opening is a gateway that is not there: nothing to resume. Any other drop, even while
+      // closing, is resumed: only the gateway can say whether what was written last reached it.
       if (!resuming && !opened) return this.finish(1006, reason.toString() || "bridge could not connect");
       this.reconnect(secret);
     });

@@ -6,8 +6,20 @@ import type { AgentToGateway, GatewayToAgent } from "../../protocol/bridge.ts";
 import { waitFor } from "../agent/helpers.ts";
 
 /** A gateway socket on loopback that records every connection's messages and lets the test drop them. */
-async function startGateway() {
-  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+async function startGateway(refuse: { status: number; times: number } = { status: 0, times: 0 }) {
+  let refusals = 0;
+  const server = new WebSocketServer({
+    port: 0,
+    host: "127.0.0.1",
+    // The first connection is let in; the next `times` upgrades are answered with `status`.
+    verifyClient: (_info, done) => {
+      if (connections.length > 0 && refusals < refuse.times) {
+        refusals++;
+        return done(false, refuse.status);
+      }
+      done(true);
+    },
+  });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const connections: { ws: WebSocket; received: AgentToGateway[]; url: string }[] = [];
   server.on("connection", (ws, req) => {
@@ -96,6 +108,29 @@ describe("the agent's bridge socket (agent/bridge.ts)", () => {
     await waitFor(() => endedCloses.length === 1, 5000, "the close");
     expect(endedCloses).toEqual([1000]);
     await new Promise((r) => setTimeout(r, 200));
+    expect(gateway.connections).toHaveLength(1);
+  });
+
+  it("tries again while a restarting gateway answers 503, and stops at a 401", async () => {
+    gateway = await startGateway({ status: 503, times: 2 });
+    const bridge = new BridgeClient({ gatewayUrl: gateway.url, agentSecret: "s", conversation: "c-4", reconnectDelaysMs: [20, 20, 20, 20] });
+    void bridge.send({ type: "start", from: "+442071838750", serviceId: "svc", transport: "local" });
+    const first = await waitFor(() => gateway!.connections[0]?.received.length === 1 && gateway!.connections[0], 5000, "start");
+    first.ws.terminate();
+    const resumed = await waitFor(() => gateway!.connections[1]?.received.length === 1 && gateway!.connections[1], 5000, "the third attempt");
+    expect(resumed.received[0]).toEqual({ type: "resume", lastSayId: 0 });
+    bridge.close();
+    await gateway.close();
+
+    gateway = await startGateway({ status: 401, times: 5 });
+    const refused = new BridgeClient({ gatewayUrl: gateway.url, agentSecret: "s", conversation: "c-5", reconnectDelaysMs: [20, 20, 20, 20] });
+    const closes: string[] = [];
+    refused.on("close", (_code, reason) => closes.push(reason));
+    void refused.send({ type: "start", from: "+442071838750", serviceId: "svc", transport: "local" });
+    const conn = await waitFor(() => gateway!.connections[0]?.received.length === 1 && gateway!.connections[0], 5000, "start");
+    conn.ws.terminate();
+    await waitFor(() => closes.length === 1, 5000, "the bridge to stop");
+    expect(closes).toEqual(["bridge refused: HTTP 401"]);
     expect(gateway.connections).toHaveLength(1);
   });
 });
