@@ -23,6 +23,7 @@ export default defineConfig({
                 AGENT_SECRET: "test-agent-secret",
                 ALLOW_PRIVATE_BOT_URLS: "true",
                 AGENT_RECONNECT_GRACE_MS: "1000",
+                AGENT_CHECK_INTERVAL_MS: "500",
               },
             },
           }),

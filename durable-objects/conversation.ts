@@ -28,6 +28,8 @@ import {
 
 /** How long a call waits for its agent's socket to come back before it ends as `agent_lost`. */
 export const DEFAULT_AGENT_RECONNECT_GRACE_MS = 5_000;
+/** How often a call carried by an agent checks that the agent's socket is still there (what a restart cannot tell). */
+export const DEFAULT_AGENT_CHECK_INTERVAL_MS = 30_000;
 
 interface CallRow {
   conversation: string;
@@ -44,8 +46,11 @@ interface CallRow {
   end_reason: EndReason | null;
   /** How many of the agent's messages after `start` have been applied (its `resume` is answered with this). */
   agent_messages: number;
-  /** When the agent's socket dropped with none left, the end of its grace to come back; null while one is open. */
-  agent_grace_until: number | null;
+  /**
+   * For a call an agent carries: when the object next checks that an agent socket is open (renewed while one is),
+   * or, once none is, the end of the agent's grace to come back. Null for calls without an agent.
+   */
+  agent_deadline: number | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -93,6 +98,8 @@ export class ConversationObject extends DurableObject<Env> {
   private draining: Promise<void> | undefined;
   /** The open WebSockets, and who is on the other end of each. */
   private readonly sockets = new Map<WebSocket, Peer>();
+  /** This instance has given a call with no agent socket its grace (after the socket closed, or after a restart). */
+  private agentGraceGiven = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -112,7 +119,7 @@ export class ConversationObject extends DurableObject<Env> {
     // Calls stored before agents could resume their socket lack these columns.
     const columns = new Set(this.sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
     if (!columns.has("agent_messages")) this.sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
-    if (!columns.has("agent_grace_until")) this.sql.exec("ALTER TABLE call ADD COLUMN agent_grace_until INTEGER");
+    if (!columns.has("agent_deadline")) this.sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   }
 
   private call(): CallRow | undefined {
@@ -305,13 +312,14 @@ export class ConversationObject extends DurableObject<Env> {
         send(ws, { type: "error", reason: started.reason === "exists" ? "conversation_exists" : "service_not_found" } satisfies GatewayToAgent);
         return ws.close(1008, started.reason);
       }
-      return send(ws, {
+      send(ws, {
         type: "started",
         conversation,
         serviceId: started.call.serviceId,
         language: started.language,
         testMode: started.testMode,
       } satisfies GatewayToAgent);
+      return this.watchAgent();
     }
     const call = this.call();
     if (!call) {
@@ -346,7 +354,7 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** An agent's socket opened again mid-call: it learns what it missed, and any older agent socket is let go. */
-  private resumeAgent(ws: WebSocket, call: CallRow, lastSayId: number): void {
+  private async resumeAgent(ws: WebSocket, call: CallRow, lastSayId: number): Promise<void> {
     if (call.state !== "active") {
       send(ws, { type: "ended", reason: call.end_reason ?? "agent_lost" } satisfies GatewayToAgent);
       return ws.close(1000, "ended");
@@ -356,28 +364,45 @@ export class ConversationObject extends DurableObject<Env> {
       this.sockets.delete(other);
       other.close(1000, "superseded");
     }
-    this.sql.exec("UPDATE call SET agent_grace_until = NULL");
     send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
     const missed = this.sql.exec<MessageRow>("SELECT * FROM messages WHERE direction = 'from_bot' AND seq > ? ORDER BY seq", lastSayId).toArray();
     for (const m of missed) send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1 } satisfies GatewayToAgent);
+    await this.watchAgent();
   }
 
   private async onSocketClose(ws: WebSocket, peer: Peer): Promise<void> {
     // `close` and `error` can both come: only the first one counts (and a superseded socket is already gone).
     if (!this.sockets.delete(ws)) return;
     if (peer.role !== "agent" || this.socketsOf("agent").length > 0 || this.call()?.state !== "active") return;
-    // The agent carries the caller. It may be coming back (a network blip); if not within the grace, the call is
-    // over and the bot is told.
-    const graceMs = parseTimeout(this.env.AGENT_RECONNECT_GRACE_MS, DEFAULT_AGENT_RECONNECT_GRACE_MS);
-    this.sql.exec("UPDATE call SET agent_grace_until = ?", Date.now() + graceMs);
+    await this.graceAgent();
+  }
+
+  /** An agent socket is open: check again in a while (AGENT_CHECK_INTERVAL_MS). */
+  private async watchAgent(): Promise<void> {
+    this.agentGraceGiven = false;
+    const intervalMs = parseTimeout(this.env.AGENT_CHECK_INTERVAL_MS, DEFAULT_AGENT_CHECK_INTERVAL_MS);
+    this.sql.exec("UPDATE call SET agent_deadline = ?", Date.now() + intervalMs);
     await this.scheduleAlarm();
   }
 
-  /** The agent's grace is over and no agent socket came back: the caller is gone. */
-  private async endIfAgentGone(): Promise<void> {
+  /** No agent socket is open. The agent may be coming back (a network blip, a gateway restart): it gets a grace. */
+  private async graceAgent(): Promise<void> {
+    this.agentGraceGiven = true;
+    const graceMs = parseTimeout(this.env.AGENT_RECONNECT_GRACE_MS, DEFAULT_AGENT_RECONNECT_GRACE_MS);
+    this.sql.exec("UPDATE call SET agent_deadline = ?", Date.now() + graceMs);
+    await this.scheduleAlarm();
+  }
+
+  /**
+   * At the agent's deadline: with a socket open, watch on. Without one, the agent gets its grace, unless it has had
+   * it already: then the caller is gone, the call ends and the bot is told. (An instance started after a restart has
+   * no socket and has given no grace: a call whose agent socket died with the old instance is not left open.)
+   */
+  private async checkAgent(): Promise<void> {
     const call = this.call();
-    if (call?.state !== "active" || call.agent_grace_until === null || call.agent_grace_until > Date.now()) return;
-    if (this.socketsOf("agent").length > 0) return;
+    if (call?.state !== "active" || call.agent_deadline === null || call.agent_deadline > Date.now()) return;
+    if (this.socketsOf("agent").length > 0) return this.watchAgent();
+    if (!this.agentGraceGiven) return this.graceAgent();
     await this.callerHangsUp("agent_lost");
   }
 
@@ -419,18 +444,18 @@ export class ConversationObject extends DurableObject<Env> {
    * (and a pass that throws makes the alarm fail, and be retried, too).
    */
   override async alarm(): Promise<void> {
-    await this.endIfAgentGone();
+    await this.checkAgent();
     await this.draining;
     await this.drain();
     await this.scheduleAlarm();
   }
 
-  /** Sets the alarm for what is due next: the first pending message's next attempt, or the end of the agent's grace. */
+  /** Sets the alarm for what is due next: the first pending message's next attempt, or the agent's deadline. */
   private async scheduleAlarm(): Promise<void> {
     const head = this.sql.exec<{ at: number }>("SELECT next_attempt_at AS at FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
     const call = this.call();
-    const graceUntil = call?.state === "active" ? call.agent_grace_until : null;
-    const due = [head?.at, graceUntil ?? undefined].filter((t): t is number => t !== undefined);
+    const agentDeadline = call?.state === "active" ? call.agent_deadline : null;
+    const due = [head?.at, agentDeadline ?? undefined].filter((t): t is number => t !== undefined);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
   }
 

@@ -12,6 +12,8 @@ export interface Env {
   DELIVERY_RETRY_DELAYS_MS?: string;
   /** How long a call waits for its agent's dropped socket to come back (ms); default 5000. */
   AGENT_RECONNECT_GRACE_MS?: string;
+  /** How often a call checks that its agent's socket is open (ms); default 30000. */
+  AGENT_CHECK_INTERVAL_MS?: string;
   /** Shared with the voice agent; authenticates its WebSocket onto calls. */
   AGENT_SECRET?: string;
   /** "true" only in local development: lets bot URLs point at loopback and private addresses. */

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { type Gateway, callGateway, startGateway, until } from "./server.ts";
 
@@ -44,6 +45,43 @@ describe("restarting the gateway", () => {
       expect(transcript).toMatchObject({ state: "active", failedDeliveries: 0 });
       expect(transcript.messages.map((m: { body: string }) => m.body)).toEqual(["", "Hello", "before the restart", "after the restart"]);
       expect((await call(`/cloudengine/rest/voicebot/send/${conversation}`, { method: "POST", headers: botAuth, json: { body: "Bye", last: true } })).body.reason).toBe("delivered");
+    } finally {
+      await gateway?.stop();
+      await bot.close();
+      await rm(persistTo, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("ends a voice call whose agent died with the gateway: after the restart the agent's grace runs out and the bot gets `last`", async () => {
+    const persistTo = await mkdtemp(join(tmpdir(), "pmb-restart-"));
+    const bot = await startFakeBot();
+    const vars = { AGENT_SECRET: "restart-agent-secret", AGENT_CHECK_INTERVAL_MS: "1000", AGENT_RECONNECT_GRACE_MS: "1000" };
+    let gateway: Gateway | undefined;
+    try {
+      gateway = await startGateway(vars, { persistTo, agent: false });
+      const call = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway!.url, path, init);
+      const account = await call("/api/v1/accounts", { method: "POST", json: { email: `agent-gone-${crypto.randomUUID()}@example.com`, password: "restart password" } });
+      const key = { authorization: `Bearer ${account.body.apiKey}` };
+      const service = await call("/api/v1/services", { method: "POST", headers: key, json: { name: "agent gone", language: "en-US" } });
+      await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", headers: key, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "agent-gone" } });
+      // An agent that starts a call and then dies with the gateway (its socket is never opened again).
+      const conversation = crypto.randomUUID();
+      const agent = new WebSocket(`${gateway.url.replace("http", "ws")}/agent/v1/conversations/${conversation}`, { headers: { authorization: `Bearer ${vars.AGENT_SECRET}` } });
+      await new Promise((resolve, reject) => agent.once("open", resolve).once("error", reject));
+      agent.send(JSON.stringify({ type: "start", from: "+15550006666", serviceId: service.body.id, transport: "sip" }));
+      await new Promise((resolve) => agent.once("message", resolve));
+
+      await gateway.stop();
+      agent.terminate();
+      gateway = await startGateway(vars, { persistTo, agent: false });
+
+      const received = async () => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: Record<string, string> }[];
+      const log = await until(async () => {
+        const all = await received();
+        return all.some((r) => r.message.last === "true") && all;
+      }, 30_000, "the bot told the call is over");
+      expect(log.map((r) => [r.message.new, r.message.last])).toEqual([["true", "false"], ["false", "true"]]);
+      expect((await call(`/api/v1/calls/${conversation}`, { headers: key })).body).toMatchObject({ state: "ended", endReason: "agent_lost" });
     } finally {
       await gateway?.stop();
       await bot.close();
