@@ -439,9 +439,10 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /**
-   * The alarm finishes only after a whole delivery pass that started after it fired, so it stays set while any
-   * message it was set for is on the wire: if the process dies mid-delivery, the alarm runs again after the restart
-   * (and a pass that throws makes the alarm fail, and be retried, too).
+   * The alarm checks on the agent, then finishes only after a whole delivery pass that started after it fired, so it
+   * stays set while any message it was set for is on the wire: if the process dies mid-delivery, the alarm runs again
+   * after the restart (and a pass that throws makes the alarm fail, and be retried, too). Last, it is set again for
+   * whatever is due next.
    */
   override async alarm(): Promise<void> {
     await this.checkAgent();
