@@ -457,7 +457,8 @@ export class ConversationObject extends DurableObject<Env> {
     const call = this.call();
     const agentDeadline = call?.state === "active" ? call.agent_deadline : null;
     const due = [head?.at, agentDeadline ?? undefined].filter((t): t is number => t !== undefined);
-    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+    // A message that has not been tried yet is due at 0: now.
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }
 
   /** Starts a delivery pass, or joins the one under way. */

@@ -351,6 +351,8 @@ describe("voice end to end (offline speech, real gateway)", () => {
       const conversation = started.conversation as string;
       await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
 
+      // Every earlier call in this file went through this gateway process: none of its socket handlers failed.
+      expect(gateway.logs()).not.toContain("socket handler failed");
       await gateway.stop();
       await caller.say(speech("what time do you open"));
       await waitFor(() => caller.events.find((e) => e.type === "caller" && e.final), 15_000, "the words, recognized while the gateway is down");
@@ -366,6 +368,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       expect(caller.event("ended")?.reason).toBe("bot_ended");
       const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
       expect(call.body).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+      expect(gateway.logs()).not.toContain("socket handler failed");
     } finally {
       await patient.close();
     }
