@@ -117,6 +117,8 @@ export class CallSession {
   private resolveReady!: () => void;
   private rejectReady!: (error: Error) => void;
   private speaking: Promise<unknown> = Promise.resolve();
+  /** The session's start, once `started` has come. */
+  private begun: Promise<void> = Promise.resolve();
   /** Speech handles not played out yet. */
   private readonly active = new Set<voice.SpeechHandle>();
   /** Timestamps for measurements: when each transcript was sent. */
@@ -156,9 +158,14 @@ export class CallSession {
   }
 
   private async onGateway(message: GatewayToAgent): Promise<void> {
+    if (message.type === "started") {
+      this.begun = this.begin(message.language, message.testMode);
+      return this.begun;
+    }
+    // What comes after `started` waits, in arrival order, until the session has started: a bot that greets at once
+    // would otherwise find no session to speak with (and the call would end on the framework's error).
+    await this.begun.catch(() => undefined);
     switch (message.type) {
-      case "started":
-        return this.begin(message.language, message.testMode);
       case "say":
         this.clearNoReply();
         this.say(message.body, message.id, message.last);

@@ -98,6 +98,31 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     expect(usage.reduce((n, u) => n + (u.sttSeconds as number), 0)).toBeGreaterThan(1);
   });
 
+  it("speaks a greeting that arrives right behind `started`, before the session has finished starting", async () => {
+    // A bot that answers the call's `new` message at once: its greeting can reach the agent in the same instant.
+    const input = new PushAudioInput();
+    const sink = new RecordingSink();
+    const events: CallEvent[] = [];
+    const call = new CallSession({
+      gatewayUrl: gateway.url,
+      agentSecret: "agent-secret",
+      start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
+      input,
+      output: new PacedAudioOutput(sink, 24_000),
+      vad,
+      speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+      hangUp: () => undefined,
+      onEvent: (e) => events.push(e),
+    });
+    calls.push({ call, caller: new Caller(input, 16_000) });
+    await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
+    gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false });
+    gateway.send(call.conversation, { type: "say", id: 1, body: "Hello, how can I help?", last: false });
+    await waitFor(() => sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
+    expect(events.filter((e) => e.type === "ended")).toEqual([]);
+    expect(events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
+  });
+
   it("barge-in: the caller's words stop playback and report what was spoken", async () => {
     const c = await newCall();
     const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie, and we are open until eleven at night.";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, decodeWav, frames, resample, rms, silence } from "../../agent/audio.ts";
 import { startLocalServer } from "../../agent/local-server.ts";
 import { SileroModel } from "../../agent/providers/silero.ts";
@@ -115,6 +115,11 @@ beforeAll(async () => {
   expect(patched.status).toBe(200);
   token = patched.body.token;
 }, 90_000);
+
+// Each test's calls are over in the agent too (their sessions closed, their bridges shut), not only on the line.
+afterEach(async () => {
+  await waitFor(() => local.calls.size === 0, 10_000, `every call over in the agent (${local.calls.size} left)`);
+});
 
 afterAll(async () => {
   await local?.close();
