@@ -3,6 +3,7 @@ import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, rms, silence } from "../../agent/audio.ts";
 import { CallSession, type CallEvent } from "../../agent/call.ts";
+import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { startFakeGateway } from "../agent/fake-gateway.ts";
@@ -41,7 +42,8 @@ const lastSpoken = () => openai.requests.at(-1)?.body.input ?? "";
 const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.filter((r) => r.at >= since && re.test(r.body.input)).length >= times;
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string } = {}) {
+/** A call through the stand-in gateway, started; `rightBehindStarted` is sent in the same instant as `started`. */
+async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -64,6 +66,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
   calls.push({ call, caller });
   await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
   gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
+  if (opts.rightBehindStarted) gateway.send(call.conversation, opts.rightBehindStarted);
   await call.ready;
   const sent = (type: string) => gateway.received.filter((r) => r.conversation === call.conversation && r.message.type === type).map((r) => r.message as Record<string, unknown>);
   return { call, caller, input, output, sink, events, sent, hungUp: () => hungUp };
@@ -100,27 +103,10 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
 
   it("speaks a greeting that arrives right behind `started`, before the session has finished starting", async () => {
     // A bot that answers the call's `new` message at once: its greeting can reach the agent in the same instant.
-    const input = new PushAudioInput();
-    const sink = new RecordingSink();
-    const events: CallEvent[] = [];
-    const call = new CallSession({
-      gatewayUrl: gateway.url,
-      agentSecret: "agent-secret",
-      start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
-      input,
-      output: new PacedAudioOutput(sink, 24_000),
-      vad,
-      speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
-      hangUp: () => undefined,
-      onEvent: (e) => events.push(e),
-    });
-    calls.push({ call, caller: new Caller(input, 16_000) });
-    await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
-    gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false });
-    gateway.send(call.conversation, { type: "say", id: 1, body: "Hello, how can I help?", last: false });
-    await waitFor(() => sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
-    expect(events.filter((e) => e.type === "ended")).toEqual([]);
-    expect(events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
+    const c = await newCall({ rightBehindStarted: { type: "say", id: 1, body: "Hello, how can I help?", last: false } });
+    await waitFor(() => c.sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
+    expect(c.events.filter((e) => e.type === "ended")).toEqual([]);
+    expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
   });
 
   it("barge-in: the caller's words stop playback and report what was spoken", async () => {
