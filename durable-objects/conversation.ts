@@ -378,18 +378,18 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** An agent socket is open: check again in a while (AGENT_CHECK_INTERVAL_MS). */
-  private async watchAgent(): Promise<void> {
-    this.agentGraceGiven = false;
-    const intervalMs = parseTimeout(this.env.AGENT_CHECK_INTERVAL_MS, DEFAULT_AGENT_CHECK_INTERVAL_MS);
-    this.sql.exec("UPDATE call SET agent_deadline = ?", Date.now() + intervalMs);
-    await this.scheduleAlarm();
+  private watchAgent(): Promise<void> {
+    return this.setAgentDeadline(false, parseTimeout(this.env.AGENT_CHECK_INTERVAL_MS, DEFAULT_AGENT_CHECK_INTERVAL_MS));
   }
 
   /** No agent socket is open. The agent may be coming back (a network blip, a gateway restart): it gets a grace. */
-  private async graceAgent(): Promise<void> {
-    this.agentGraceGiven = true;
-    const graceMs = parseTimeout(this.env.AGENT_RECONNECT_GRACE_MS, DEFAULT_AGENT_RECONNECT_GRACE_MS);
-    this.sql.exec("UPDATE call SET agent_deadline = ?", Date.now() + graceMs);
+  private graceAgent(): Promise<void> {
+    return this.setAgentDeadline(true, parseTimeout(this.env.AGENT_RECONNECT_GRACE_MS, DEFAULT_AGENT_RECONNECT_GRACE_MS));
+  }
+
+  private async setAgentDeadline(grace: boolean, inMs: number): Promise<void> {
+    this.agentGraceGiven = grace;
+    this.sql.exec("UPDATE call SET agent_deadline = ?", Date.now() + inMs);
     await this.scheduleAlarm();
   }
 

@@ -129,7 +129,7 @@ describe("the agent's socket onto a call", () => {
     second.send({ type: "resume", lastSayId: (heard as Extract<GatewayToAgent, { type: "say" }>).id });
     expect(await second.next()).toEqual({ type: "resumed", received: 1 });
     expect(await second.next()).toMatchObject({ type: "say", body: "While you were away", last: false });
-    // The agent sends again what the gateway had not applied, then goes on.
+    // The call goes on over the new socket.
     second.send({ type: "transcript", text: "after the drop" });
     const delivered = await eventually(async () => {
       const m = await deliveredMessages(conversation);
