@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { END_REASONS, type EndReason } from "./end-reasons.ts";
 import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
@@ -173,9 +174,9 @@ export type CallCreate = z.infer<typeof CallCreateSchema>;
 
 export const UtteranceSchema = z.object({ text: z.string().trim().min(1).max(MESSAGE_LIMITS.body) });
 
+export { END_REASONS, type EndReason };
+
 export const CALL_STATES = ["active", "ended"] as const;
-export const END_REASONS = ["caller_hangup", "bot_hangup", "agent_lost", "pin_failed", "speech_failed", "service_deleted"] as const;
-export type EndReason = (typeof END_REASONS)[number];
 export const DELIVERY_STATES = ["pending", "delivered", "failed", "test_chat"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 

@@ -4,7 +4,7 @@ import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
 import { formatDuration } from "../lib/usage.ts";
-import { END_REASON_TEXT } from "./TestChat.tsx";
+import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
 
 const showNumber = (n: string) => (n === "" ? "—" : n.startsWith("+") ? formatInternational(n) : n);
 

@@ -1,18 +1,11 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { ChatToGateway, GatewayToChat } from "../../../protocol/bridge.ts";
+import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
 import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
 
-export const END_REASON_TEXT: Record<EndReason, string> = {
-  caller_hangup: "the caller hung up",
-  bot_hangup: "the bot ended the call",
-  agent_lost: "the line was lost",
-  pin_failed: "three wrong PINs",
-  speech_failed: "speech recognition or synthesis failed",
-  service_deleted: "the service was deleted",
-};
 
 /** Messages carry no id; a message is re-announced when its delivery changes, so this identifies it. */
 const messageKey = (m: CallMessage) => `${m.direction}|${m.at}|${m.last}|${m.body}|${m.dtmf ?? ""}`;
