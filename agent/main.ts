@@ -7,9 +7,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
-import { type RemoteParticipant, RoomEvent } from "@livekit/rtc-node";
-import { CallSession, type CallStart } from "./call.ts";
 import { agentConfigFromEnv } from "./config.ts";
+import { runLiveKitCall } from "./livekit-job.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
 
@@ -23,43 +22,24 @@ export function conversationIdFor(room: string): string {
   return room.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 128);
 }
 
-/** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
-export function callStartFrom(participant: RemoteParticipant | { attributes: Record<string, string>; identity: string; kind?: unknown }, metadata: string): CallStart {
-  const attrs = participant.attributes ?? {};
-  if (attrs["sip.phoneNumber"] || attrs["sip.trunkPhoneNumber"]) {
-    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip" };
-  }
-  const meta = metadata ? (JSON.parse(metadata) as { serviceId?: string; from?: string }) : {};
-  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser" };
-}
-
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.silero = await SileroModel.load();
   },
   entry: async (ctx: JobContext) => {
     await ctx.connect();
-    const participant = await ctx.waitForParticipant();
     const agent = agentConfigFromEnv();
-    const call = new CallSession({
-      gatewayUrl: agent.gatewayUrl,
-      agentSecret: agent.agentSecret,
-      conversation: conversationIdFor(ctx.room.name ?? ""),
-      start: callStartFrom(participant, ctx.job.metadata),
-      room: ctx.room,
-      vad: (ctx.proc.userData.silero as SileroModel).forCall(),
-      speech: speechConfigFromEnv(),
-      noReplyTimeoutMs: agent.noReplyTimeoutMs,
-      hangUp: () => ctx.shutdown("call ended"),
+    await runLiveKitCall(ctx, {
+      call: {
+        gatewayUrl: agent.gatewayUrl,
+        agentSecret: agent.agentSecret,
+        conversation: conversationIdFor(ctx.room.name ?? ""),
+        room: ctx.room,
+        vad: (ctx.proc.userData.silero as SileroModel).forCall(),
+        speech: speechConfigFromEnv(),
+        noReplyTimeoutMs: agent.noReplyTimeoutMs,
+      },
     });
-    ctx.room.on(RoomEvent.DtmfReceived, (_code, digit, from) => {
-      if (from.identity === participant.identity) call.dtmf(digit);
-    });
-    ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
-      if (p.identity === participant.identity) void call.callerHangsUp();
-    });
-    ctx.addShutdownCallback(() => call.callerHangsUp());
-    await call.done;
   },
 });
 

@@ -1,0 +1,73 @@
+import { RoomEvent } from "@livekit/rtc-node";
+import { CallSession, type CallOptions, type CallStart } from "./call.ts";
+
+/** The caller's participant, as far as the call needs it. */
+export interface CallerParticipant {
+  readonly identity: string;
+  readonly attributes: Record<string, string>;
+}
+
+type DtmfListener = (code: number, digit: string, participant: { identity: string }) => void;
+type ParticipantListener = (participant: { identity: string }) => void;
+
+/**
+ * What the call uses of @livekit/rtc-node's `Room`: its name and two of its events (an EventEmitter stands in for it
+ * in tests, emitting the same event names).
+ */
+export interface CallRoom {
+  readonly name: string | undefined;
+  on(event: RoomEvent.DtmfReceived, listener: DtmfListener): unknown;
+  on(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
+  off(event: RoomEvent.DtmfReceived, listener: DtmfListener): unknown;
+  off(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
+}
+
+/** What the call uses of @livekit/agents' `JobContext`, once connected to the room. */
+export interface CallJob {
+  readonly room: CallRoom;
+  readonly job: { readonly metadata: string };
+  waitForParticipant(): Promise<CallerParticipant>;
+  shutdown(reason?: string): void;
+  addShutdownCallback(callback: () => Promise<void>): void;
+}
+
+export interface LiveKitCallDeps {
+  /** Everything the call's `CallSession` needs but what the job decides (its start and its hang-up). */
+  call: Omit<CallOptions, "start" | "hangUp">;
+}
+
+/** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
+export function callStartFrom(participant: CallerParticipant, metadata: string): CallStart {
+  const attrs = participant.attributes ?? {};
+  if (attrs["sip.phoneNumber"] || attrs["sip.trunkPhoneNumber"]) {
+    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip" };
+  }
+  const meta = metadata ? (JSON.parse(metadata) as { serviceId?: string; from?: string }) : {};
+  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser" };
+}
+
+/**
+ * One LiveKit job's call, once the agent is in the room: waits for the caller, runs the call with keys (DTMF) from
+ * the caller only, and ends it when the caller leaves or the job shuts down. Resolves with the call's end reason.
+ */
+export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promise<string> {
+  const caller = await job.waitForParticipant();
+  const call = new CallSession({
+    ...deps.call,
+    start: callStartFrom(caller, job.job.metadata),
+    hangUp: (reason) => job.shutdown(reason),
+  });
+  const onDtmf: DtmfListener = (_code, digit, from) => {
+    if (from.identity === caller.identity) call.dtmf(digit);
+  };
+  const onLeft: ParticipantListener = (participant) => {
+    if (participant.identity === caller.identity) void call.callerHangsUp();
+  };
+  job.room.on(RoomEvent.DtmfReceived, onDtmf);
+  job.room.on(RoomEvent.ParticipantDisconnected, onLeft);
+  job.addShutdownCallback(() => call.callerHangsUp());
+  const reason = await call.done;
+  job.room.off(RoomEvent.DtmfReceived, onDtmf);
+  job.room.off(RoomEvent.ParticipantDisconnected, onLeft);
+  return reason;
+}
