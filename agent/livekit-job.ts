@@ -1,5 +1,7 @@
+import { log } from "@livekit/agents";
 import { RoomEvent } from "@livekit/rtc-node";
 import { CallSession, type CallOptions, type CallStart } from "./call.ts";
+import { type RoomService, deleteCallRoom } from "./livekit-hangup.ts";
 
 /** The caller's participant, as far as the call needs it. */
 export interface CallerParticipant {
@@ -32,6 +34,8 @@ export interface CallJob {
 }
 
 export interface LiveKitCallDeps {
+  /** LiveKit's server API (agent/livekit-hangup.ts `roomServiceFor`), to end the call for the caller. */
+  roomService: RoomService;
   /** Everything the call's `CallSession` needs but what the job decides (its start and its hang-up). */
   call: Omit<CallOptions, "start" | "hangUp">;
 }
@@ -48,14 +52,28 @@ export function callStartFrom(participant: CallerParticipant, metadata: string):
 
 /**
  * One LiveKit job's call, once the agent is in the room: waits for the caller, runs the call with keys (DTMF) from
- * the caller only, and ends it when the caller leaves or the job shuts down. Resolves with the call's end reason.
+ * the caller only, and ends it when the caller leaves or the job shuts down. However the call ends, the room is
+ * deleted (which hangs up the caller's line: otherwise the caller would stay on hearing silence), then the job shuts
+ * down. Resolves with the call's end reason once that is done.
  */
 export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promise<string> {
   const caller = await job.waitForParticipant();
+  let hangingUp: Promise<void> | undefined;
+  const hangUp = async (reason: string) => {
+    const room = job.room.name;
+    try {
+      if (!room) throw new Error("the room has no name");
+      await deleteCallRoom(deps.roomService, room);
+    } catch (error) {
+      const cause = error instanceof Error ? error.message : String(error);
+      log().error({ conversation: call.conversation, room, reason, cause }, "could not delete the call's room: the caller may still be on the line");
+    }
+    job.shutdown(reason);
+  };
   const call = new CallSession({
     ...deps.call,
     start: callStartFrom(caller, job.job.metadata),
-    hangUp: (reason) => job.shutdown(reason),
+    hangUp: (reason) => void (hangingUp = hangUp(reason)),
   });
   const onDtmf: DtmfListener = (_code, digit, from) => {
     if (from.identity === caller.identity) call.dtmf(digit);
@@ -65,9 +83,13 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
   };
   job.room.on(RoomEvent.DtmfReceived, onDtmf);
   job.room.on(RoomEvent.ParticipantDisconnected, onLeft);
-  job.addShutdownCallback(() => call.callerHangsUp());
+  job.addShutdownCallback(async () => {
+    await call.callerHangsUp();
+    await hangingUp;
+  });
   const reason = await call.done;
   job.room.off(RoomEvent.DtmfReceived, onDtmf);
   job.room.off(RoomEvent.ParticipantDisconnected, onLeft);
+  await hangingUp;
   return reason;
 }

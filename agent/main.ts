@@ -2,12 +2,16 @@
  * The LiveKit worker (production): registers with LIVEKIT_URL using LIVEKIT_API_KEY / LIVEKIT_API_SECRET and takes
  * jobs dispatched to agent name `phonemybot` (AGENT_NAME). Each job is one call in its own room: a SIP caller (caller
  * and called numbers from the SIP participant's attributes) or a browser (the service in the job metadata). The
- * call itself is the same `CallSession` as the local transport, with the room carrying the audio.
- * Not runnable in this repository's CI (no LiveKit server); see docs/voice.md for running it for real.
+ * call itself is the same `CallSession` as the local transport, with the room carrying the audio; the job's glue
+ * (waiting for the caller, DTMF, the caller leaving, deleting the room to hang up) is agent/livekit-job.ts.
+ * There is no LiveKit server here: that glue is tested against a stand-in room and a fake of LiveKit's Twirp API
+ * (test/node/livekit-job.test.ts), but this entry, the room's audio and real SIP calls have not been run. See
+ * docs/voice.md for running it for real.
  */
 import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
 import { agentConfigFromEnv } from "./config.ts";
+import { roomServiceFor } from "./livekit-hangup.ts";
 import { runLiveKitCall } from "./livekit-job.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
@@ -30,6 +34,7 @@ export default defineAgent({
     await ctx.connect();
     const agent = agentConfigFromEnv();
     await runLiveKitCall(ctx, {
+      roomService: roomServiceFor(ctx.info),
       call: {
         gatewayUrl: agent.gatewayUrl,
         agentSecret: agent.agentSecret,
