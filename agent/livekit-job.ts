@@ -36,18 +36,25 @@ export interface CallJob {
 export interface LiveKitCallDeps {
   /** LiveKit's server API (agent/livekit-hangup.ts `roomServiceFor`), to end the call for the caller. */
   roomService: RoomService;
-  /** Everything the call's `CallSession` needs but what the job decides (its start and its hang-up). */
-  call: Omit<CallOptions, "start" | "hangUp">;
+  /**
+   * Everything the call's `CallSession` needs but what the job decides: its start and its hang-up, and no
+   * conversation id (each call gets a random one: the room name of a phone call carries the caller's number).
+   */
+  call: Omit<CallOptions, "conversation" | "start" | "hangUp">;
 }
 
-/** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
-export function callStartFrom(participant: CallerParticipant, metadata: string): CallStart {
+/**
+ * What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser), with
+ * the room's name for the call record.
+ */
+export function callStartFrom(participant: CallerParticipant, metadata: string, roomName: string | undefined): CallStart {
+  const room = roomName?.slice(0, 128); // what `start` accepts: a longer name must not keep the call from starting
   const attrs = participant.attributes ?? {};
   if (attrs["sip.phoneNumber"] || attrs["sip.trunkPhoneNumber"]) {
-    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip" };
+    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip", room };
   }
   const meta = metadata ? (JSON.parse(metadata) as { serviceId?: string; from?: string }) : {};
-  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser" };
+  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser", room };
 }
 
 /**
@@ -72,7 +79,7 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
   };
   const call = new CallSession({
     ...deps.call,
-    start: callStartFrom(caller, job.job.metadata),
+    start: callStartFrom(caller, job.job.metadata, job.room.name),
     hangUp: (reason) => void (hangingUp = hangUp(reason)),
   });
   const onDtmf: DtmfListener = (_code, digit, from) => {

@@ -18,14 +18,6 @@ import { SileroModel } from "./providers/silero.ts";
 
 export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
 
-/**
- * The conversation id of a room. Phone calls land in rooms LiveKit names `call-<caller number>_<random>` (the
- * dispatch rule the Worker provisions), and a number's `+` is not allowed in conversation ids ([A-Za-z0-9_-]).
- */
-export function conversationIdFor(room: string): string {
-  return room.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 128);
-}
-
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.silero = await SileroModel.load();
@@ -38,7 +30,6 @@ export default defineAgent({
       call: {
         gatewayUrl: agent.gatewayUrl,
         agentSecret: agent.agentSecret,
-        conversation: conversationIdFor(ctx.room.name ?? ""),
         room: ctx.room,
         vad: (ctx.proc.userData.silero as SileroModel).forCall(),
         speech: speechConfigFromEnv(),

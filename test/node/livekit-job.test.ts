@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { VAD } from "@livekit/agents";
 import * as silero from "@livekit/agents-plugin-silero";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CallEvent } from "../../agent/call.ts";
 import { roomServiceFor } from "../../agent/livekit-hangup.ts";
 import { type CallJob, type CallerParticipant, runLiveKitCall } from "../../agent/livekit-job.ts";
@@ -37,6 +37,15 @@ afterAll(async () => {
   await Promise.all([deepgram.close(), openai.close(), gateway.close(), liveKit.close()]);
 });
 
+/** Calls a test left running end as the caller hanging up. */
+const running: { room: StandInRoom; caller: CallerParticipant; ended: Promise<string> }[] = [];
+afterEach(async () => {
+  for (const c of running.splice(0)) {
+    c.room.emit("participantDisconnected", c.caller);
+    await c.ended;
+  }
+});
+
 /** The DeleteRoom requests the fake LiveKit received for `room`. */
 const deletions = (room: string) => liveKit.requests.filter((r) => r.service === "RoomService" && r.method === "DeleteRoom" && r.body.room === room);
 
@@ -49,11 +58,17 @@ class StandInRoom extends EventEmitter {
 
 let callers = 0;
 
-/** A SIP call in a stand-in room, run through `runLiveKitCall` up to `started`. */
-async function newCall(opts: { testMode?: boolean; deepgramUrl?: string } = {}) {
-  const number = `+1415555${String(++callers).padStart(4, "0")}`;
-  const room = new StandInRoom(`call-${number}_${Math.random().toString(36).slice(2, 12)}`);
-  const caller: CallerParticipant = { identity: `sip_${number}`, attributes: { "sip.phoneNumber": number, "sip.trunkPhoneNumber": "+14155550100" } };
+/**
+ * A call in a stand-in room, run through `runLiveKitCall` up to `started`: a SIP caller from a number of its own in a
+ * room named as the Worker's dispatch rule names them, or (`browser`) a browser participant in a room named by a UUID.
+ */
+async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser?: boolean; number?: string; roomName?: string } = {}) {
+  const number = opts.number ?? `+1415555${String(++callers).padStart(4, "0")}`;
+  const room = new StandInRoom(opts.roomName ?? (opts.browser ? crypto.randomUUID() : `call-${number}_${Math.random().toString(36).slice(2, 12)}`));
+  const caller: CallerParticipant = opts.browser
+    ? { identity: `browser-${crypto.randomUUID()}`, attributes: {} }
+    : { identity: `sip_${number}`, attributes: { "sip.phoneNumber": number, "sip.trunkPhoneNumber": "+14155550100" } };
+  const from = opts.browser ? caller.identity : number;
   liveKit.rooms.add(room.name);
   /** Each shutdown of the job, with whether the room had been deleted by then. */
   const shutdowns: { reason: string; roomGone: boolean }[] = [];
@@ -66,6 +81,7 @@ async function newCall(opts: { testMode?: boolean; deepgramUrl?: string } = {}) 
     addShutdownCallback: (callback) => void shutdownCallbacks.push(callback),
   };
   const events: CallEvent[] = [];
+  const earlier = gateway.received.length;
   const ended = runLiveKitCall(job, {
     // The agent's LIVEKIT_URL is the WebSocket one; the server API is reached at its http form.
     roomService: roomServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
@@ -80,15 +96,16 @@ async function newCall(opts: { testMode?: boolean; deepgramUrl?: string } = {}) 
       onEvent: (event) => events.push(event),
     },
   });
+  running.push({ room, caller, ended });
   const { conversation, message: start } = await waitFor(
-    () => gateway.received.find((r) => r.message.type === "start" && r.message.from === number),
+    () => gateway.received.slice(earlier).find((r) => r.message.type === "start" && r.message.from === from),
     5000,
     "start",
   );
   gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
   await waitFor(() => events.some((e) => e.type === "started"), 5000, "the call started");
   const sent = (type: AgentToGateway["type"]) => gateway.received.filter((r) => r.conversation === conversation && r.message.type === type).map((r) => r.message);
-  return { room, caller, number, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };
+  return { room, caller, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };
 }
 
 describe("LiveKit job glue (stand-in room)", () => {
@@ -99,8 +116,6 @@ describe("LiveKit job glue (stand-in room)", () => {
     await waitFor(() => c.sent("dtmf").length > 0, 3000, "dtmf at the gateway");
     // The observer's key was emitted first: had it been forwarded, it would have reached the gateway first.
     expect(c.sent("dtmf")).toEqual([{ type: "dtmf", digits: "5" }]);
-    c.room.emit("participantDisconnected", c.caller);
-    await c.ended;
   });
 
   it("the caller leaving ends the call, the gateway gets the hang-up, and the job shuts down", async () => {
@@ -206,5 +221,27 @@ describe("LiveKit calls end for the caller: the room is deleted through LiveKit'
     expect(await gone.ended).toBe("caller_hangup");
     expect(deletions(gone.room.name)).toHaveLength(1); // 404: not tried again
     expect(gone.shutdowns).toEqual([{ reason: "caller_hangup", roomGone: true }]);
+  });
+});
+
+describe("conversation ids of LiveKit calls", () => {
+  it("are random, never the caller's number; the room's name goes in `start`", async () => {
+    const number = "+14155552671";
+    const c = await newCall({ number, roomName: "call-+14155552671_abc" });
+    expect(c.start).toEqual({ type: "start", from: number, to: "+14155550100", transport: "sip", room: "call-+14155552671_abc" });
+    expect(c.conversation).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // No run of six of the number's digits (a UUID has hex digits, so single digits may well appear by chance).
+    for (let i = 0; i + 6 <= "14155552671".length; i += 1) expect(c.conversation.replaceAll("-", "")).not.toContain("14155552671".slice(i, i + 6));
+    c.room.emit("participantDisconnected", c.caller);
+    await c.ended;
+    // The same room name again (LiveKit may reuse one once it is gone): another id.
+    const again = await newCall({ number, roomName: "call-+14155552671_abc" });
+    expect(again.conversation).not.toBe(c.conversation);
+  });
+
+  it("a browser call names its service from the job metadata and sends its room too", async () => {
+    const c = await newCall({ browser: true });
+    expect(c.start).toEqual({ type: "start", from: c.caller.identity, serviceId: "svc_1", transport: "browser", room: c.room.name });
+    expect(c.conversation).not.toBe(c.room.name);
   });
 });
