@@ -18,20 +18,20 @@ export function roomServiceFor(server: LiveKitServer): RoomService {
 }
 
 /** Waits before trying again after LiveKit failed (5xx or no answer): a caller must not be left in silence. */
-export const DELETE_RETRY_DELAYS_MS: readonly number[] = [250, 1000];
+const RETRY_DELAYS_MS: readonly number[] = [250, 1000];
 
 /**
  * Deletes a call's room, which disconnects everyone in it: LiveKit hangs up the SIP caller's line. A room that is
  * already gone (404) counts as done; LiveKit's refusals (other 4xx) are not tried again.
  */
-export async function deleteCallRoom(service: RoomService, room: string, retryDelaysMs = DELETE_RETRY_DELAYS_MS): Promise<void> {
+export async function deleteCallRoom(service: RoomService, room: string): Promise<void> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       await service.deleteRoom(room);
       return;
     } catch (error) {
       if (error instanceof ServerError && error.status === 404) return;
-      const wait = retryDelaysMs[attempt];
+      const wait = RETRY_DELAYS_MS[attempt];
       if (wait === undefined || (error instanceof ServerError && error.status < 500)) throw error;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }

@@ -73,7 +73,8 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
       await deleteCallRoom(deps.roomService, room);
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
-      log().error({ conversation: call.conversation, room, reason, cause }, "could not delete the call's room: the caller may still be on the line");
+      // Not the room's name: a phone call's carries the caller's number (the call record has it).
+      log().error({ conversation: call.conversation, reason, cause }, "could not delete the call's room: the caller may still be on the line");
     }
     job.shutdown(reason);
   };

@@ -134,7 +134,7 @@ describe("LiveKit job glue (stand-in room)", () => {
     expect(c.room.listenerCount("dtmfReceived") + c.room.listenerCount("participantDisconnected")).toBe(0);
   });
 
-  it("a job shut down from outside (worker draining, room gone) ends the call as the caller's hang-up", async () => {
+  it("a job shut down from outside (the worker draining) ends the call as the caller's hang-up", async () => {
     const c = await newCall();
     expect(c.shutdownCallbacks).toHaveLength(1);
     await c.shutdownCallbacks[0]!();
@@ -206,14 +206,14 @@ describe("LiveKit calls end for the caller: the room is deleted through LiveKit'
     expect(c.shutdowns).toEqual([{ reason: "idle", roomGone: true }]);
   });
 
-  it("LiveKit failing for good is logged and the job still shuts down; a room already gone is no failure", async () => {
+  it("LiveKit failing for good: tried three times, then the job shuts down anyway; a room already gone is no failure", async () => {
     const c = await newCall();
     liveKit.failNext("DeleteRoom", 10, 503);
     gateway.send(c.conversation, { type: "ended", reason: "idle" });
     expect(await c.ended).toBe("idle");
     expect(deletions(c.room.name)).toHaveLength(3); // the first try and two more
     expect(c.shutdowns).toEqual([{ reason: "idle", roomGone: false }]);
-    liveKit.failNext("DeleteRoom", 0);
+    liveKit.failNext("DeleteRoom", 0); // the failures left over are not for the next call
 
     const gone = await newCall();
     liveKit.rooms.delete(gone.room.name);
