@@ -15,6 +15,7 @@ export interface CallStart {
   to?: string;
   serviceId?: string;
   transport: "sip" | "browser" | "local";
+  room?: string;
 }
 
 export type CallEvent =
@@ -27,7 +28,7 @@ export type CallEvent =
 export interface CallOptions {
   gatewayUrl: string;
   agentSecret: string;
-  /** Default: a new UUID (the LiveKit path uses the room name). */
+  /** Default: a new UUID. */
   conversation?: string;
   start: CallStart;
   /** The local transport's audio; absent on the LiveKit path, where `room` carries the audio. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { liveKitApiUrl } from "../../protocol/livekit.ts";
 
 /** The LiveKit settings a Worker may have (vars / secrets; `.dev.vars` locally). All three are needed to use LiveKit. */
 const LiveKitEnvSchema = z.object({
@@ -29,7 +30,7 @@ export function liveKitConfig(env: object): LiveKitConfig | null {
     throw new Error(`LiveKit is misconfigured: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   }
   const { LIVEKIT_URL: url, LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, LIVEKIT_AGENT_NAME } = parsed.data;
-  return { url, apiUrl: url.replace(/^ws/, "http"), apiKey, apiSecret, agentName: LIVEKIT_AGENT_NAME ?? DEFAULT_AGENT_NAME };
+  return { url, apiUrl: liveKitApiUrl(url), apiKey, apiSecret, agentName: LIVEKIT_AGENT_NAME ?? DEFAULT_AGENT_NAME };
 }
 
 /** The local voice agent's URL (`npm start` passes AGENT_LOCAL_URL), or null. */

@@ -67,7 +67,7 @@ voice.openapi(
       if (!agentUrl) throw new ApiError(503, "voice calls are not configured: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or run the local agent (AGENT_LOCAL_URL)");
       return c.json({ mode: "local" as const, agentUrl }, 201);
     }
-    // The agent uses the room name as the conversation id (agent/main.ts).
+    // The agent gives the call a random conversation id and reports this room in its `start` (agent/livekit-job.ts).
     const room = crypto.randomUUID();
     try {
       const dispatcher = new AgentDispatchClient(config.apiUrl, config.apiKey, config.apiSecret);
