@@ -29,7 +29,7 @@ async function shot(name: string, target: Page = page) {
 /** Cookie-authenticated API calls from inside the page's context, with the session's CSRF token. */
 async function pageApi(target: Page, method: string, path: string, body?: unknown) {
   const session = await target.request.get(`${gateway.url}/api/v1/session`);
-  const csrf = session.ok() ? ((await session.json()) as { csrfToken: string }).csrfToken : "";
+  const csrf = ((await session.json()) as { csrfToken?: string }).csrfToken ?? "";
   const res = await target.request.fetch(`${gateway.url}${path}`, {
     method,
     headers: { "x-csrf-token": csrf, ...(body !== undefined ? { "content-type": "application/json" } : {}) },

@@ -1,5 +1,6 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
-import { type SessionInfo, api, errorText, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
+import type { SessionInfo, SessionProbe } from "../../protocol/session.ts";
+import { api, errorText, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
 import { Alert, Button, Loading } from "./components/ui.tsx";
 import { ApiKeysPage } from "./pages/ApiKeys.tsx";
 import { LoginPage, SignupPage } from "./pages/Auth.tsx";
@@ -25,12 +26,9 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    api<SessionInfo>("GET", "/api/v1/session")
-      .then((session) => signedIn(session))
-      .catch((error: unknown) => {
-        const status = (error as { status?: number }).status;
-        setState(status === 401 ? { status: "anonymous" } : { status: "anonymous", error: errorText(error) });
-      });
+    api<SessionProbe>("GET", "/api/v1/session")
+      .then((probe) => (probe.signedIn ? signedIn(probe) : setState({ status: "anonymous" })))
+      .catch((error: unknown) => setState({ status: "anonymous", error: errorText(error) }));
   }, [signedIn]);
 
   useEffect(() => {

@@ -1,5 +1,5 @@
 import { createContext, useContext } from "react";
-import type { Account } from "./api.ts";
+import type { Account } from "../../protocol/session.ts";
 
 /** The signed-in portal's shared state: App provides it, the pages read it with `usePortal`. */
 
