@@ -3,12 +3,14 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
+import { type ConsoleWatch, watchConsole } from "./browser-checks.ts";
 import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
 import { containsText, hasAttribute, hasCount, hasText, hidden, visible } from "./ui-expect.ts";
 
 /**
  * The portal in a real Chromium against a real `wrangler dev`: one customer's whole journey, in order (each step
- * builds on the previous one), then a second customer who must not see the first one's service.
+ * builds on the previous one), then a second customer who must not see the first one's service. No page breaks the
+ * gateway's Content-Security-Policy.
  */
 
 const PASSWORD = "a long and careful password";
@@ -19,6 +21,7 @@ let browser: Browser;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
+let consoleWatch: ConsoleWatch;
 
 const owner = { email: `owner-${Date.now()}@example.com`, apiKey: "", serviceId: "", tokens: [] as string[], testCall: "" };
 
@@ -67,6 +70,7 @@ beforeAll(async () => {
   await mkdir(artifactsDir, { recursive: true });
   [gateway, browser, bot] = await Promise.all([startGateway(), launchChromium(), startFakeBot()]);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  consoleWatch = await watchConsole(context);
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
 }, 120_000);
@@ -74,6 +78,9 @@ beforeAll(async () => {
 afterEach(async (context) => {
   // What the page looked like when a step failed, to see why.
   if (context.task.result?.state === "fail") await page?.screenshot({ path: join(artifactsDir, `FAILED-${context.task.name.slice(0, 40)}.png`), fullPage: true });
+  // Expected failures (a wrong password's 401) may log errors, but nothing may break the CSP or throw.
+  expect(consoleWatch.cspViolations.splice(0)).toEqual([]);
+  expect(consoleWatch.uncaught.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -84,6 +91,22 @@ afterAll(async () => {
 }, 30_000);
 
 describe("the portal, in Chromium", () => {
+  it("logs no error in a signed-out visitor's console (log-in, sign-up, a deep link)", async () => {
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const watch = await watchConsole(visitor);
+    const visitorPage = await visitor.newPage();
+    try {
+      await visitorPage.goto(`${gateway.url}/services/svc_unknown/monitoring`);
+      await visitorPage.getByRole("heading", { name: "Log in" }).waitFor();
+      await visitorPage.waitForLoadState("networkidle");
+      await visitorPage.getByRole("link", { name: "Create an account" }).click();
+      await visitorPage.getByRole("heading", { name: "Create your account" }).waitFor();
+      expect(watch).toEqual({ errors: [], uncaught: [], cspViolations: [] });
+    } finally {
+      await visitor.close();
+    }
+  });
+
   it("signs up, shows the first API key, and subscribes a service with a language", async () => {
     await page.goto(gateway.url);
     await page.getByRole("heading", { name: "Log in" }).waitFor();
@@ -330,6 +353,7 @@ describe("the portal, in Chromium", () => {
 
   it("keeps a second account out of the first one's service", async () => {
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const otherWatch = await watchConsole(other);
     const otherPage = await other.newPage();
     try {
       await signUp(otherPage, `other-${Date.now()}@example.com`);
@@ -346,6 +370,8 @@ describe("the portal, in Chromium", () => {
       expect((await pageApi(otherPage, "POST", `/api/v1/services/${owner.serviceId}/test-sessions`)).status).toBe(404);
       expect((await pageApi(otherPage, "DELETE", `/api/v1/services/${owner.serviceId}`)).status).toBe(404);
       expect((await pageApi(page, "GET", `/api/v1/services/${owner.serviceId}`)).status).toBe(200);
+      expect(otherWatch.cspViolations).toEqual([]);
+      expect(otherWatch.uncaught).toEqual([]);
     } finally {
       await other.close();
     }
