@@ -255,7 +255,7 @@ function ChatSession(props: { conversation: string; onNewTest: () => void }) {
           </span>
         )}
       </div>
-      <ol className="chat-log" ref={logRef} aria-label="Conversation" aria-live="polite" data-testid="chat-log">
+      <ol className="chat-log" ref={logRef} aria-label="Conversation" aria-live="polite" tabIndex={0} data-testid="chat-log">
         {messages.map((m, i) => (
           <ChatLine key={`${messageKey(m)}-${i}`} message={m} />
         ))}
@@ -455,7 +455,7 @@ function SimulatedCaller(props: { service: Service }) {
           {pinResult?.ok && (
             <Alert kind="success">PIN accepted: this call is connected to the test chat.</Alert>
           )}
-          <ol className="caller-log" aria-label="What the caller hears and says" data-testid="caller-log">
+          <ol className="caller-log" aria-label="What the caller hears and says" tabIndex={0} data-testid="caller-log">
             {heard.length === 0 && <li className="muted">Nothing said yet.</li>}
             {heard.map((m, i) => (
               <li key={i} className={m.direction === "from_bot" ? "heard" : "said"}>
