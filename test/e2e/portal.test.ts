@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
-import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
+import { type Gateway, artifactsDir, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, hasAttribute, hasCount, hasText, hidden, visible } from "./ui-expect.ts";
 
 /**
@@ -428,5 +428,43 @@ describe("the portal, in Chromium", () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it("hangs up the test chat's simulated call when the user leaves the page or closes the tab; the bot gets last", async () => {
+    // A bot of our own, to read what it received.
+    const configured = await pageApi(page, "PATCH", `/api/v1/services/${owner.serviceId}`, { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET });
+    expect(configured.status).toBe(200);
+    const placeCall = async (target: Page) => {
+      await target.goto(`${gateway.url}/services/${owner.serviceId}/test`);
+      const [placed] = await Promise.all([
+        target.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith(`/api/v1/services/${owner.serviceId}/calls`)),
+        target.getByRole("button", { name: "Call the service" }).click(),
+      ]);
+      await visible(target.getByText("On a call to"));
+      return ((await placed.json()) as { conversation: string }).conversation;
+    };
+    const hungUpByCaller = async (conversation: string) => {
+      const call = await until(async () => {
+        const read = await pageApi(page, "GET", `/api/v1/calls/${conversation}`);
+        return read.body.state === "ended" && read.body;
+      }, 15_000, `call ${conversation} ended`);
+      expect(call.endReason).toBe("caller_hangup");
+      await until(
+        async () => ((await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: { last?: string } }[]).some((r) => r.message.last === "true"),
+        15_000,
+        `the bot got last on ${conversation}`,
+      );
+    };
+
+    // Another page of the portal: the chat unmounts.
+    const left = await placeCall(page);
+    await page.getByRole("link", { name: "Calls", exact: true }).click();
+    await hungUpByCaller(left);
+
+    // The tab closes.
+    const tab = await context.newPage();
+    const closed = await placeCall(tab);
+    await tab.close({ runBeforeUnload: true });
+    await hungUpByCaller(closed);
   });
 });

@@ -88,7 +88,8 @@ function humanField(field: string) {
 
 const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** `options.keepalive`: the request outlives the page (a hang-up sent as the user leaves). */
+export async function api<T>(method: string, path: string, body?: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (!SAFE.has(method) && csrfToken) headers["x-csrf-token"] = csrfToken;
@@ -99,6 +100,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       headers,
       credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
+      keepalive: options.keepalive,
     });
   } catch {
     throw new ApiProblem(0, "Could not reach PhoneMyBot. Check your connection and try again.");

@@ -320,6 +320,29 @@ function ChatLine(props: { message: CallMessage }) {
   );
 }
 
+/**
+ * Hangs up the simulated call in progress when nobody is left to play its caller: the user goes to another page of
+ * the portal (unmount), or closes or reloads the tab (pagehide). `keepalive` lets the request outlive the page.
+ */
+function useHangUpOnLeave(conversation: string | null) {
+  const inProgress = useRef<string | null>(null);
+  useEffect(() => {
+    inProgress.current = conversation;
+  }, [conversation]);
+  useEffect(() => {
+    const leave = () => {
+      const call = inProgress.current;
+      inProgress.current = null;
+      if (call) api("DELETE", `/api/v1/calls/${encodeURIComponent(call)}`, undefined, { keepalive: true }).catch(() => undefined);
+    };
+    window.addEventListener("pagehide", leave);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      leave();
+    };
+  }, []);
+}
+
 /** The caller's side until the voice agent exists: places a simulated call, keys the PIN, says things. */
 function SimulatedCaller(props: { service: Service }) {
   const { service } = props;
@@ -333,6 +356,7 @@ function SimulatedCaller(props: { service: Service }) {
   const [error, setError] = useState<string | null>(null);
 
   const active = conversation !== null && call?.state !== "ended";
+  useHangUpOnLeave(active ? conversation : null);
 
   useEffect(() => {
     if (!conversation) return;
