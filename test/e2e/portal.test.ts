@@ -466,5 +466,12 @@ describe("the portal, in Chromium", () => {
     const closed = await placeCall(tab);
     await tab.close({ runBeforeUnload: true });
     await hungUpByCaller(closed);
+
+    // Logging out leaves the page too, but the session is gone by then: the hang-up fails, and says nothing.
+    await placeCall(page);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("heading", { name: "Log in" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await hasCount(page.getByText("Your session has ended"), 0);
   });
 });

@@ -88,8 +88,7 @@ function humanField(field: string) {
 
 const capitalise = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
-/** `options.keepalive`: the request outlives the page (a hang-up sent as the user leaves). */
-export async function api<T>(method: string, path: string, body?: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (!SAFE.has(method) && csrfToken) headers["x-csrf-token"] = csrfToken;
@@ -100,7 +99,6 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
       headers,
       credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
-      keepalive: options.keepalive,
     });
   } catch {
     throw new ApiProblem(0, "Could not reach PhoneMyBot. Check your connection and try again.");
@@ -123,6 +121,15 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
     throw new ApiProblem(response.status, describeError(response.status, parsed), details);
   }
   return parsed as T;
+}
+
+/**
+ * A bodiless request sent as the user leaves a page (`keepalive`: it outlives the page). Nobody is left to read its
+ * answer, so none is awaited or reported; in particular a 401 (the user just logged out) does not end the session.
+ */
+export function sendOnLeave(method: string, path: string): void {
+  const headers: Record<string, string> = csrfToken ? { "x-csrf-token": csrfToken } : {};
+  fetch(path, { method, headers, credentials: "same-origin", keepalive: true }).catch(() => undefined);
 }
 
 export const errorText = (error: unknown) =>

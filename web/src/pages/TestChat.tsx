@@ -2,7 +2,7 @@ import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 
 import type { ChatToGateway, GatewayToChat } from "../../../protocol/bridge.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
 import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } from "../../../protocol/management.ts";
-import { api, errorText } from "../api.ts";
+import { api, errorText, sendOnLeave } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
 
@@ -322,7 +322,7 @@ function ChatLine(props: { message: CallMessage }) {
 
 /**
  * Hangs up the simulated call in progress when nobody is left to play its caller: the user goes to another page of
- * the portal (unmount), or closes or reloads the tab (pagehide). `keepalive` lets the request outlive the page.
+ * the portal (unmount), or closes or reloads the tab (pagehide).
  */
 function useHangUpOnLeave(conversation: string | null) {
   const inProgress = useRef<string | null>(null);
@@ -333,7 +333,7 @@ function useHangUpOnLeave(conversation: string | null) {
     const leave = () => {
       const call = inProgress.current;
       inProgress.current = null;
-      if (call) api("DELETE", `/api/v1/calls/${encodeURIComponent(call)}`, undefined, { keepalive: true }).catch(() => undefined);
+      if (call) sendOnLeave("DELETE", `/api/v1/calls/${encodeURIComponent(call)}`);
     };
     window.addEventListener("pagehide", leave);
     return () => {
