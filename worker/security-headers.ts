@@ -48,7 +48,7 @@ const portalHeaders = secureHeaders({
     imgSrc: ["'self'", "data:"],
     fontSrc: ["'self'"],
     connectSrc: ["'self'", (c) => voiceConnectSources(c as Context<AppEnv>).join(" ")],
-    // Call from browser: an AudioWorklet module from the portal's assets, and the agent's audio played from blobs.
+    // Call from browser: an AudioWorklet module from the portal's own assets, and audio from the page or from blobs.
     workerSrc: ["'self'", "blob:"],
     mediaSrc: ["'self'", "blob:"],
     objectSrc: ["'none'"],
