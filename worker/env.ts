@@ -8,6 +8,8 @@ export interface Env {
   DIRECTORY: DurableObjectNamespace<DirectoryObject>;
   /** The price table; validated where it is read (see worker/pricing.ts). */
   PRICING: unknown;
+  /** The portal's files (web/dist; wrangler.toml [assets]). */
+  ASSETS: Fetcher;
   BOT_TIMEOUT_MS?: string;
   DELIVERY_RETRY_DELAYS_MS?: string;
   /** How long a call waits for its agent's dropped socket to come back (ms); default 5000. */

@@ -360,7 +360,7 @@ export function BrowserCallTab(props: { service: Service }) {
                 </span>
               )}
             </div>
-            <ol className="chat-log" ref={logRef} aria-label="Live transcript" role="log" aria-live="polite" data-testid="browser-call-transcript">
+            <ol className="chat-log" ref={logRef} aria-label="Live transcript" aria-live="polite" tabIndex={0} data-testid="browser-call-transcript">
               {lines.length === 0 && !hearing && <li className="chat-system">{inCall ? "Waiting for the bot…" : "The transcript appears here during the call."}</li>}
               {lines.map((line) =>
                 line.who === "system" ? (

@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useState } from "react";
 import type { Service, ServicePatch, ServiceWithToken } from "../../../protocol/management.ts";
 import { MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
-import { usePortal } from "../App.tsx";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
 import { checkNumber, countries, countryName, countryOfNumber, defaultCountry, formatInternational, isCountryCode } from "../lib/phone.ts";
+import { usePortal } from "../portal-context.ts";
 import { Link, navigate } from "../router.tsx";
 import { BrowserCallTab } from "./BrowserCall.tsx";
 import { CallsTab } from "./Calls.tsx";
