@@ -4,8 +4,11 @@ import { z } from "zod";
 export const BrowserCallSchema = z.discriminatedUnion("mode", [
   /** Join LiveKit room `room` at `url` with `token` (10 minutes to join); the agent has been dispatched to it. */
   z.object({ mode: z.literal("livekit"), url: z.string(), token: z.string(), room: z.string() }),
-  /** No LiveKit: open the local agent's WebSocket transport (docs/voice.md, "Local transport"). */
-  z.object({ mode: z.literal("local"), agentUrl: z.string() }),
+  /**
+   * No LiveKit: open the local agent's WebSocket `{agentUrl}/calls?ticket={ticket}` (docs/voice.md, "Local
+   * transport") before `expiresAt` (2 minutes); the ticket places one call, on this service, as `browser-<account>`.
+   */
+  z.object({ mode: z.literal("local"), agentUrl: z.string(), ticket: z.string(), expiresAt: z.string() }),
 ]);
 export type BrowserCall = z.infer<typeof BrowserCallSchema>;
 

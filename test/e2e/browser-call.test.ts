@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkLocalCallTicket } from "../../protocol/local-call-ticket.ts";
+import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { artifactsDir, callGateway, type Gateway, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
@@ -14,12 +16,47 @@ import { containsText, visible } from "./ui-expect.ts";
 
 const PASSWORD = "browser call password";
 const BOT_SECRET = "bot-secret-browser-call";
+const AGENT_SECRET = `browser-call-${crypto.randomUUID()}`;
 
 let gateway: Gateway;
 let browser: Browser;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
+
+/** A browser tab with a microphone. */
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  await context.grantPermissions(["microphone"], { origin: gateway.url });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+/** A new account with a service in `language` whose bot is the fake bot. */
+async function newLine(name: string, language: string) {
+  const email = `browser-call-${crypto.randomUUID()}@example.com`;
+  const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
+  expect(account.status).toBe(201);
+  const key = account.body.apiKey as string;
+  const service = await request("/api/v1/services", { method: "POST", key, json: { name, language } });
+  const serviceId = service.body.id as string;
+  const patched = await request(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET } });
+  expect(patched.status).toBe(200);
+  return { email, key, accountId: account.body.id as string, serviceId, token: patched.body.token as string };
+}
+
+/** Logs `page` in as `email` and opens the Call-from-browser tab of service `name`. */
+async function openCallTab(page: Page, email: string, name: string) {
+  await page.goto(gateway.url);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+  await page.getByRole("link", { name: new RegExp(name) }).click();
+  await page.getByRole("link", { name: "Call from browser" }).click();
+  await visible(page.getByRole("button", { name: "Call", exact: true }));
+}
 
 const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
@@ -28,15 +65,13 @@ const received = async (conversation: string) =>
 
 beforeAll(async () => {
   await mkdir(artifactsDir, { recursive: true });
+  process.env.AGENT_SECRET = AGENT_SECRET; // npm start's, so that the tickets can be read here
   [gateway, browser, bot] = await Promise.all([
     startGateway(),
     launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]),
     startFakeBot(),
   ]);
-  context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  await context.grantPermissions(["microphone"], { origin: gateway.url });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  ({ context, page } = await newPage());
 }, 120_000);
 
 afterEach(async (ctx) => {
@@ -44,6 +79,7 @@ afterEach(async (ctx) => {
 });
 
 afterAll(async () => {
+  delete process.env.AGENT_SECRET;
   await context?.close();
   await browser?.close();
   await bot?.close();
@@ -52,29 +88,9 @@ afterAll(async () => {
 
 describe("Call from browser (local transport)", () => {
   it("calls the bot from the portal, shows its reply live, and hangs up", async () => {
-    const email = `browser-call-${crypto.randomUUID()}@example.com`;
-    const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
-    expect(account.status).toBe(201);
-    const key = account.body.apiKey as string;
+    const { email, key, accountId, serviceId, token } = await newLine("Browser line", "en-US");
     expect((await request("/api/v1/voice/config", { key })).body).toMatchObject({ mode: "local" });
-    const service = await request("/api/v1/services", { method: "POST", key, json: { name: "Browser line", language: "en-US" } });
-    const serviceId = service.body.id as string;
-    const patched = await request(`/api/v1/services/${serviceId}`, {
-      method: "PATCH",
-      key,
-      json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET },
-    });
-    expect(patched.status).toBe(200);
-    const token = patched.body.token as string;
-
-    await page.goto(gateway.url);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
-    await page.getByRole("link", { name: /Browser line/ }).click();
-    await page.getByRole("link", { name: "Call from browser" }).click();
-    await visible(page.getByRole("button", { name: "Call", exact: true }));
+    await openCallTab(page, email, "Browser line");
     // The keypad waits for a call.
     await expect(page.getByRole("button", { name: "Key 5" }).isDisabled()).resolves.toBe(true);
 
@@ -87,6 +103,7 @@ describe("Call from browser (local transport)", () => {
     // The bot is told about the new conversation.
     const first = await until(async () => (await received(conversation)).find((r) => r.message.new === "true" || r.message.new === true), 20_000, "the new message");
     expect(first.message.conversation).toBe(conversation);
+    expect(first.message.from).toBe(`browser-${accountId}`); // the gateway's choice, in the ticket
 
     // The bot's reply is spoken and shows in the live transcript.
     const sent = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
@@ -114,4 +131,27 @@ describe("Call from browser (local transport)", () => {
     await visible(page.getByRole("button", { name: "Call again" }));
     await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
   }, 120_000);
+
+  it("issues a ticket for one call on the service, as the account, from the portal's origin, for 2 minutes", async () => {
+    const { key, accountId, serviceId } = await newLine("Ticket line", "en-US");
+    const before = Date.now();
+    const answer = await browserCall(gateway.url, key, serviceId);
+    expect(answer.agentUrl).toBe((await request("/api/v1/voice/config", { key })).body.agentUrl);
+    const checked = await checkLocalCallTicket(AGENT_SECRET, answer.ticket);
+    expect(checked).toMatchObject({ ok: true, claims: { serviceId, from: `browser-${accountId}`, origin: gateway.url } });
+    const expiresAt = Date.parse(answer.expiresAt);
+    expect(checked.ok && checked.claims.expiresAt).toBe(expiresAt);
+    expect(expiresAt - before).toBeGreaterThan(110_000);
+    expect(expiresAt - before).toBeLessThanOrEqual(120_000 + (Date.now() - before));
+
+    // npm start's agent takes it once, and only from the portal's origin when it comes from a web page.
+    const elsewhere = new LocalCaller(answer.agentUrl, answer.ticket, { origin: "http://evil.example" });
+    expect(await elsewhere.closed).toEqual({ code: 1008, reason: "origin not allowed" });
+    const caller = new LocalCaller(answer.agentUrl, answer.ticket, { origin: gateway.url });
+    await until(async () => caller.event("started"), 20_000, "the call to start");
+    const again = new LocalCaller(answer.agentUrl, answer.ticket);
+    expect(await again.closed).toEqual({ code: 1008, reason: "ticket already used" });
+    caller.hangUp();
+    await caller.closed;
+  }, 60_000);
 });

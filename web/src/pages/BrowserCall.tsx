@@ -6,9 +6,10 @@ import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
 
 /**
- * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The page opens
- * the agent's WebSocket `/calls?serviceId=…&from=browser`, sends the microphone as PCM16 LE mono 16 kHz, plays the
- * agent's PCM16 LE mono 24 kHz, shows the call's events as a live transcript, and sends keypad presses as DTMF.
+ * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The gateway
+ * gives a ticket for one call; the page opens the agent's WebSocket `/calls?ticket=…`, sends the microphone as PCM16
+ * LE mono 16 kHz, plays the agent's PCM16 LE mono 24 kHz, shows the call's events as a live transcript, and sends
+ * keypad presses as DTMF.
  * With LiveKit configured the gateway answers a room and token instead: the page joins that room with livekit-client
  * (loaded only then), publishing the microphone and playing the agent's audio. That path needs a LiveKit server, so
  * it is typechecked but not exercised by the tests here.
@@ -65,11 +66,11 @@ function micProblem(error: unknown): string {
   return `The microphone could not be started: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** The agent's WebSocket address for this service, from the agent's http(s) URL. */
-export function callSocketUrl(agentUrl: string, serviceId: string): string {
+/** The agent's WebSocket address for the call `ticket` grants, from the agent's http(s) URL. */
+function callSocketUrl(agentUrl: string, ticket: string): string {
   const url = new URL("/calls", agentUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.search = `?serviceId=${encodeURIComponent(serviceId)}&from=browser`;
+  url.searchParams.set("ticket", ticket);
   return url.toString();
 }
 
@@ -197,7 +198,7 @@ export function BrowserCallTab(props: { service: Service }) {
       }
       const source = ctx.createMediaStreamSource(mic);
       const processor = ctx.createScriptProcessor(2048, 1, 1);
-      const socket = new WebSocket(callSocketUrl(answer.agentUrl, serviceId));
+      const socket = new WebSocket(callSocketUrl(answer.agentUrl, answer.ticket));
       socket.binaryType = "arraybuffer";
       processor.onaudioprocess = (e) => {
         if (socket.readyState !== WebSocket.OPEN || mutedRef.current) return;
@@ -224,6 +225,8 @@ export function BrowserCallTab(props: { service: Service }) {
         release();
         setPhase("ended");
         if (!opened) setError("Could not reach the voice agent. Is it running (npm start starts it)? Then try again.");
+        // 1008: the agent refused the ticket (expired, already used, …): a new call gets a new one.
+        else if (e.code === 1008) setError(`The voice agent refused the call (${e.reason || "no reason given"}). Call again.`);
         else if (e.code !== 1000 && e.code !== 1005) setError(`The call was cut off${e.reason ? `: ${e.reason}` : ""}.`);
       };
     } catch (e) {
