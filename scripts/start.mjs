@@ -12,8 +12,12 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = process.env.PORT ?? "8787";
 const host = process.env.HOST ?? "127.0.0.1";
-// Where the agent reaches the gateway, and the browser the agent (a wildcard address is not one to connect to).
-const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+const agentHost = process.env.AGENT_HOST ?? host;
+const isWildcard = (address) => address === "0.0.0.0" || address === "::";
+/** An address as a URL's host (IPv6 in brackets). */
+const urlHost = (address) => (address.includes(":") ? `[${address}]` : address);
+// Where the agent reaches the gateway (a wildcard address is not one to connect to).
+const reachable = isWildcard(host) ? "127.0.0.1" : host;
 // The voice agent and the Worker share this secret; a fresh one per run unless one is given.
 const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64url");
 const withAgent = !process.env.LIVEKIT_URL && process.env.LOCAL_AGENT !== "false";
@@ -23,7 +27,7 @@ function free(candidate) {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
-    server.listen(candidate, host, () => server.close(() => resolve(true)));
+    server.listen(candidate, agentHost, () => server.close(() => resolve(true)));
   });
 }
 
@@ -35,7 +39,7 @@ async function agentPort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, host, () => {
+    server.listen(0, agentHost, () => {
       const { port: any } = server.address();
       server.close(() => resolve(any));
     });
@@ -72,19 +76,23 @@ process.on("exit", () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
 
-const agentUrl = withAgent ? `http://${reachable}:${await agentPort()}` : undefined;
+// The Worker hands browsers the agent's URL; a wildcard host in it stands for the name the browser reached the
+// gateway at (worker/livekit/config.ts), unless AGENT_PUBLIC_URL says otherwise.
+const agentUrl = withAgent ? `http://${urlHost(agentHost)}:${await agentPort()}` : undefined;
+
 const env = { ...process.env, AGENT_SECRET: agentSecret, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
 if (agentUrl) wranglerArgs.push("--var", `AGENT_LOCAL_URL:${agentUrl}`);
+if (process.env.AGENT_PUBLIC_URL) wranglerArgs.push("--var", `AGENT_PUBLIC_URL:${process.env.AGENT_PUBLIC_URL}`);
 // wrangler's own launcher (not npx, which does not pass SIGTERM on) so that stopping it stops workerd too.
 track(spawn(process.execPath, wranglerArgs, { stdio: "inherit", env, cwd: root }), "wrangler dev");
 
 if (agentUrl) {
   const agentEnv = {
     ...env,
-    GATEWAY_URL: `http://${reachable}:${port}`,
+    GATEWAY_URL: `http://${urlHost(reachable)}:${port}`,
     AGENT_PORT: new URL(agentUrl).port,
-    AGENT_HOST: process.env.AGENT_HOST ?? host,
+    AGENT_HOST: agentHost,
   };
   track(spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], { stdio: "inherit", env: agentEnv, cwd: root }), "voice agent");
 }

@@ -39,7 +39,7 @@ voice.openapi(
     responses: { 200: json(VoiceConfigSchema) },
   }),
   (c) => {
-    const agentUrl = localAgentUrl(c.env);
+    const agentUrl = localAgentUrl(c.env, c.req.url);
     if (liveKit(c.env)) return c.json({ mode: "livekit" as const }, 200);
     return c.json(agentUrl ? { mode: "local" as const, agentUrl } : { mode: "none" as const }, 200);
   },
@@ -64,7 +64,7 @@ voice.openapi(
     if (!(await service.view())) throw new ApiError(404, "service not found");
     const config = liveKit(c.env);
     if (!config) {
-      const agentUrl = localAgentUrl(c.env);
+      const agentUrl = localAgentUrl(c.env, c.req.url);
       if (!agentUrl) throw new ApiError(503, "voice calls are not configured: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or run the local agent (AGENT_LOCAL_URL)");
       if (!c.env.AGENT_SECRET) throw new ApiError(503, "the local voice agent needs AGENT_SECRET, shared with the gateway");
       // The caller is the account, whatever the client says; the portal's page is on the origin this request reached.
