@@ -5,7 +5,9 @@
 // gateway alone (to run an agent of your own, e.g. `npm run agent` under a debugger, with the same AGENT_SECRET).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +22,10 @@ const urlHost = (address) => (address.includes(":") ? `[${address}]` : address);
 const reachable = isWildcard(host) ? "127.0.0.1" : host;
 // The voice agent and the Worker share this secret; a fresh one per run unless one is given.
 const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64url");
+if (/[\s"'`#$\\]/.test(agentSecret)) {
+  console.error("AGENT_SECRET may not contain spaces, quotes, #, $ or backslashes");
+  process.exit(1);
+}
 const withAgent = !process.env.LIVEKIT_URL && process.env.LOCAL_AGENT !== "false";
 
 /** Whether `candidate` can be listened on. */
@@ -80,8 +86,18 @@ process.on("exit", () => {
 // gateway at (worker/livekit/config.ts), unless AGENT_PUBLIC_URL says otherwise.
 const agentUrl = withAgent ? `http://${urlHost(agentHost)}:${await agentPort()}` : undefined;
 
-const env = { ...process.env, AGENT_SECRET: agentSecret, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
+// The agent secret reaches wrangler in a file only this user can read, never on a command line (`ps` shows those to
+// everyone). The user's own variables file comes first, as wrangler would have read it without --env-file.
+const secretsDir = mkdtempSync(join(tmpdir(), "pmb-start-"));
+process.on("exit", () => rmSync(secretsDir, { recursive: true, force: true }));
+const secretsFile = join(secretsDir, "secrets.env");
+writeFileSync(secretsFile, `AGENT_SECRET=${agentSecret}\n`, { mode: 0o600 });
+const userEnvFiles = existsSync(join(root, ".dev.vars")) ? [".dev.vars"] : [".env", ".env.local"];
+
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
+// wrangler's --env-file, spelled so that Node 20 does not take it for its own option of that name.
+for (const file of [...userEnvFiles, secretsFile]) wranglerArgs.push("--envFile", file);
 if (agentUrl) wranglerArgs.push("--var", `AGENT_LOCAL_URL:${agentUrl}`);
 if (process.env.AGENT_PUBLIC_URL) wranglerArgs.push("--var", `AGENT_PUBLIC_URL:${process.env.AGENT_PUBLIC_URL}`);
 // wrangler's own launcher (not npx, which does not pass SIGTERM on) so that stopping it stops workerd too.
@@ -90,6 +106,7 @@ track(spawn(process.execPath, wranglerArgs, { stdio: "inherit", env, cwd: root }
 if (agentUrl) {
   const agentEnv = {
     ...env,
+    AGENT_SECRET: agentSecret,
     GATEWAY_URL: `http://${urlHost(reachable)}:${port}`,
     AGENT_PORT: new URL(agentUrl).port,
     AGENT_HOST: agentHost,
