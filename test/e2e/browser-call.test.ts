@@ -11,12 +11,16 @@ import { containsText, visible } from "./ui-expect.ts";
 /**
  * The portal's "Call from browser" over the local transport (`npm start` runs the agent next to the gateway), in a
  * real Chromium with a fake microphone: the call reaches the bot, the bot's reply shows in the live transcript, and
- * hanging up ends the conversation at the bot.
+ * hanging up ends the conversation at the bot. The page runs under a strict Content-Security-Policy (no inline or
+ * eval'd script), which its audio worklet must satisfy.
  */
 
 const PASSWORD = "browser call password";
 const BOT_SECRET = "bot-secret-browser-call";
 const AGENT_SECRET = `browser-call-${crypto.randomUUID()}`;
+const CSP = "script-src 'self'; worker-src 'self' blob:";
+/** What the page's console said about the policy. */
+const violations: string[] = [];
 
 let gateway: Gateway;
 let browser: Browser;
@@ -24,11 +28,21 @@ let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
 
-/** A browser tab with a microphone. */
+/** A browser tab with a microphone, on the portal's pages under the strict policy (whatever the gateway sends). */
 async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  await context.grantPermissions(["microphone"], { origin: gateway.url });
+  // A document fulfilled by the route below has no address, so Chromium counts it as public and blocks its socket
+  // to the loopback agent unless allowed; the gateway's own page (loopback to loopback) needs no such grant.
+  await context.grantPermissions(["microphone", "local-network-access"], { origin: gateway.url });
+  await context.route(`${gateway.url}/**`, async (route) => {
+    if (route.request().resourceType() !== "document") return route.continue();
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": CSP } });
+  });
   const page = await context.newPage();
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
   page.setDefaultTimeout(20_000);
   return { context, page };
 }
@@ -91,6 +105,16 @@ describe("Call from browser (local transport)", () => {
     const { email, key, accountId, serviceId, token } = await newLine("Browser line", "en-US");
     expect((await request("/api/v1/voice/config", { key })).body).toMatchObject({ mode: "local" });
     await openCallTab(page, email, "Browser line");
+    // The policy is in force, and its refusals are seen here.
+    const inline = await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "document.body.dataset.inlineRan = 'yes'";
+      document.head.append(script);
+      return document.body.dataset.inlineRan ?? "refused";
+    });
+    expect(inline).toBe("refused");
+    await until(async () => violations.length > 0, 5000, "the refusal reported");
+    violations.length = 0;
     // The keypad waits for a call.
     await expect(page.getByRole("button", { name: "Key 5" }).isDisabled()).resolves.toBe(true);
 
@@ -109,11 +133,13 @@ describe("Call from browser (local transport)", () => {
     const sent = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Basic ${token}` },
-      body: JSON.stringify({ conversation, body: "Hello from the fake bot" }),
+      body: JSON.stringify({ conversation, body: "Hello from the fake bot. I will read you the whole menu now, slowly." }),
     });
     expect(((await sent.json()) as { reason: string }).reason).toBe("delivered");
     const transcript = page.getByTestId("browser-call-transcript");
     await containsText(transcript, "Hello from the fake bot");
+    // The playback worklet plays the agent's audio.
+    await visible(page.getByText("Bot speaking…"));
 
     // The keypad sends DTMF during the call.
     await page.getByRole("button", { name: "Key 5" }).click();
@@ -128,7 +154,17 @@ describe("Call from browser (local transport)", () => {
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText(/Call ended/));
     await until(async () => (await received(conversation)).find((r) => r.message.last === "true" || r.message.last === true), 20_000, "the last message");
+    await visible(page.getByText(/Call ended/));
     await visible(page.getByRole("button", { name: "Call again" }));
+    // The capture worklet sent the microphone all along: the agent fed it to the recognizer for most of the call.
+    const call = (await request(`/api/v1/calls/${conversation}`, { key })).body;
+    const seconds = (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000;
+    const usage = await until(async () => {
+      const body = (await request(`/api/v1/services/${serviceId}/usage`, { key })).body;
+      return body.sttSeconds > 0 && body;
+    }, 10_000, "speech-to-text seconds in the usage");
+    expect(usage.sttSeconds).toBeGreaterThanOrEqual(Math.floor(seconds / 2));
+    expect(violations).toEqual([]);
     await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
   }, 120_000);
 

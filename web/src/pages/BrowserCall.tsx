@@ -4,19 +4,18 @@ import type { BrowserCall } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
+import callAudioWorklet from "../lib/call-audio.worklet.ts?worker&url";
 
 /**
  * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The gateway
  * gives a ticket for one call; the page opens the agent's WebSocket `/calls?ticket=…`, sends the microphone as PCM16
- * LE mono 16 kHz, plays the agent's PCM16 LE mono 24 kHz, shows the call's events as a live transcript, and sends
- * keypad presses as DTMF.
+ * LE mono 16 kHz, plays the agent's PCM16 LE mono 24 kHz (both converted in an AudioWorklet,
+ * lib/call-audio.worklet.ts), shows the call's events as a live transcript, and sends keypad presses as DTMF.
  * With LiveKit configured the gateway answers a room and token instead: the page joins that room with livekit-client
  * (loaded only then), publishing the microphone and playing the agent's audio. That path needs a LiveKit server, so
  * it is typechecked but not exercised by the tests here.
  */
 
-const INPUT_RATE = 16_000;
-const OUTPUT_RATE = 24_000;
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"] as const;
 const KEY_NAMES: Record<string, string> = { "*": "star", "#": "pound" };
 
@@ -41,21 +40,6 @@ const END_REASONS: Record<string, string> = {
   service_deleted: "the service was deleted",
   error: "the voice agent hit an error",
 };
-
-/** Downsamples float samples at `rate` to PCM16 at 16 kHz, averaging each output sample's input span. */
-export function toPcm16(input: Float32Array, rate: number): Int16Array {
-  const ratio = rate / INPUT_RATE;
-  const out = new Int16Array(Math.floor(input.length / ratio));
-  for (let i = 0; i < out.length; i++) {
-    const start = Math.floor(i * ratio);
-    const end = Math.max(start + 1, Math.min(input.length, Math.floor((i + 1) * ratio)));
-    let sum = 0;
-    for (let j = start; j < end; j++) sum += input[j]!;
-    const v = Math.max(-1, Math.min(1, sum / (end - start)));
-    out[i] = v < 0 ? v * 32768 : v * 32767;
-  }
-  return out;
-}
 
 function micProblem(error: unknown): string {
   const name = error instanceof DOMException ? error.name : "";
@@ -84,9 +68,10 @@ export function BrowserCallTab(props: { service: Service }) {
   const [hearing, setHearing] = useState("");
   const [info, setInfo] = useState<Extract<AgentEvent, { type: "started" }> | null>(null);
   const [endReason, setEndReason] = useState<string | null>(null);
+  const [botSpeaking, setBotSpeaking] = useState(false);
 
   const ws = useRef<WebSocket | null>(null);
-  const audio = useRef<{ ctx: AudioContext; mic: MediaStream; processor: ScriptProcessorNode; sources: AudioBufferSourceNode[]; playAt: number } | null>(null);
+  const audio = useRef<{ ctx: AudioContext; mic: MediaStream; capture: AudioWorkletNode; playback: AudioWorkletNode } | null>(null);
   const room = useRef<Room | null>(null);
   const audioElements = useRef<HTMLDivElement>(null);
   const mutedRef = useRef(false);
@@ -102,14 +87,17 @@ export function BrowserCallTab(props: { service: Service }) {
     const a = audio.current;
     audio.current = null;
     if (a) {
-      a.processor.onaudioprocess = null;
-      a.processor.disconnect();
+      a.capture.port.onmessage = null;
+      a.playback.port.onmessage = null;
+      a.capture.disconnect();
+      a.playback.disconnect();
       for (const t of a.mic.getTracks()) t.stop();
       void a.ctx.close().catch(() => undefined);
     }
     const socket = ws.current;
     ws.current = null;
     if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "page closed");
+    setBotSpeaking(false);
   };
   useEffect(() => release, []);
   useEffect(() => {
@@ -117,38 +105,11 @@ export function BrowserCallTab(props: { service: Service }) {
     if (log) log.scrollTop = log.scrollHeight;
   }, [lines, hearing]);
 
-  const play = (data: ArrayBuffer) => {
-    const a = audio.current;
-    if (!a) return;
-    const pcm = new Int16Array(data);
-    if (pcm.length === 0) return;
-    const buffer = a.ctx.createBuffer(1, pcm.length, OUTPUT_RATE);
-    const channel = buffer.getChannelData(0);
-    for (let i = 0; i < pcm.length; i++) channel[i] = pcm[i]! / 32768;
-    const source = a.ctx.createBufferSource();
-    source.buffer = buffer;
-    source.connect(a.ctx.destination);
-    a.playAt = Math.max(a.playAt, a.ctx.currentTime);
-    source.start(a.playAt);
-    a.playAt += buffer.duration;
-    a.sources.push(source);
-    source.onended = () => {
-      const i = a.sources.indexOf(source);
-      if (i !== -1) a.sources.splice(i, 1);
-    };
-  };
-
   const onEvent = (event: AgentEvent) => {
     switch (event.type) {
-      case "clear": {
-        const a = audio.current;
-        if (a) {
-          for (const s of a.sources) s.stop();
-          a.sources = [];
-          a.playAt = 0;
-        }
+      case "clear":
+        audio.current?.playback.port.postMessage("clear");
         return;
-      }
       case "started":
         setInfo(event);
         setPhase("connected");
@@ -196,24 +157,29 @@ export function BrowserCallTab(props: { service: Service }) {
       } catch (e) {
         throw new Error(micProblem(e));
       }
-      const source = ctx.createMediaStreamSource(mic);
-      const processor = ctx.createScriptProcessor(2048, 1, 1);
+      await ctx.audioWorklet.addModule(callAudioWorklet);
+      const capture = new AudioWorkletNode(ctx, "call-capture", { numberOfOutputs: 0 });
+      const playback = new AudioWorkletNode(ctx, "call-playback", { numberOfInputs: 0, outputChannelCount: [1] });
       const socket = new WebSocket(callSocketUrl(answer.agentUrl, answer.ticket));
       socket.binaryType = "arraybuffer";
-      processor.onaudioprocess = (e) => {
-        if (socket.readyState !== WebSocket.OPEN || mutedRef.current) return;
-        socket.send(toPcm16(e.inputBuffer.getChannelData(0), ctx.sampleRate).buffer);
+      // 20 ms frames of PCM16 at 16 kHz from the worklet.
+      capture.port.onmessage = (e: MessageEvent<ArrayBuffer>) => {
+        if (socket.readyState === WebSocket.OPEN && !mutedRef.current) socket.send(e.data);
       };
-      source.connect(processor);
-      processor.connect(ctx.destination);
-      audio.current = { ctx, mic, processor, sources: [], playAt: 0 };
+      playback.port.onmessage = (e: MessageEvent<boolean>) => setBotSpeaking(e.data);
+      ctx.createMediaStreamSource(mic).connect(capture);
+      playback.connect(ctx.destination);
+      audio.current = { ctx, mic, capture, playback };
       ws.current = socket;
       let opened = false;
       socket.onopen = () => {
         opened = true;
       };
       socket.onmessage = (m) => {
-        if (typeof m.data !== "string") return play(m.data as ArrayBuffer);
+        if (typeof m.data !== "string") {
+          const data = m.data as ArrayBuffer;
+          return playback.port.postMessage(data, [data]);
+        }
         try {
           onEvent(JSON.parse(m.data) as AgentEvent);
         } catch {
@@ -356,6 +322,11 @@ export function BrowserCallTab(props: { service: Service }) {
                 </span>
               )}
               {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${END_REASONS[endReason] ?? endReason}` : ""}</Badge>}
+              {live && botSpeaking && (
+                <span className="muted" aria-hidden="true">
+                  Bot speaking…
+                </span>
+              )}
               {info && (
                 <span className="muted" data-testid="browser-call-conversation" data-conversation={info.conversation}>
                   {info.testMode ? "Test mode · " : ""}
