@@ -21,3 +21,24 @@ export type VoiceConfig = z.infer<typeof VoiceConfigSchema>;
 
 /** The LiveKit token of a browser participant lives this long (it only has to last until the room is joined). */
 export const BROWSER_TOKEN_TTL_SECONDS = 600;
+
+/** A call's events, as the agent reports them (agent/call.ts), and as its local transport sends them as JSON. */
+export type CallEvent =
+  | {
+      type: "started";
+      conversation: string;
+      language: string;
+      testMode: boolean;
+      stt: string;
+      tts: string;
+      /** false when the recognizer does not know the call's language (offline pocketsphinx has only English). */
+      sttUnderstandsLanguage: boolean;
+    }
+  | { type: "caller"; text: string; final: boolean }
+  | { type: "bot"; id: number | null; text: string }
+  | { type: "interrupted"; id: number | null; spokenText: string }
+  | { type: "ended"; reason: string };
+
+/** What the local transport sends as JSON: the call's events, and `clear` (drop the audio not played yet). */
+export type LocalCallMessage = CallEvent | { type: "clear" };
+

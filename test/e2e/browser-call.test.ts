@@ -168,6 +168,24 @@ describe("Call from browser (local transport)", () => {
     await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
   }, 120_000);
 
+  it("says when the service's language has no offline recognizer", async () => {
+    // npm start's agent runs offline speech here (no Deepgram key): pocketsphinx only understands English.
+    const { email } = await newLine("Ligne française", "fr-FR");
+    const tab = await newPage();
+    try {
+      await openCallTab(tab.page, email, "Ligne française");
+      await tab.page.getByRole("button", { name: "Call", exact: true }).click();
+      await visible(tab.page.getByText(/only understands English: what you say in French \(France\) will not be understood/));
+      await tab.page.screenshot({ path: join(artifactsDir, "browser-call-offline-language.png"), fullPage: true });
+      await tab.page.getByRole("button", { name: "Hang up" }).click();
+      await visible(tab.page.getByText(/Call ended/));
+    } finally {
+      await tab.context.close();
+    }
+    // An English service says nothing of the kind (the first test's call).
+    expect(await page.getByText(/only understands English/).count()).toBe(0);
+  }, 120_000);
+
   it("issues a ticket for one call on the service, as the account, from the portal's origin, for 2 minutes", async () => {
     const { key, accountId, serviceId } = await newLine("Ticket line", "en-US");
     const before = Date.now();

@@ -102,6 +102,21 @@ describe("local transport: who may place a call", () => {
     await accepted(new LocalCaller(local.url, ticket, { origin: PORTAL }), starts().length);
   });
 
+  it("tells the caller at the start when the offline recognizer does not know the service's language", async () => {
+    for (const [language, understood] of [["fr-FR", false], ["en-GB", true]] as const) {
+      const before = starts().length;
+      const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId: "svc_1", from: "x" }));
+      await waitFor(() => starts().length > before, 5000, "start");
+      const { conversation } = gateway.received.filter((r) => r.message.type === "start")[before]!;
+      gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language, testMode: false });
+      const started = await waitFor(() => caller.event("started"), 10_000, "started");
+      expect(started).toMatchObject({ language, stt: "pocketsphinx", sttUnderstandsLanguage: understood });
+      caller.hangUp();
+      await caller.closed;
+      await waitFor(() => local.calls.size === 0, 5000, "the call over in the agent");
+    }
+  });
+
   it("has no page of its own that calls without a ticket, and no socket but /calls", async () => {
     const page = await fetch(local.url);
     expect(await page.text()).not.toContain("<script");

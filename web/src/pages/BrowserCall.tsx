@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import type { Service } from "../../../protocol/management.ts";
-import type { BrowserCall } from "../../../protocol/voice.ts";
+import type { BrowserCall, CallEvent, LocalCallMessage } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
 import callAudioWorklet from "../lib/call-audio.worklet.ts?worker&url";
+import { languageName } from "./Services.tsx";
 
 /**
  * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The gateway
@@ -21,15 +22,6 @@ const KEY_NAMES: Record<string, string> = { "*": "star", "#": "pound" };
 
 type Line = { id: number; who: "caller" | "bot" | "system"; text: string };
 type Phase = "idle" | "starting" | "connected" | "ended";
-
-/** The agent's events (agent/call.ts CallEvent) plus the transport's `clear`. */
-type AgentEvent =
-  | { type: "started"; conversation: string; language: string; testMode: boolean; stt: string; tts: string }
-  | { type: "caller"; text: string; final: boolean }
-  | { type: "bot"; id: number | null; text: string }
-  | { type: "interrupted"; id: number | null; spokenText: string }
-  | { type: "ended"; reason: string }
-  | { type: "clear" };
 
 const END_REASONS: Record<string, string> = {
   caller_hangup: "you hung up",
@@ -66,7 +58,7 @@ export function BrowserCallTab(props: { service: Service }) {
   const [muted, setMuted] = useState(false);
   const [lines, setLines] = useState<Line[]>([]);
   const [hearing, setHearing] = useState("");
-  const [info, setInfo] = useState<Extract<AgentEvent, { type: "started" }> | null>(null);
+  const [info, setInfo] = useState<Extract<CallEvent, { type: "started" }> | null>(null);
   const [endReason, setEndReason] = useState<string | null>(null);
   const [botSpeaking, setBotSpeaking] = useState(false);
 
@@ -105,7 +97,7 @@ export function BrowserCallTab(props: { service: Service }) {
     if (log) log.scrollTop = log.scrollHeight;
   }, [lines, hearing]);
 
-  const onEvent = (event: AgentEvent) => {
+  const onEvent = (event: LocalCallMessage) => {
     switch (event.type) {
       case "clear":
         audio.current?.playback.port.postMessage("clear");
@@ -181,7 +173,7 @@ export function BrowserCallTab(props: { service: Service }) {
           return playback.port.postMessage(data, [data]);
         }
         try {
-          onEvent(JSON.parse(m.data) as AgentEvent);
+          onEvent(JSON.parse(m.data) as LocalCallMessage);
         } catch {
           // not an event: ignore
         }
@@ -295,6 +287,13 @@ export function BrowserCallTab(props: { service: Service }) {
         </Alert>
       )}
       {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}
+      {info && !info.sttUnderstandsLanguage && (
+        <Alert kind="warning">
+          The voice agent recognizes speech offline with pocketsphinx, which only understands English: what you say in{" "}
+          {languageName(info.language)} will not be understood. The bot's replies are still spoken. Give the agent a
+          Deepgram key (<code>DEEPGRAM_API_KEY</code>) to be understood in {languageName(info.language)}.
+        </Alert>
+      )}
       {liveKit && (
         <Alert kind="info">
           This gateway routes calls through LiveKit: the page joins room <code className="break">{liveKit.room}</code> at{" "}
