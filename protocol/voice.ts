@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { endReasonText } from "./end-reasons.ts";
 
 /** `POST /api/v1/services/{id}/browser-calls`: how the portal's "Call from browser" joins a call. */
 export const BrowserCallSchema = z.discriminatedUnion("mode", [
@@ -42,3 +43,15 @@ export type CallEvent =
 /** What the local transport sends as JSON: the call's events, and `clear` (drop the audio not played yet). */
 export type LocalCallMessage = CallEvent | { type: "clear" };
 
+/** Reasons the agent may end a local call with beyond the call end reasons (agent/call.ts, protocol/bridge.ts). */
+const LOCAL_END_REASON_TEXT: Record<string, string> = {
+  bot_ended: "the bot ended the call",
+  error: "the voice agent hit an error",
+  bridge_closed: "the voice agent lost the gateway",
+  service_not_found: "the service was not found",
+};
+
+/** Words for the reason in a local call's `ended` event. */
+export function localEndReasonText(reason: string): string {
+  return LOCAL_END_REASON_TEXT[reason] ?? endReasonText(reason);
+}

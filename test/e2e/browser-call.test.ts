@@ -154,7 +154,7 @@ describe("Call from browser (local transport)", () => {
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText(/Call ended/));
     await until(async () => (await received(conversation)).find((r) => r.message.last === "true" || r.message.last === true), 20_000, "the last message");
-    await visible(page.getByText(/Call ended/));
+    await visible(page.getByText("Call ended: the caller hung up"));
     await visible(page.getByRole("button", { name: "Call again" }));
     // The capture worklet sent the microphone all along: the agent fed it to the recognizer for most of the call.
     const call = (await request(`/api/v1/calls/${conversation}`, { key })).body;

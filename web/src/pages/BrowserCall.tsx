@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { Service } from "../../../protocol/management.ts";
-import type { BrowserCall, CallEvent, LocalCallMessage } from "../../../protocol/voice.ts";
+import { type BrowserCall, type CallEvent, type LocalCallMessage, localEndReasonText } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
@@ -22,16 +22,6 @@ const KEY_NAMES: Record<string, string> = { "*": "star", "#": "pound" };
 
 type Line = { id: number; who: "caller" | "bot" | "system"; text: string };
 type Phase = "idle" | "starting" | "connected" | "ended";
-
-const END_REASONS: Record<string, string> = {
-  caller_hangup: "you hung up",
-  bot_hangup: "the bot ended the call",
-  agent_lost: "the line was lost",
-  pin_failed: "three wrong PINs",
-  speech_failed: "speech recognition or synthesis failed",
-  service_deleted: "the service was deleted",
-  error: "the voice agent hit an error",
-};
 
 function micProblem(error: unknown): string {
   const name = error instanceof DOMException ? error.name : "";
@@ -320,7 +310,7 @@ export function BrowserCallTab(props: { service: Service }) {
                   <span className="pulse pulse-green" aria-hidden="true" /> In call{muted ? " (muted)" : ""}
                 </span>
               )}
-              {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${END_REASONS[endReason] ?? endReason}` : ""}</Badge>}
+              {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${localEndReasonText(endReason)}` : ""}</Badge>}
               {live && botSpeaking && (
                 <span className="muted" aria-hidden="true">
                   Bot speaking…
