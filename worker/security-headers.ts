@@ -24,7 +24,7 @@ export function voiceConnectSources(c: Context<AppEnv>): string[] {
     const secure = /^(wss|https):/.test(liveKitUrl);
     sources.push(`${secure ? "wss" : "ws"}://${host}`, `${secure ? "https" : "http"}://${host}`);
   }
-  const agentUrl = localAgentUrl(c.env);
+  const agentUrl = localAgentUrl(c.env, c.req.url);
   if (agentUrl) {
     const url = new URL(agentUrl);
     sources.push(`${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`);
