@@ -1,0 +1,73 @@
+import type { Call, DeliveryState, EndReason } from "../../protocol/management.ts";
+
+/** The call itself: one row. */
+export interface CallRow {
+  conversation: string;
+  service_id: string;
+  from_number: string;
+  to_number: string;
+  language: string;
+  test_mode: number;
+  state: "active" | "ended";
+  opaque: string;
+  pin_attempts: number;
+  started_at: number;
+  ended_at: number | null;
+  end_reason: EndReason | null;
+  /** How many of the agent's messages after `start` have been applied (its `resume` is answered with this). */
+  agent_messages: number;
+  /**
+   * For a call an agent carries: when the object next checks that an agent socket is open (renewed while one is),
+   * or, once none is, the end of the agent's grace to come back. Null for calls without an agent.
+   */
+  agent_deadline: number | null;
+  [key: string]: SqlStorageValue;
+}
+
+/** One message of the transcript, either way; those to the bot carry their delivery state. */
+export interface MessageRow {
+  seq: number;
+  direction: "to_bot" | "from_bot";
+  body: string;
+  at: number;
+  is_new: number;
+  last: number;
+  dtmf: string | null;
+  delivery: DeliveryState | null;
+  attempts: number;
+  next_attempt_at: number;
+  error: string | null;
+  spoken_text: string | null;
+  [key: string]: SqlStorageValue;
+}
+
+/** Creates the call's tables, and adds the columns that calls stored by older versions lack. */
+export function createSchema(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS call (
+      conversation TEXT PRIMARY KEY, service_id TEXT NOT NULL, from_number TEXT NOT NULL, to_number TEXT NOT NULL,
+      language TEXT NOT NULL, test_mode INTEGER NOT NULL, state TEXT NOT NULL, opaque TEXT NOT NULL DEFAULT '',
+      pin_attempts INTEGER NOT NULL DEFAULT 0, started_at INTEGER NOT NULL, ended_at INTEGER, end_reason TEXT);
+    CREATE TABLE IF NOT EXISTS messages (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, direction TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
+      is_new INTEGER NOT NULL DEFAULT 0, last INTEGER NOT NULL DEFAULT 0, dtmf TEXT,
+      delivery TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, error TEXT,
+      spoken_text TEXT);
+    CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
+  `);
+  // Calls stored before agents could resume their socket lack these columns.
+  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
+  if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
+  if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
+}
+
+/** What answering a call gives: the call, or why it was not answered. */
+export type StartResult =
+  | { ok: true; call: Call; language: string; testMode: boolean }
+  | { ok: false; reason: "service_not_found" | "exists" };
+
+export function readCall(sql: SqlStorage): CallRow | undefined {
+  return sql.exec<CallRow>("SELECT * FROM call").toArray()[0];
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
