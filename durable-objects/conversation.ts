@@ -34,6 +34,8 @@ export { CONVERSATION_HEADER, ROLE_HEADER } from "./conversation/sockets.ts";
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly sockets = new Sockets();
+  /** The socket events handled so far: each new one is chained to it (see `inTurn`). */
+  private socketEvents: Promise<void> = Promise.resolve();
   private readonly transcript: Transcript;
   private readonly delivery: DeliveryQueue;
   private readonly agentWatch: AgentWatch;
@@ -230,14 +232,23 @@ export class ConversationObject extends DurableObject<Env> {
     const peer: Peer = { role, conversation: request.headers.get(CONVERSATION_HEADER) ?? "" };
     server.accept();
     this.sockets.add(server, peer);
-    server.addEventListener("message", (event) => void this.onSocketMessage(server, peer, event.data).catch(logSocketFailure));
-    server.addEventListener("close", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
-    server.addEventListener("error", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
+    server.addEventListener("message", (event) => this.inTurn(() => this.onSocketMessage(server, peer, event.data)));
+    server.addEventListener("close", () => this.inTurn(() => this.onSocketClose(server, peer)));
+    server.addEventListener("error", () => this.inTurn(() => this.onSocketClose(server, peer)));
     if (role === "chat") {
       const call = this.view();
       send(server, call ? { type: "snapshot", call } : { type: "error", message: "call not found" });
     }
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * Queues a socket event behind those that came before it, on any of the call's sockets. The handlers await other
+   * objects (the directory, the service): without the queue, a key pressed right behind `start` was handled while
+   * `start` still waited, and was refused as `not_started`.
+   */
+  private inTurn(handle: () => Promise<void>): void {
+    this.socketEvents = this.socketEvents.then(handle).catch(logSocketFailure);
   }
 
   private async onSocketMessage(ws: WebSocket, { role, conversation }: Peer, data: string | ArrayBuffer): Promise<void> {
