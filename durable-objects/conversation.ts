@@ -2,25 +2,21 @@ import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
-import { type Env, serviceStub } from "../worker/env.ts";
+import { type Env, serviceStub } from "./bindings.ts";
 import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socket.ts";
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
 import { type CallRow, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
-import {
-  CONVERSATION_HEADER,
-  type Peer,
-  ROLE_HEADER,
-  type SocketRole,
-  Sockets,
-  decodeJson,
-  logSocketFailure,
-  send,
-} from "./conversation/sockets.ts";
+import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
-export { CONVERSATION_HEADER, ROLE_HEADER } from "./conversation/sockets.ts";
+declare module "./bindings.ts" {
+  interface DurableObjectClasses {
+    CONVERSATIONS: ConversationObject;
+  }
+}
 
 /**
  * One call. It keeps the call's state, the bot's opaque value and the transcript, and delivers the caller's side

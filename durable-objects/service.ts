@@ -11,7 +11,7 @@ import type {
   ServiceWithToken,
   UsageDay,
 } from "../protocol/management.ts";
-import type { Env } from "../worker/env.ts";
+import type { Env } from "./bindings.ts";
 import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
 
 interface ConfigRow {
@@ -42,6 +42,12 @@ export const TEST_PIN_TTL_MS = 5 * 60_000;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
+
+declare module "./bindings.ts" {
+  interface DurableObjectClasses {
+    SERVICES: ServiceObject;
+  }
+}
 
 /** One subscription: its configuration, its PhoneMyBot token (hashed), its change log, its calls and usage. */
 export class ServiceObject extends DurableObject<Env> {

@@ -1,6 +1,6 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
-import { type Env, directory, serviceStub } from "../../worker/env.ts";
+import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";

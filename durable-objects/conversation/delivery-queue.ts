@@ -2,7 +2,7 @@ import type { DeliveryState } from "../../protocol/management.ts";
 import { type GatewayMessage, flagString } from "../../protocol/messaging.ts";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { botUrlRefusal } from "../../worker/bot-url-guard.ts";
-import { type Env, serviceStub } from "../../worker/env.ts";
+import { type Env, serviceStub } from "../bindings.ts";
 import {
   type AttemptResult,
   botUrlFor,
