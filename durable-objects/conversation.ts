@@ -7,7 +7,7 @@ import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socke
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
-import { type CallRow, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
+import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
@@ -89,15 +89,20 @@ export class ConversationObject extends DurableObject<Env> {
   // ---- the caller's side --------------------------------------------------------------------------------
 
   /** Answers a call: records it on the service and queues the bot's `new` message. */
-  async start(input: { conversation: string; serviceId: string; from: string; to?: string }): Promise<StartResult> {
+  async start(input: CallStart): Promise<StartResult> {
     if (this.call()) return { ok: false, reason: "exists" };
     const startedAt = Date.now();
-    const started = await serviceStub(this.env, input.serviceId).callStarted({ ...input, startedAt });
+    const started = await serviceStub(this.env, input.serviceId).callStarted({
+      conversation: input.conversation,
+      from: input.from,
+      ...(input.to !== undefined ? { to: input.to } : {}),
+      startedAt,
+    });
     if (!started) return { ok: false, reason: "service_not_found" };
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
-      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
+      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at, room)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
       input.conversation,
       input.serviceId,
       input.from,
@@ -105,6 +110,7 @@ export class ConversationObject extends DurableObject<Env> {
       started.language,
       started.demo ? 1 : 0,
       startedAt,
+      input.room ?? null,
     );
     this.delivery.enqueue({ body: "", isNew: true });
     return { ok: true, call: this.view()!, language: started.language, testMode: started.demo };
@@ -196,6 +202,7 @@ export class ConversationObject extends DurableObject<Env> {
       endedAt: call.ended_at === null ? null : iso(call.ended_at),
       endReason: call.end_reason,
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
+      room: call.room,
       messages,
     };
   }

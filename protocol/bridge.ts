@@ -32,6 +32,8 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     /** For browser calls, which name their service directly. */
     serviceId: z.string().max(64).optional(),
     transport: z.enum(["sip", "browser", "local"]),
+    /** The LiveKit room the call is in (phone and LiveKit browser calls), kept on the call record for support. */
+    room: z.string().max(128).optional(),
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),

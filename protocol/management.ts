@@ -206,11 +206,13 @@ export const CallSchema = z.object({
   endedAt: z.string().nullable(),
   endReason: z.enum(END_REASONS).nullable(),
   failedDeliveries: z.number().int(),
+  /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
+  room: z.string().nullable(),
   messages: z.array(CallMessageSchema),
 });
 export type Call = z.infer<typeof CallSchema>;
 
-export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true });
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
 
 export const TestSessionSchema = z.object({

@@ -21,6 +21,8 @@ export interface CallRow {
    * or, once none is, the end of the agent's grace to come back. Null for calls without an agent.
    */
   agent_deadline: number | null;
+  /** The LiveKit room the call is in, when the agent said (phone and LiveKit browser calls). */
+  room: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -55,10 +57,20 @@ export function createSchema(sql: SqlStorage): void {
       spoken_text TEXT);
     CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
   `);
-  // Calls stored before agents could resume their socket lack these columns.
+  // Calls stored by older versions lack these columns.
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
+  if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+}
+
+/** A call to answer: who calls, which service, and (phone and LiveKit browser calls) the LiveKit room it is in. */
+export interface CallStart {
+  conversation: string;
+  serviceId: string;
+  from: string;
+  to?: string;
+  room?: string;
 }
 
 /** What answering a call gives: the call, or why it was not answered. */
