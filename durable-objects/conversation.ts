@@ -3,6 +3,7 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { type Env, serviceStub } from "./bindings.ts";
+import type { DeliveryTarget } from "./service.ts";
 import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socket.ts";
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
@@ -49,6 +50,8 @@ export class ConversationObject extends DurableObject<Env> {
       sql: this.sql,
       call: () => this.call(),
       service: (call) => this.service(call),
+      deliveryTarget: (call) => this.deliveryTarget(call),
+      drained: () => this.forgetKeptTarget(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       scheduleAlarm: () => this.scheduleAlarm(),
@@ -84,6 +87,16 @@ export class ConversationObject extends DurableObject<Env> {
 
   private service(call: CallRow) {
     return serviceStub(this.env, call.service_id);
+  }
+
+  private async deliveryTarget(call: CallRow): Promise<DeliveryTarget | null> {
+    const kept = this.call()?.kept_target ?? null;
+    return kept !== null ? (JSON.parse(kept) as DeliveryTarget) : this.service(call).deliveryTarget();
+  }
+
+  /** The messages of a call whose service was deleted are all settled: the bot's URL and token are not kept. */
+  private forgetKeptTarget(): void {
+    if (this.call()?.kept_target != null) this.sql.exec("UPDATE call SET kept_target = NULL");
   }
 
   // ---- the caller's side --------------------------------------------------------------------------------
@@ -138,9 +151,25 @@ export class ConversationObject extends DurableObject<Env> {
   async callerHangsUp(reason: EndReason = "caller_hangup"): Promise<boolean> {
     const call = this.call();
     if (call?.state !== "active") return false;
+    await this.hangUp(call, reason);
+    return true;
+  }
+
+  /**
+   * The call's service was deleted. A call under way ends: the agent hangs up on the caller and the bot gets `last`.
+   * What is still waiting for the bot is delivered to `target`, captured before the service's configuration was erased.
+   */
+  async serviceDeleted(target: DeliveryTarget): Promise<void> {
+    const call = this.call();
+    if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
+    this.sql.exec("UPDATE call SET kept_target = ?", JSON.stringify(target));
+    if (call.state === "active") await this.hangUp(call, "service_deleted");
+  }
+
+  /** Ends the call from the gateway's side: the bot gets `last` (and the agent `ended`, from `end`). */
+  private async hangUp(call: CallRow, reason: EndReason): Promise<void> {
     this.delivery.enqueue({ body: "", last: true });
     await this.end(call, reason);
-    return true;
   }
 
   /** The PIN from the portal's TEST button, keyed in by the caller: a right one bridges the call to that test chat. */

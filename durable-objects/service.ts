@@ -32,6 +32,13 @@ interface ConfigRow {
 /** Where a message for the bot goes: the bot's URL, or the portal's test chat when the service is in demo mode. */
 export type DeliveryTarget = { kind: "bot"; url: string; token: string | null } | { kind: "test_chat" };
 
+export interface RemovedService {
+  /** The calls under way, and those ended lately. */
+  calls: string[];
+  /** Where their messages for the bot go, captured before the configuration was erased. */
+  target: DeliveryTarget;
+}
+
 export interface StartedCall {
   to: string;
   language: string;
@@ -39,6 +46,8 @@ export interface StartedCall {
 }
 
 export const TEST_PIN_TTL_MS = 5 * 60_000;
+/** A call ended this recently may still be retrying its last messages to the bot (about 32 s by default). */
+const RECENTLY_ENDED_MS = 10 * 60_000;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -192,11 +201,20 @@ export class ServiceObject extends DurableObject<Env> {
     return this.withToken(await this.issueToken());
   }
 
-  remove(): boolean {
-    if (!this.config()) return false;
+  /**
+   * Deletes the service; null when there was none. Answers the calls that may still have messages for the bot (those
+   * under way, which the caller ends, and those ended lately) and where those messages go: the configuration is gone
+   * once this returns, and no new call starts.
+   */
+  remove(): RemovedService | null {
+    const target = this.deliveryTarget();
+    if (!target) return null;
+    const calls = this.sql
+      .exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL OR ended_at > ?", Date.now() - RECENTLY_ENDED_MS)
+      .toArray();
     this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL", Date.now());
     this.logEvent("deleted");
-    return true;
+    return { calls: calls.map((c) => c.conversation), target };
   }
 
   /** Whether `token` is this service's current PhoneMyBot token (constant-time on the hashes). */

@@ -23,6 +23,11 @@ export interface CallRow {
   agent_deadline: number | null;
   /** The LiveKit room the call is in, when the agent said (phone and LiveKit browser calls). */
   room: string | null;
+  /**
+   * Where messages for the bot go once the service is deleted (a DeliveryTarget as JSON, captured before its
+   * configuration was erased), until the last of them has been delivered. Null otherwise: the service says.
+   */
+  kept_target: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -62,6 +67,7 @@ export function createSchema(sql: SqlStorage): void {
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+  if (!columns.has("kept_target")) sql.exec("ALTER TABLE call ADD COLUMN kept_target TEXT");
 }
 
 /** A call to answer: who calls, which service, and (phone and LiveKit browser calls) the LiveKit room it is in. */

@@ -16,7 +16,7 @@ import {
 } from "../../protocol/management.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
 import { botUrlRefusal } from "../bot-url-guard.ts";
-import { directory, serviceStub } from "../env.ts";
+import { conversationStub, directory, serviceStub } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { PricingSchema, priceUsage } from "../pricing.ts";
 import { json, newRouter } from "../router.ts";
@@ -129,7 +129,9 @@ services.openapi(
     const view = await service.view();
     if (view && liveKitEnabled(c.env) && (view.numbers.length > 0 || view.provisioning)) await deprovision(c.env, id);
     await directory(c.env).deleteService(id);
-    await service.remove();
+    const removed = await service.remove();
+    // Its calls end too: the agent hangs up on the caller, and the bot gets `last` at the URL it had.
+    if (removed) await Promise.all(removed.calls.map((conversation) => conversationStub(c.env, conversation).serviceDeleted(removed.target)));
     return c.body(null, 204);
   },
 );
