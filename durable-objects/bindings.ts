@@ -21,6 +21,8 @@ export interface Env {
   AGENT_RECONNECT_GRACE_MS?: string;
   /** How often a call checks that its agent's socket is open (ms); default 30000. */
   AGENT_CHECK_INTERVAL_MS?: string;
+  /** How many ms a "minute" of the call limits (maxCallMinutes, idleTimeoutMinutes) lasts; 60000 but in tests. */
+  CALL_LIMIT_MINUTE_MS?: string;
   /** Shared with the voice agent; authenticates its WebSocket onto calls. */
   AGENT_SECRET?: string;
   /** "true" only in local development: lets bot URLs point at loopback and private addresses. */

@@ -8,6 +8,7 @@ import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socke
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
+import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
@@ -114,8 +115,8 @@ export class ConversationObject extends DurableObject<Env> {
     if (!started) return { ok: false, reason: "service_not_found" };
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
-      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at, room)
-       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)`,
+      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at, room, ends_by, idle_ms)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)`,
       input.conversation,
       input.serviceId,
       input.from,
@@ -124,6 +125,8 @@ export class ConversationObject extends DurableObject<Env> {
       started.demo ? 1 : 0,
       startedAt,
       input.room ?? null,
+      started.endsBy,
+      started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
     return { ok: true, call: this.view()!, language: started.language, testMode: started.demo };
@@ -319,16 +322,32 @@ export class ConversationObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     await this.agentWatch.check();
+    await this.checkLimits();
     await this.delivery.passUnderWay();
     await this.delivery.drain();
     await this.scheduleAlarm();
   }
 
-  /** Sets the alarm for what is due next: the first pending message's next attempt, or the agent's deadline. */
+  /** Ends an active call that has reached its maximum duration or, with no agent, its idle timeout. */
+  private async checkLimits(): Promise<void> {
+    const call = this.call();
+    if (call?.state !== "active") return;
+    const limit = limitDeadline(call, this.transcript.lastMessageAt() ?? call.started_at);
+    if (limit.at <= Date.now()) await this.hangUp(call, limit.reason);
+  }
+
+  /**
+   * Sets the alarm for what is due next: the first pending message's next attempt and, while the call is active, the
+   * agent's deadline and the call's limits.
+   */
   private async scheduleAlarm(): Promise<void> {
     const call = this.call();
-    const agentDeadline = call?.state === "active" ? call.agent_deadline : null;
-    const due = [this.delivery.nextAttemptAt(), agentDeadline ?? undefined].filter((t): t is number => t !== undefined);
+    const active = call?.state === "active" ? call : undefined;
+    const due = [
+      this.delivery.nextAttemptAt(),
+      active?.agent_deadline ?? undefined,
+      active && limitDeadline(active, this.transcript.lastMessageAt() ?? active.started_at).at,
+    ].filter((t): t is number => t !== undefined);
     // A message that has not been tried yet is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }

@@ -1,18 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import type {
-  CallSummary,
-  TestSession,
-  EndReason,
-  Provisioning,
-  Service,
-  ServiceEvent,
-  ServiceLogEntry,
-  ServicePatch,
-  ServiceWithToken,
-  UsageDay,
+import {
+  CALL_LIMITS,
+  type CallSummary,
+  type TestSession,
+  type EndReason,
+  type Provisioning,
+  type Service,
+  type ServiceEvent,
+  type ServiceLogEntry,
+  type ServicePatch,
+  type ServiceWithToken,
+  type UsageDay,
 } from "../protocol/management.ts";
 import type { Env } from "./bindings.ts";
 import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
+import { parseTimeout } from "./delivery-policy.ts";
 
 interface ConfigRow {
   id: string;
@@ -26,6 +28,8 @@ interface ConfigRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  max_call_minutes: number;
+  idle_timeout_minutes: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -43,6 +47,10 @@ export interface StartedCall {
   to: string;
   language: string;
   demo: boolean;
+  /** When the call reaches the service's maximum duration. */
+  endsBy: number;
+  /** How long a call no agent carries may go without a message. */
+  idleMs: number;
 }
 
 export const TEST_PIN_TTL_MS = 5 * 60_000;
@@ -85,10 +93,25 @@ export class ServiceObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS provisioning (
         one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, error TEXT, at INTEGER NOT NULL);
     `);
-    // The events table predates provisioning events, which carry LiveKit's error.
-    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray().some((c) => c.name === "error")) {
-      this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
+    // Columns that services stored by older versions lack.
+    const columns = (table: string) => new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+    if (!columns("events").has("error")) this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
+    const config = columns("config");
+    if (!config.has("max_call_minutes")) {
+      this.sql.exec(`ALTER TABLE config ADD COLUMN max_call_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.maxCallMinutes.default}`);
     }
+    if (!config.has("idle_timeout_minutes")) {
+      this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
+    }
+    if (!columns("calls").has("ends_by")) {
+      this.sql.exec("ALTER TABLE calls ADD COLUMN ends_by INTEGER");
+      this.sql.exec("UPDATE calls SET ends_by = started_at + ?", CALL_LIMITS.maxCallMinutes.default * 60_000);
+    }
+  }
+
+  /** How many ms a "minute" of the call limits lasts (CALL_LIMIT_MINUTE_MS: shorter in tests). */
+  private minuteMs(): number {
+    return parseTimeout(this.env.CALL_LIMIT_MINUTE_MS, 60_000);
   }
 
   private config(): ConfigRow | undefined {
@@ -143,6 +166,8 @@ export class ServiceObject extends DurableObject<Env> {
       botUrl: row.bot_url,
       botTokenSet: row.bot_token !== null,
       demo: row.bot_url === null,
+      maxCallMinutes: row.max_call_minutes,
+      idleTimeoutMinutes: row.idle_timeout_minutes,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       ...(provisioning ? { provisioning } : {}),
@@ -183,6 +208,8 @@ export class ServiceObject extends DurableObject<Env> {
       numbers: ["numbers", patch.numbers && JSON.stringify(patch.numbers)],
       botUrl: ["bot_url", patch.botUrl],
       botToken: ["bot_token", patch.botToken],
+      maxCallMinutes: ["max_call_minutes", patch.maxCallMinutes],
+      idleTimeoutMinutes: ["idle_timeout_minutes", patch.idleTimeoutMinutes],
     } as const;
     const changed = Object.entries(columns).filter(([, [, value]]) => value !== undefined);
     for (const [, [column, value]] of changed) this.sql.exec(`UPDATE config SET ${column} = ?`, value!);
@@ -255,12 +282,14 @@ export class ServiceObject extends DurableObject<Env> {
     const row = this.config();
     if (!row) return null;
     const to = call.to || ((JSON.parse(row.numbers) as string[])[0] ?? "");
+    const endsBy = call.startedAt + row.max_call_minutes * this.minuteMs();
     this.sql.exec(
-      "INSERT INTO calls (conversation, from_number, to_number, started_at) VALUES (?, ?, ?, ?)",
+      "INSERT INTO calls (conversation, from_number, to_number, started_at, ends_by) VALUES (?, ?, ?, ?, ?)",
       call.conversation,
       call.from,
       to,
       call.startedAt,
+      endsBy,
     );
     const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ended_at IS NULL").one().n;
     this.sql.exec(
@@ -269,7 +298,7 @@ export class ServiceObject extends DurableObject<Env> {
       day(call.startedAt),
       active,
     );
-    return { to, language: row.language, demo: row.bot_url === null };
+    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs() };
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {

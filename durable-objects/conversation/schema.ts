@@ -1,4 +1,4 @@
-import type { Call, DeliveryState, EndReason } from "../../protocol/management.ts";
+import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
 export interface CallRow {
@@ -28,6 +28,10 @@ export interface CallRow {
    * configuration was erased), until the last of them has been delivered. Null otherwise: the service says.
    */
   kept_target: string | null;
+  /** When the call reaches its service's maximum duration (`max_duration`). */
+  ends_by: number;
+  /** How long a call no agent carries may go without a message either way before it ends (`idle`). */
+  idle_ms: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -68,6 +72,16 @@ export function createSchema(sql: SqlStorage): void {
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
   if (!columns.has("kept_target")) sql.exec("ALTER TABLE call ADD COLUMN kept_target TEXT");
+  if (!columns.has("ends_by")) {
+    sql.exec("ALTER TABLE call ADD COLUMN ends_by INTEGER NOT NULL DEFAULT 0");
+    sql.exec("ALTER TABLE call ADD COLUMN idle_ms INTEGER NOT NULL DEFAULT 0");
+    // Calls answered before the limits existed get the defaults.
+    sql.exec(
+      "UPDATE call SET ends_by = started_at + ?, idle_ms = ?",
+      CALL_LIMITS.maxCallMinutes.default * 60_000,
+      CALL_LIMITS.idleTimeoutMinutes.default * 60_000,
+    );
+  }
 }
 
 /** A call to answer: who calls, which service, and (phone and LiveKit browser calls) the LiveKit room it is in. */
