@@ -291,12 +291,20 @@ export class ServiceObject extends DurableObject<Env> {
       call.startedAt,
       endsBy,
     );
-    const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ended_at IS NULL").one().n;
+    // The calls under way when this one started, itself included. A call never marked ended (its object lost) is
+    // taken to have ended at its maximum duration, as it would have.
+    const concurrent = this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM calls WHERE started_at <= ? AND coalesce(ended_at, ends_by) > ?",
+        call.startedAt,
+        call.startedAt,
+      )
+      .one().n;
     this.sql.exec(
       `INSERT INTO usage_daily (day, calls, peak) VALUES (?, 1, ?)
        ON CONFLICT (day) DO UPDATE SET calls = calls + 1, peak = max(peak, excluded.peak)`,
       day(call.startedAt),
-      active,
+      concurrent,
     );
     return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs() };
   }
