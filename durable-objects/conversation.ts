@@ -27,7 +27,8 @@ declare module "./bindings.ts" {
  * bot (the bot over the send API, the portal's test chat over its WebSocket) use the same methods.
  *
  * The parts live in durable-objects/conversation/: the tables (schema.ts), the transcript, the delivery queue to the
- * bot, the agent's and the test chat's socket protocols, and the agent watch. This class is the call's state machine.
+ * bot, the agent's and the test chat's socket protocols, the agent watch and the call's limits. This class is the
+ * call's state machine.
  */
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -91,6 +92,7 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   private async deliveryTarget(call: CallRow): Promise<DeliveryTarget | null> {
+    // Read now: the service may have been deleted since `call` was read.
     const kept = this.call()?.kept_target ?? null;
     return kept !== null ? (JSON.parse(kept) as DeliveryTarget) : this.service(call).deliveryTarget();
   }
@@ -288,9 +290,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   private async onSocketMessage(ws: WebSocket, { role, conversation }: Peer, data: string | ArrayBuffer): Promise<void> {
     const json = decodeJson(data);
-    if (role === "agent") {
-      return onAgentMessage(this.agentSocket, ws, conversation, json);
-    }
+    if (role === "agent") return onAgentMessage(this.agentSocket, ws, conversation, json);
     return onChatMessage(this.chatSocket, ws, json);
   }
 
@@ -315,7 +315,7 @@ export class ConversationObject extends DurableObject<Env> {
   // ---- the alarm ------------------------------------------------------------------------------------------
 
   /**
-   * The alarm checks on the agent, then finishes only after a whole delivery pass that started after it fired, so it
+   * The alarm checks on the agent and the call's limits, then finishes only after a whole delivery pass that started after it fired, so it
    * stays set while any message it was set for is on the wire: if the process dies mid-delivery, the alarm runs again
    * after the restart (and a pass that throws makes the alarm fail, and be retried, too). Last, it is set again for
    * whatever is due next.
@@ -332,8 +332,12 @@ export class ConversationObject extends DurableObject<Env> {
   private async checkLimits(): Promise<void> {
     const call = this.call();
     if (call?.state !== "active") return;
-    const limit = limitDeadline(call, this.transcript.lastMessageAt() ?? call.started_at);
+    const limit = this.limit(call);
     if (limit.at <= Date.now()) await this.hangUp(call, limit.reason);
+  }
+
+  private limit(call: CallRow) {
+    return limitDeadline(call, this.transcript.lastMessageAt() ?? call.started_at);
   }
 
   /**
@@ -346,7 +350,7 @@ export class ConversationObject extends DurableObject<Env> {
     const due = [
       this.delivery.nextAttemptAt(),
       active?.agent_deadline ?? undefined,
-      active && limitDeadline(active, this.transcript.lastMessageAt() ?? active.started_at).at,
+      active && this.limit(active).at,
     ].filter((t): t is number => t !== undefined);
     // A message that has not been tried yet is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));

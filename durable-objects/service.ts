@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  CALL_LIMITS,
-  type CallSummary,
-  type TestSession,
-  type EndReason,
-  type Provisioning,
-  type Service,
-  type ServiceEvent,
-  type ServiceLogEntry,
-  type ServicePatch,
-  type ServiceWithToken,
-  type UsageDay,
+import type {
+  CallSummary,
+  TestSession,
+  EndReason,
+  Provisioning,
+  Service,
+  ServiceEvent,
+  ServiceLogEntry,
+  ServicePatch,
+  ServiceWithToken,
+  UsageDay,
 } from "../protocol/management.ts";
+import { CALL_LIMITS } from "../protocol/management.ts";
 import type { Env } from "./bindings.ts";
 import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
 import { parseTimeout } from "./delivery-policy.ts";

@@ -130,8 +130,12 @@ services.openapi(
     if (view && liveKitEnabled(c.env) && (view.numbers.length > 0 || view.provisioning)) await deprovision(c.env, id);
     await directory(c.env).deleteService(id);
     const removed = await service.remove();
-    // Its calls end too: the agent hangs up on the caller, and the bot gets `last` at the URL it had.
-    if (removed) await Promise.all(removed.calls.map((conversation) => conversationStub(c.env, conversation).serviceDeleted(removed.target)));
+    // Its calls end too: the agent hangs up on the caller, and the bot gets `last` at the URL it had. The service is
+    // gone whatever happens to one call (which its limits end anyway), so a failure here is logged, not answered.
+    const ending = removed ? removed.calls.map((conversation) => conversationStub(c.env, conversation).serviceDeleted(removed.target)) : [];
+    for (const result of await Promise.allSettled(ending)) {
+      if (result.status === "rejected") console.error("ending a call of a deleted service failed:", String(result.reason));
+    }
     return c.body(null, 204);
   },
 );
