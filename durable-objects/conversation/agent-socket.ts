@@ -1,0 +1,101 @@
+import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
+import type { EndReason, PinResult } from "../../protocol/management.ts";
+import { type Env, directory, serviceStub } from "../bindings.ts";
+import type { AgentWatch } from "./agent-watch.ts";
+import type { CallRow, CallStart, StartResult } from "./schema.ts";
+import { type Sockets, send } from "./sockets.ts";
+import type { Transcript } from "./transcript.ts";
+
+/** What the agent's socket protocol needs of the call. */
+export interface AgentSocketHost {
+  env: Env;
+  sql: SqlStorage;
+  sockets: Sockets;
+  transcript: Transcript;
+  agentWatch: AgentWatch;
+  call(): CallRow | undefined;
+  service(call: CallRow): ReturnType<typeof serviceStub>;
+  start(input: CallStart): Promise<StartResult>;
+  callerSays(text: string): boolean;
+  callerKeys(digits: string): boolean;
+  enterPin(pin: string): Promise<PinResult>;
+  callerHangsUp(reason?: EndReason): Promise<boolean>;
+}
+
+/** One message from the voice agent's socket (protocol/bridge.ts), applied to the call. */
+export async function onAgentMessage(host: AgentSocketHost, ws: WebSocket, conversation: string, json: unknown): Promise<void> {
+  const parsed = AgentToGatewaySchema.safeParse(json);
+  if (!parsed.success) return send(ws, { type: "error", reason: "bad_message" } satisfies GatewayToAgent);
+  return applyAgentMessage(host, ws, conversation, parsed.data);
+}
+
+async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversation: string, message: AgentToGateway): Promise<void> {
+  if (message.type === "start") {
+    const serviceId = message.serviceId ?? (message.to ? await directory(host.env).serviceForNumber(message.to) : null);
+    const started = serviceId
+      ? await host.start({
+          conversation,
+          serviceId,
+          from: message.from,
+          ...(message.to ? { to: message.to } : {}),
+          ...(message.room ? { room: message.room } : {}),
+        })
+      : ({ ok: false, reason: "service_not_found" } as const);
+    if (!started.ok) {
+      send(ws, { type: "error", reason: started.reason === "exists" ? "conversation_exists" : "service_not_found" } satisfies GatewayToAgent);
+      return ws.close(1008, started.reason);
+    }
+    send(ws, {
+      type: "started",
+      conversation,
+      serviceId: started.call.serviceId,
+      language: started.language,
+      testMode: started.testMode,
+    } satisfies GatewayToAgent);
+    return host.agentWatch.watch();
+  }
+  const call = host.call();
+  if (!call) {
+    send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
+    return message.type === "resume" ? ws.close(1008, "not_started") : undefined;
+  }
+  if (message.type === "resume") return resumeAgent(host, ws, call, message.lastSayId);
+  // Counted with its effect, in the same synchronous write: after a reconnection the agent resends what is not.
+  host.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
+  switch (message.type) {
+    case "transcript":
+      host.callerSays(message.text);
+      return;
+    case "dtmf":
+      host.callerKeys(message.digits);
+      return;
+    case "pin":
+      return send(ws, { type: "pin_result", ...(await host.enterPin(message.pin)) } satisfies GatewayToAgent);
+    case "interrupted":
+      host.transcript.recordSpoken(message.id, message.spokenText);
+      return;
+    case "usage":
+      await host.service(call).addSpeechUsage(call.started_at, message.sttSeconds, message.ttsCharacters);
+      return;
+    case "hangup":
+      await host.callerHangsUp(message.reason ?? "caller_hangup");
+      return;
+    case "finished":
+      ws.close(1000, "finished");
+      return;
+  }
+}
+
+/** An agent's socket opened again mid-call: it learns what it missed, and any older agent socket is let go. */
+async function resumeAgent(host: AgentSocketHost, ws: WebSocket, call: CallRow, lastSayId: number): Promise<void> {
+  if (call.state !== "active") {
+    send(ws, { type: "ended", reason: call.end_reason ?? "agent_lost" } satisfies GatewayToAgent);
+    return ws.close(1000, "ended");
+  }
+  host.sockets.supersedeAgents(ws);
+  send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
+  for (const m of host.transcript.botMessagesAfter(lastSayId)) {
+    send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1 } satisfies GatewayToAgent);
+  }
+  await host.agentWatch.watch();
+}

@@ -1,0 +1,154 @@
+import type { DeliveryState } from "../../protocol/management.ts";
+import { type GatewayMessage, flagString } from "../../protocol/messaging.ts";
+import type { GatewayToAgent } from "../../protocol/bridge.ts";
+import { botUrlRefusal } from "../../worker/bot-url-guard.ts";
+import { type Env, serviceStub } from "../bindings.ts";
+import {
+  type AttemptResult,
+  botUrlFor,
+  judgeAttempt,
+  nextRetryDelay,
+  parseRetryDelays,
+  parseTimeout,
+} from "../delivery-policy.ts";
+import type { DeliveryTarget } from "../service.ts";
+import type { CallRow, MessageRow } from "./schema.ts";
+
+export interface DeliveryHost {
+  ctx: DurableObjectState;
+  env: Env;
+  sql: SqlStorage;
+  call(): CallRow | undefined;
+  service(call: CallRow): ReturnType<typeof serviceStub>;
+  /** Where the call's messages for the bot go now; null when nowhere (the service is gone). */
+  deliveryTarget(call: CallRow): Promise<DeliveryTarget | null>;
+  /** No message is pending any more. */
+  drained(): void;
+  /** Shows the test chat a new or changed message. */
+  announce(seq: number): void;
+  tellAgent(message: GatewayToAgent): void;
+  /** Sets the object's alarm for whatever is due next. */
+  scheduleAlarm(): Promise<void>;
+}
+
+/**
+ * The caller's side on its way to the bot: messages wait in the `messages` table until delivered, strictly in order,
+ * retried with the object's alarm (delivery-policy.ts decides what an attempt's outcome means).
+ */
+export class DeliveryQueue {
+  /** The delivery pass under way, if any. */
+  private draining: Promise<void> | undefined;
+
+  constructor(private readonly host: DeliveryHost) {}
+
+  enqueue(message: { body: string; isNew?: boolean; last?: boolean; dtmf?: string }) {
+    const { sql, ctx } = this.host;
+    sql.exec(
+      "INSERT INTO messages (direction, body, at, is_new, last, dtmf, delivery) VALUES ('to_bot', ?, ?, ?, ?, ?, 'pending')",
+      message.body,
+      Date.now(),
+      message.isNew ? 1 : 0,
+      message.last ? 1 : 0,
+      message.dtmf ?? null,
+    );
+    this.host.announce(sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq);
+    // The alarm is the durable guarantee; draining right away is only for latency.
+    void ctx.storage.setAlarm(Date.now());
+    ctx.waitUntil(this.drain());
+  }
+
+  /** When the first pending message is due (0: not tried yet), or undefined when none is pending. */
+  nextAttemptAt(): number | undefined {
+    return this.host.sql
+      .exec<{ at: number }>("SELECT next_attempt_at AS at FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1")
+      .toArray()[0]?.at;
+  }
+
+  /** The delivery pass under way, if any, to wait for. */
+  passUnderWay(): Promise<void> | undefined {
+    return this.draining;
+  }
+
+  /** Starts a delivery pass, or joins the one under way. */
+  drain(): Promise<void> {
+    this.draining ??= this.deliverPending().finally(() => (this.draining = undefined));
+    return this.draining;
+  }
+
+  /** Delivers pending messages to the bot strictly in order; a message that is not due yet stops the queue. */
+  private async deliverPending(): Promise<void> {
+    for (;;) {
+      const head = this.host.sql.exec<MessageRow>("SELECT * FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
+      if (!head) return this.host.drained();
+      if (head.next_attempt_at > Date.now()) return this.host.scheduleAlarm();
+      await this.attempt(this.host.call()!, head);
+    }
+  }
+
+  private async attempt(call: CallRow, message: MessageRow): Promise<void> {
+    const target = await this.host.deliveryTarget(call);
+    if (target === null) return this.settle(message, "failed", message.attempts, "the service no longer exists");
+    if (target.kind === "test_chat") return this.settle(message, "test_chat", message.attempts, null);
+    const refusal = botUrlRefusal(target.url, this.host.env);
+    if (refusal) return this.settle(message, "failed", message.attempts, refusal);
+
+    const payload: GatewayMessage = {
+      from: call.from_number,
+      to: call.to_number,
+      body: message.body,
+      conversation: call.conversation,
+      // Read now, not when queued: the bot gets back its latest opaque value.
+      opaque: this.host.call()!.opaque,
+      new: flagString(message.is_new === 1),
+      last: flagString(message.last === 1),
+      ...(message.dtmf ? { dtmf: message.dtmf } : {}),
+    };
+    // The same key on every attempt of this message: a bot that answered too late to count can drop the retry.
+    const idempotencyKey = `${call.conversation}:${message.seq}`;
+    const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey));
+    const attempts = message.attempts + 1;
+    if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
+    const delay =
+      verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.host.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;
+    if (delay === undefined) {
+      this.settle(message, "failed", attempts, verdict.error);
+      this.host.tellAgent({ type: "delivery_failed" });
+      await this.host.service(call).deliveryFailed(call.conversation);
+      return;
+    }
+    this.host.sql.exec(
+      "UPDATE messages SET attempts = ?, next_attempt_at = ?, error = ? WHERE seq = ?",
+      attempts,
+      Date.now() + delay,
+      verdict.error,
+      message.seq,
+    );
+  }
+
+  private settle(message: MessageRow, delivery: DeliveryState, attempts: number, error: string | null) {
+    this.host.sql.exec("UPDATE messages SET delivery = ?, attempts = ?, error = ? WHERE seq = ?", delivery, attempts, error, message.seq);
+    this.host.announce(message.seq);
+  }
+
+  private async post(url: string, token: string | null, payload: GatewayMessage, idempotencyKey: string): Promise<AttemptResult> {
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "idempotency-key": idempotencyKey,
+          ...(token !== null ? { authorization: `Basic ${token}` } : {}),
+        },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(parseTimeout(this.host.env.BOT_TIMEOUT_MS)),
+        redirect: "manual",
+      });
+      return { kind: "answered", status: response.status, body: (await response.text()).slice(0, 4096) };
+    } catch (error) {
+      if (error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")) {
+        return { kind: "timeout" };
+      }
+      return { kind: "network_error", message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { CallMessage } from "../../protocol/management.ts";
+import { type MessageRow, iso } from "./schema.ts";
+
+/** The call's messages both ways, read from the `messages` table. */
+export class Transcript {
+  constructor(private readonly sql: SqlStorage) {}
+
+  all(): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq").toArray();
+  }
+
+  /** When the last message either way was recorded; undefined before the first. */
+  lastMessageAt(): number | undefined {
+    return this.sql.exec<{ at: number | null }>("SELECT max(at) AS at FROM messages").one().at ?? undefined;
+  }
+
+  message(seq: number): MessageRow | undefined {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+  }
+
+  /** The bot's messages after `seq`, in order (what an agent that comes back has not heard). */
+  botMessagesAfter(seq: number): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE direction = 'from_bot' AND seq > ? ORDER BY seq", seq).toArray();
+  }
+
+  /** The caller barged in: what of the bot's message `seq` had been spoken. */
+  recordSpoken(seq: number, spokenText: string): void {
+    this.sql.exec("UPDATE messages SET spoken_text = ? WHERE seq = ? AND direction = 'from_bot'", spokenText, seq);
+  }
+}
+
+export function toCallMessage(row: MessageRow): CallMessage {
+  return {
+    direction: row.direction,
+    body: row.body,
+    at: iso(row.at),
+    last: row.last === 1,
+    ...(row.spoken_text !== null ? { spokenText: row.spoken_text } : {}),
+    ...(row.direction === "to_bot"
+      ? {
+          new: row.is_new === 1,
+          delivery: row.delivery ?? "pending",
+          attempts: row.attempts,
+          ...(row.error !== null ? { error: row.error } : {}),
+          ...(row.dtmf !== null ? { dtmf: row.dtmf } : {}),
+        }
+      : {}),
+  };
+}
