@@ -6,8 +6,9 @@ import { MESSAGE_LIMITS } from "./messaging.ts";
  * The caller-side WebSockets onto a call's Conversation Durable Object.
  *
  * Agent socket: `GET /agent/v1/conversations/{conversation}` (WebSocket upgrade) with
- * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent (a UUID, or the LiveKit room
- * name). The agent's first message is `start`; everything the bot says arrives as `say`, in order.
+ * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent: a random UUID for every call
+ * (never derived from the caller's number; a LiveKit call sends its room name in `start`). The agent's first message
+ * is `start`; everything the bot says arrives as `say`, in order.
  *
  * A socket that drops mid-call (a network blip, the gateway restarting) is opened again by the agent, whose first
  * message on it is `resume`: the gateway answers `resumed` with how many of the agent's messages after `start` it
