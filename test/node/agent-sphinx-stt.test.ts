@@ -10,15 +10,17 @@ import { initLogger } from "../agent/helpers.ts";
 const PHRASES = ["hello i would like to book a table for two", "what time do you open", "i want to cancel my order", "yes please"];
 
 /**
- * Real audio at 16 kHz, the same every run: espeak-ng speech (or sox's white noise) resampled by sox without
- * dither. LiveKit's resampler dithers, and pocketsphinx's general model changes its mind on single words with it.
+ * Real audio at 16 kHz, the same every run: espeak-ng speech (or sox's white noise) resampled by sox, repeatable
+ * and without dither. LiveKit's resampler (agent/audio.ts) does not return the same samples twice, and
+ * pocketsphinx's general model changes its mind on single words with that.
  */
 function wav16k(source: { speak: string } | { noise: number }): Int16Array {
-  const toWav = ["-R", "-D", "-r", "16000", "-b", "16", "-c", "1", "-t", "wav", "-"];
+  const repeatable = ["-R", "-D"];
+  const toWav = ["-r", "16000", "-b", "16", "-c", "1", "-t", "wav", "-"];
   const out =
     "speak" in source
-      ? spawnSync("sox", ["-t", "wav", "-", ...toWav], { input: spawnSync("espeak-ng", ["-v", "en-us", "--stdout", "--", source.speak]).stdout })
-      : spawnSync("sox", ["-n", ...toWav, "synth", "1.5", "whitenoise", "vol", String(source.noise)]);
+      ? spawnSync("sox", [...repeatable, "-t", "wav", "-", ...toWav], { input: spawnSync("espeak-ng", ["-v", "en-us", "--stdout", "--", source.speak]).stdout })
+      : spawnSync("sox", [...repeatable, "-n", ...toWav, "synth", "1.5", "whitenoise", "vol", String(source.noise)]);
   if (out.status !== 0) throw new Error(`sox failed: ${out.stderr.toString()}`);
   return decodeWav(out.stdout).samples;
 }
