@@ -3,7 +3,8 @@
  * (agent/index.ts in its own process, local transport), with fake speech providers on loopback that add fixed
  * latencies (Deepgram: FINAL_DELAY_MS before each final result; OpenAI: TTS_DELAY_MS before the first byte).
  *
- *   1. caller's end of speech → the bot receives the text, net of Deepgram's endpointing silence and its delay;
+ *   1. caller's end of speech (the frame with the last voiced sample, not the end of the buffer: espeak-ng ends
+ *      its speech with ~300 ms of silence) → the bot receives the text, net of Deepgram's endpointing and delay;
  *   2. the bot's message (POST to the send API) → first audio frame at the caller, net of the TTS delay;
  *   3. barge-in: the caller starts speaking over the bot → the caller's audio stops (`clear`);
  *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle.
@@ -20,6 +21,7 @@ import { startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
 import { callGateway, startGateway } from "../test/e2e/server.ts";
 import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
+import { voicedEnd } from "./load/voiced.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
@@ -127,7 +129,10 @@ try {
   };
 
   const words = resample(speak("yes please"), 24_000, 16_000);
-  const utterance = concatSamples([silence(16_000, 100), words]); // ends with the last voiced sample
+  const utterance = concatSamples([silence(16_000, 100), words]);
+  // The caller sends 20 ms frames (320 samples) in real time: its speech ended when the frame holding the last
+  // voiced sample went out, this long before the last frame of the buffer.
+  const trailingSilenceMs = 20 * (Math.ceil(utterance.length / 320) - Math.ceil(voicedEnd(utterance, 16_000) / 320));
   const reply = "Okay, noted.";
   const longReply = "Let me read you the whole menu, starting with the pizzas, then the pastas, then the desserts and drinks.";
   speak(reply);
@@ -161,7 +166,7 @@ try {
         try {
           const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
           await caller.say(utterance);
-          const endOfSpeech = performance.now();
+          const endOfSpeech = performance.now() - trailingSilenceMs;
           const arrived = await until(() => arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 15_000, "the bot gets the text");
           toBot.push(arrived.at - endOfSpeech);
           await sleep(100);
@@ -248,7 +253,8 @@ try {
   console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
   console.log(`fakes: Deepgram endpointing ${ENDPOINTING_MS} ms + ${FINAL_DELAY_MS} ms before each final; OpenAI TTS first byte after ${TTS_DELAY_MS} ms`);
   console.log(`baseline  fake TTS alone, request → first byte: ${fmt(ttsAlone)}`);
-  console.log(`1. end of caller speech → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
+  console.log(`utterance: ${(utterance.length / 16).toFixed(0)} ms, of which the last ${trailingSilenceMs} ms after the last voiced sample are silence`);
+  console.log(`1. end of caller speech (last voiced sample) → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
   console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
   if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
   console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (of which ~64 ms is Silero detecting speech: two 32 ms windows)`);

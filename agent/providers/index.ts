@@ -59,7 +59,7 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD): 
         endpointingMs: config.endpointingMs ?? 300,
       })
     : // The adapter recognizes each utterance from the VAD's END_OF_SPEECH audio, which must be a copy (stable-vad.ts).
-      new stt.StreamAdapter(new SphinxSTT({ language, phrases: config.offlinePhrases }), stableSpeechFrames(vad));
+      new stt.StreamAdapter(new SphinxSTT({ phrases: config.offlinePhrases }), stableSpeechFrames(vad));
   const synthesizer: tts.TTS = config.openaiApiKey
     ? new OpenAIStreamingTTS({
         apiKey: config.openaiApiKey,

@@ -3,14 +3,34 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type AudioBuffer, mergeFrames, stt } from "@livekit/agents";
+import { type AudioBuffer, asLanguageCode, mergeFrames, stt } from "@livekit/agents";
 import { encodeWav, resample } from "../audio.ts";
 
 const run = promisify(execFile);
 
+/**
+ * What pocketsphinx recognises: Debian ships one acoustic model and dictionary for it, US English. Transcripts carry
+ * this tag whatever the service's language; speech in another language comes out as English-sounding guesses.
+ */
+const SPHINX_LANGUAGE = "en-US";
+
+/** pocketsphinx's `-logbase` (default 1.0001): the scores and probabilities in its log are powers of it. */
+const LOG_BASE = 1.0001;
+
+/**
+ * The posterior probability of a transcript, read from pocketsphinx's log: P(S|O), which its general-model search
+ * computes over the word lattice of each utterance (the number `ps_get_prob` returns), multiplied over the
+ * utterances it cut the audio into. undefined when the log has none: its grammar (JSGF) search computes no
+ * posterior (`-time yes` shows 1.000 for every word, and fits out-of-grammar speech to a phrase with the same
+ * 1.000), and its raw acoustic scores depend on the voice and the line, so no honest 0…1 number exists there.
+ */
+export function transcriptPosterior(log: string): number | undefined {
+  const exponents = [...log.matchAll(/P\(S\|O\) = (-?\d+)/g)].map((m) => Number(m[1]));
+  if (exponents.length === 0) return undefined;
+  return Math.min(1, LOG_BASE ** exponents.reduce((sum, e) => sum + e, 0));
+}
+
 export interface SphinxSTTOptions {
-  /** BCP-47 tag reported on transcripts. Debian ships only the US English acoustic model. */
-  language: string;
   /**
    * Phrases the caller may say. When given, recognition is constrained to them through a JSGF grammar, which is
    * what makes pocketsphinx usable on synthetic or telephone speech. Without them the general English language
@@ -66,14 +86,20 @@ export class SphinxSTT extends stt.STT {
     await writeFile(wav, encodeWav(samples, 16_000));
     try {
       const grammar = await this.grammarFile();
-      const args = ["-infile", wav, "-logfn", "/dev/null", ...(grammar ? ["-jsgf", grammar] : [])];
-      const { stdout } = await run(this.options.binary ?? "pocketsphinx_continuous", args, { signal: abortSignal });
+      const args = ["-infile", wav, ...(grammar ? ["-jsgf", grammar] : [])];
+      // The transcript on stdout, one line per utterance; the log, with the posterior, on stderr.
+      const { stdout, stderr } = await run(this.options.binary ?? "pocketsphinx_continuous", args, { signal: abortSignal });
       const text = stdout.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-      const duration = samples.length / 16_000;
-      return {
-        type: stt.SpeechEventType.FINAL_TRANSCRIPT,
-        alternatives: [{ language: this.options.language as never, text, startTime: 0, endTime: duration, confidence: text ? 1 : 0 }],
+      const alternative = {
+        language: asLanguageCode(SPHINX_LANGUAGE),
+        text,
+        startTime: 0,
+        endTime: samples.length / 16_000,
+        confidence: transcriptPosterior(stderr),
       };
+      // SpeechData's type wants a confidence; rather than invent one, none is given when pocketsphinx has none
+      // (the framework averages a missing one as 0 in its turn metrics).
+      return { type: stt.SpeechEventType.FINAL_TRANSCRIPT, alternatives: [alternative as stt.SpeechData] };
     } finally {
       await rm(wav, { force: true });
     }

@@ -62,7 +62,7 @@ async function heardUntilQuiet(caller: LocalCaller, t0: number): Promise<Int16Ar
 
 /** What pocketsphinx recognizes in 24 kHz audio the caller heard, constrained to `phrases`. */
 async function transcribe(heard: Int16Array, phrases: string[]): Promise<string | undefined> {
-  const sphinx = new SphinxSTT({ language: "en-US", phrases });
+  const sphinx = new SphinxSTT({ phrases });
   try {
     return (await sphinx.recognize([...frames(heard, 24_000)])).alternatives?.[0]?.text;
   } finally {
