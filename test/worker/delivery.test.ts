@@ -61,10 +61,12 @@ describe("delivery to the bot", () => {
     expect(listed[0]).toMatchObject({ conversation, failedDeliveries: 2 });
   });
 
-  it("does not retry a bot that says no with a 4xx or success:false, and records why", async () => {
+  it("does not retry a bot that says no with a 4xx or a 2xx whose reason is not delivered, and records why", async () => {
     for (const [behaviour, error] of [
       ["status=404", "the bot answered HTTP 404"],
       ["refuse=1", "the bot refused it: rejected"],
+      [`answer=${encodeURIComponent('{"reason":"rejected"}')}`, "the bot refused it: rejected"],
+      [`answer=${encodeURIComponent('{"success":false,"reason":"authorization fail"}')}`, "the bot refused it: authorization fail"],
     ]) {
       const { key, serviceId } = await serviceWithBot(behaviour);
       const conversation = await startCall(key, serviceId);
@@ -72,19 +74,21 @@ describe("delivery to the bot", () => {
         const c = await transcript(key, conversation);
         return c.messages[0].delivery !== "pending" && c;
       });
-      expect(call.messages[0]).toMatchObject({ delivery: "failed", attempts: 1, error });
+      expect(call.messages[0], behaviour).toMatchObject({ delivery: "failed", attempts: 1, error });
       expect(await received(conversation)).toHaveLength(1);
     }
   });
 
-  it("takes a 2xx that is not JSON as delivered", async () => {
-    const { key, serviceId } = await serviceWithBot("garbage=1");
-    const conversation = await startCall(key, serviceId);
-    const call = await eventually(async () => {
-      const c = await transcript(key, conversation);
-      return c.messages[0].delivery !== "pending" && c;
-    });
-    expect(call.messages[0]).toMatchObject({ delivery: "delivered", attempts: 1 });
+  it("takes a 2xx that is not JSON, or whose JSON has no reason, as delivered", async () => {
+    for (const behaviour of ["garbage=1", `answer=${encodeURIComponent('{"code":"OK","message":"queued"}')}`]) {
+      const { key, serviceId } = await serviceWithBot(behaviour);
+      const conversation = await startCall(key, serviceId);
+      const call = await eventually(async () => {
+        const c = await transcript(key, conversation);
+        return c.messages[0].delivery !== "pending" && c;
+      });
+      expect(call.messages[0], behaviour).toMatchObject({ delivery: "delivered", attempts: 1 });
+    }
   });
 
   it("retries after a dropped connection and after a bot that does not answer in time", async () => {
