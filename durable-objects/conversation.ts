@@ -152,11 +152,14 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- the bot's side -----------------------------------------------------------------------------------
 
-  /** A message from the bot through the send API, authenticated with the service's current token. */
-  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason> {
-    const known = this.call();
-    if (!known) return message.new ? "start not allowed" : "conversation not found";
-    if (!(await this.service(known).verifyToken(token))) return "authorization fail";
+  /**
+   * A message from the bot through the send API. Null when this call cannot authenticate it (no active call here,
+   * or not the current token of its service): the Worker then tells `authorization fail` from
+   * `conversation not found` without revealing whether the call exists.
+   */
+  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
+    const call = this.call();
+    if (call?.state !== "active" || !(await this.service(call).verifyToken(token))) return null;
     if (message.new) return "start not allowed";
     return this.acceptBotMessage(message);
   }

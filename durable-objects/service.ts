@@ -11,7 +11,7 @@ import type {
   ServiceWithToken,
   UsageDay,
 } from "../protocol/management.ts";
-import type { Env } from "../worker/env.ts";
+import { type Env, directory } from "../worker/env.ts";
 import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
 
 interface ConfigRow {
@@ -23,6 +23,8 @@ interface ConfigRow {
   bot_url: string | null;
   bot_token: string | null;
   token_hash: string;
+  /** Grows with every new token (and deletion): whoever keeps a copy of the token hash keeps the newest one. */
+  config_version: number;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -74,6 +76,14 @@ export class ServiceObject extends DurableObject<Env> {
     if (!this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray().some((c) => c.name === "error")) {
       this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
     }
+    // A service stored before the Directory indexed tokens: its current token is indexed when it next wakes.
+    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(config)").toArray().some((c) => c.name === "config_version")) {
+      this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
+      if (this.sql.exec("SELECT 1 FROM config").toArray().length > 0) {
+        this.sql.exec("UPDATE config SET config_version = 1");
+        void ctx.blockConcurrencyWhile(() => this.publishToken());
+      }
+    }
   }
 
   private config(): ConfigRow | undefined {
@@ -110,12 +120,19 @@ export class ServiceObject extends DurableObject<Env> {
     return this.provisioning()!;
   }
 
-  /** Issues a new PhoneMyBot token; the previous one stops working with this write. */
+  /** Issues a new PhoneMyBot token; the previous one stops working before this returns. */
   private async issueToken(): Promise<string> {
     const token = randomBase64Url(32);
-    this.sql.exec("UPDATE config SET token_hash = ?", await sha256Hex(token));
+    this.sql.exec("UPDATE config SET token_hash = ?, config_version = config_version + 1", await sha256Hex(token));
     this.logEvent("token_issued");
+    await this.publishToken();
     return token;
+  }
+
+  /** Tells the Directory's token index this service's current token hash ("" once deleted). */
+  private async publishToken(): Promise<void> {
+    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").one();
+    await directory(this.env).recordServiceToken(row.id, row.token_hash, row.config_version);
   }
 
   private toView(row: ConfigRow): Service {
@@ -142,8 +159,8 @@ export class ServiceObject extends DurableObject<Env> {
     if (this.sql.exec("SELECT 1 FROM config").toArray().length > 0) throw new Error(`service ${input.id} exists`);
     const now = Date.now();
     this.sql.exec(
-      `INSERT INTO config (id, account_id, name, language, numbers, token_hash, created_at, updated_at)
-       VALUES (?, ?, ?, ?, '[]', '', ?, ?)`,
+      `INSERT INTO config (id, account_id, name, language, numbers, token_hash, config_version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, '[]', '', 0, ?, ?)`,
       input.id,
       input.accountId,
       input.name,
@@ -186,10 +203,11 @@ export class ServiceObject extends DurableObject<Env> {
     return this.withToken(await this.issueToken());
   }
 
-  remove(): boolean {
+  async remove(): Promise<boolean> {
     if (!this.config()) return false;
-    this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL", Date.now());
+    this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL, config_version = config_version + 1", Date.now());
     this.logEvent("deleted");
+    await this.publishToken();
     return true;
   }
 
