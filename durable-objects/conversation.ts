@@ -3,10 +3,12 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { type Env, serviceStub } from "../worker/env.ts";
+import { secretMatchesHash } from "../worker/secrets.ts";
 import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socket.ts";
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
+import { KeptServiceLink } from "./conversation/kept-service-link.ts";
 import { type CallRow, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import {
   CONVERSATION_HEADER,
@@ -19,6 +21,7 @@ import {
   send,
 } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import type { ServiceLink } from "./service-link.ts";
 
 export { CONVERSATION_HEADER, ROLE_HEADER } from "./conversation/sockets.ts";
 
@@ -35,6 +38,7 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly sockets = new Sockets();
   private readonly transcript: Transcript;
+  private readonly serviceLinkKept: KeptServiceLink;
   private readonly delivery: DeliveryQueue;
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
@@ -45,12 +49,14 @@ export class ConversationObject extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     createSchema(this.sql);
     this.transcript = new Transcript(this.sql);
+    this.serviceLinkKept = new KeptServiceLink(this.sql);
     this.delivery = new DeliveryQueue({
       ctx,
       env,
       sql: this.sql,
       call: () => this.call(),
       service: (call) => this.service(call),
+      serviceLink: (call) => this.serviceLink(call),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       scheduleAlarm: () => this.scheduleAlarm(),
@@ -88,6 +94,19 @@ export class ConversationObject extends DurableObject<Env> {
     return serviceStub(this.env, call.service_id);
   }
 
+  /** The service's link this call keeps; a call stored before calls kept one asks its service once. */
+  private async serviceLink(call: CallRow): Promise<ServiceLink> {
+    const kept = this.serviceLinkKept.read();
+    if (kept) return kept;
+    this.serviceLinkKept.keep(await this.service(call).link());
+    return this.serviceLinkKept.read()!;
+  }
+
+  /** The service changed (a new token, a reconfiguration, a deletion): the call keeps the newest link. */
+  serviceChanged(link: ServiceLink): void {
+    this.serviceLinkKept.keep(link);
+  }
+
   // ---- the caller's side --------------------------------------------------------------------------------
 
   /** Answers a call: records it on the service and queues the bot's `new` message. */
@@ -96,6 +115,7 @@ export class ConversationObject extends DurableObject<Env> {
     const startedAt = Date.now();
     const started = await serviceStub(this.env, input.serviceId).callStarted({ ...input, startedAt });
     if (!started) return { ok: false, reason: "service_not_found" };
+    this.serviceLinkKept.keep(started.link);
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
       `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at)
@@ -159,7 +179,9 @@ export class ConversationObject extends DurableObject<Env> {
    */
   async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
     const call = this.call();
-    if (call?.state !== "active" || !(await this.service(call).verifyToken(token))) return null;
+    if (call?.state !== "active") return null;
+    const { tokenHash } = await this.serviceLink(call);
+    if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
     return this.acceptBotMessage(message);
   }

@@ -11,8 +11,9 @@ import type {
   ServiceWithToken,
   UsageDay,
 } from "../protocol/management.ts";
-import { type Env, directory } from "../worker/env.ts";
-import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
+import { type Env, conversationStub, directory } from "../worker/env.ts";
+import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
+import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 
 interface ConfigRow {
   id: string;
@@ -31,13 +32,11 @@ interface ConfigRow {
   [key: string]: SqlStorageValue;
 }
 
-/** Where a message for the bot goes: the bot's URL, or the portal's test chat when the service is in demo mode. */
-export type DeliveryTarget = { kind: "bot"; url: string; token: string | null } | { kind: "test_chat" };
-
 export interface StartedCall {
   to: string;
   language: string;
   demo: boolean;
+  link: ServiceLink;
 }
 
 export const TEST_PIN_TTL_MS = 5 * 60_000;
@@ -76,13 +75,9 @@ export class ServiceObject extends DurableObject<Env> {
     if (!this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray().some((c) => c.name === "error")) {
       this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
     }
-    // A service stored before the Directory indexed tokens: its current token is indexed when it next wakes.
+    // The config table predates the version that live calls and the Directory's token index keep the newest of.
     if (!this.sql.exec<{ name: string }>("PRAGMA table_info(config)").toArray().some((c) => c.name === "config_version")) {
       this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
-      if (this.sql.exec("SELECT 1 FROM config").toArray().length > 0) {
-        this.sql.exec("UPDATE config SET config_version = 1");
-        void ctx.blockConcurrencyWhile(() => this.publishToken());
-      }
     }
   }
 
@@ -125,14 +120,34 @@ export class ServiceObject extends DurableObject<Env> {
     const token = randomBase64Url(32);
     this.sql.exec("UPDATE config SET token_hash = ?, config_version = config_version + 1", await sha256Hex(token));
     this.logEvent("token_issued");
-    await this.publishToken();
+    await this.publish();
     return token;
   }
 
-  /** Tells the Directory's token index this service's current token hash ("" once deleted). */
-  private async publishToken(): Promise<void> {
-    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").one();
-    await directory(this.env).recordServiceToken(row.id, row.token_hash, row.config_version);
+  /** What a live call keeps of this service (durable-objects/service-link.ts). */
+  link(): ServiceLink {
+    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    if (!row) return { version: 0, tokenHash: "", target: null };
+    const target: DeliveryTarget | null =
+      row.deleted_at !== null ? null : row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
+    return { version: row.config_version, tokenHash: row.token_hash, target };
+  }
+
+  /**
+   * Gives the current token hash to the Directory's token index and the current link to every live call, and
+   * returns once all have it: from then on the previous token fails and a new bot URL is used. A call that cannot
+   * be told after a second try makes this throw, so the change is not answered as done while a call may still
+   * take the previous token (reconfiguring again pushes to every live call again).
+   */
+  private async publish(): Promise<void> {
+    const link = this.link();
+    const serviceId = this.sql.exec<{ id: string }>("SELECT id FROM config").one().id;
+    const live = this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray();
+    const tell = (conversation: string) => conversationStub(this.env, conversation).serviceChanged(link);
+    await Promise.all([
+      directory(this.env).recordServiceToken(serviceId, link.tokenHash, link.version),
+      ...live.map(({ conversation }) => tell(conversation).catch(() => tell(conversation))),
+    ]);
   }
 
   private toView(row: ConfigRow): Service {
@@ -207,21 +222,8 @@ export class ServiceObject extends DurableObject<Env> {
     if (!this.config()) return false;
     this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL, config_version = config_version + 1", Date.now());
     this.logEvent("deleted");
-    await this.publishToken();
+    await this.publish();
     return true;
-  }
-
-  /** Whether `token` is this service's current PhoneMyBot token (constant-time on the hashes). */
-  async verifyToken(token: string): Promise<boolean> {
-    const row = this.config();
-    if (!row || row.token_hash === "") return false;
-    return secretMatchesHash(token, row.token_hash);
-  }
-
-  deliveryTarget(): DeliveryTarget | null {
-    const row = this.config();
-    if (!row) return null;
-    return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
   }
 
   events(): ServiceLogEntry[] {
@@ -243,7 +245,8 @@ export class ServiceObject extends DurableObject<Env> {
 
   /**
    * Records a call that was answered; null when the service does not exist (any more). A call placed without a
-   * called number is taken to have called the service's first number.
+   * called number is taken to have called the service's first number. The call gets the service's link with its
+   * start; from this write on, every change is pushed to it too.
    */
   callStarted(call: { conversation: string; from: string; to?: string; startedAt: number }): StartedCall | null {
     const row = this.config();
@@ -263,7 +266,7 @@ export class ServiceObject extends DurableObject<Env> {
       day(call.startedAt),
       active,
     );
-    return { to, language: row.language, demo: row.bot_url === null };
+    return { to, language: row.language, demo: row.bot_url === null, link: this.link() };
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {

@@ -11,6 +11,7 @@ import {
   parseRetryDelays,
   parseTimeout,
 } from "../delivery-policy.ts";
+import type { ServiceLink } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
 
 export interface DeliveryHost {
@@ -19,6 +20,8 @@ export interface DeliveryHost {
   sql: SqlStorage;
   call(): CallRow | undefined;
   service(call: CallRow): ReturnType<typeof serviceStub>;
+  /** What the call keeps of its service: where its messages go. */
+  serviceLink(call: CallRow): Promise<ServiceLink>;
   /** Shows the test chat a new or changed message. */
   announce(seq: number): void;
   tellAgent(message: GatewayToAgent): void;
@@ -81,7 +84,7 @@ export class DeliveryQueue {
   }
 
   private async attempt(call: CallRow, message: MessageRow): Promise<void> {
-    const target = await this.host.service(call).deliveryTarget();
+    const { target } = await this.host.serviceLink(call);
     if (target === null) return this.settle(message, "failed", message.attempts, "the service no longer exists");
     if (target.kind === "test_chat") return this.settle(message, "test_chat", message.attempts, null);
     const refusal = botUrlRefusal(target.url, this.host.env);
