@@ -16,7 +16,7 @@ export default defineConfig({
                 SEND_PER_CLIENT: { simple: { limit: 5000, period: 10 } },
                 LOGIN_PER_CLIENT: { simple: { limit: 10, period: 60 } },
               },
-              // Short retry waits, timeout and agent grace so these tests take seconds, not the production half-minute.
+              // Short retry waits, timeout, agent grace and call limits so these tests take seconds, not the production minutes.
               bindings: {
                 DELIVERY_RETRY_DELAYS_MS: "150,300,600",
                 BOT_TIMEOUT_MS: "4000",
@@ -24,6 +24,8 @@ export default defineConfig({
                 ALLOW_PRIVATE_BOT_URLS: "true",
                 AGENT_RECONNECT_GRACE_MS: "1000",
                 AGENT_CHECK_INTERVAL_MS: "500",
+                // A call-limit "minute" of 3 s: a call with maxCallMinutes 1 ends after 3 s (defaults: 3 min, idle 30 s).
+                CALL_LIMIT_MINUTE_MS: "3000",
               },
             },
           }),

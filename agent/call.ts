@@ -3,6 +3,7 @@ import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
 import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
 import type { GatewayToAgent } from "../protocol/bridge.ts";
+import type { CallEvent } from "../protocol/voice.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
 import { type Prompts, promptsFor } from "./prompts.ts";
@@ -15,19 +16,15 @@ export interface CallStart {
   to?: string;
   serviceId?: string;
   transport: "sip" | "browser" | "local";
+  room?: string;
 }
 
-export type CallEvent =
-  | { type: "started"; conversation: string; language: string; testMode: boolean; stt: string; tts: string }
-  | { type: "caller"; text: string; final: boolean }
-  | { type: "bot"; id: number | null; text: string }
-  | { type: "interrupted"; id: number | null; spokenText: string }
-  | { type: "ended"; reason: string };
+export type { CallEvent };
 
 export interface CallOptions {
   gatewayUrl: string;
   agentSecret: string;
-  /** Default: a new UUID (the LiveKit path uses the room name). */
+  /** Default: a new UUID. */
   conversation?: string;
   start: CallStart;
   /** The local transport's audio; absent on the LiveKit path, where `room` carries the audio. */
@@ -231,7 +228,8 @@ export class CallSession {
     session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
-    this.emit({ type: "started", conversation: this.conversation, language, testMode, stt: this.speech.sttName, tts: this.speech.ttsName });
+    const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
+    this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
     if (testMode) {
       this.pin = "collecting";
       this.say(this.prompts.pinRequest, null, false);

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, createServer } from "node:http";
+import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AudioFrame } from "@livekit/rtc-node";
 import type { VAD } from "@livekit/agents";
@@ -6,21 +6,22 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { bytesToSamples, samplesToBytes } from "./audio.ts";
 import { CallSession } from "./call.ts";
 import type { AgentConfig } from "./config.ts";
+import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
 import { PacedAudioOutput, PushAudioInput } from "./paced-output.ts";
 import type { SpeechConfig } from "./providers/index.ts";
-import { TEST_PAGE } from "./test-page.ts";
 
 /** Caller audio in (PCM16 little-endian mono) and bot audio out, over the local WebSocket. */
 export const LOCAL_INPUT_RATE = 16_000;
 export const LOCAL_OUTPUT_RATE = 24_000;
 
 /**
- * The local transport (no LiveKit): a browser or a test opens `GET /calls?serviceId=…&from=…` (or `to=…`) as a
- * WebSocket and exchanges
+ * The local transport (no LiveKit): a browser or a test opens `GET /calls?ticket=…` as a WebSocket, with a ticket
+ * from the gateway (`POST /api/v1/services/{id}/browser-calls`; protocol/local-call-ticket.ts), and exchanges
  *   caller → agent: binary frames of PCM16 LE mono 16 kHz; text `{"type":"dtmf","digits":"12#"}`, `{"type":"hangup"}`
  *   agent → caller: binary frames of PCM16 LE mono 24 kHz, paced in real time; text JSON: the call's events
  *     (`started`, `caller`, `bot`, `interrupted`, `ended`) and `{"type":"clear"}` (drop buffered audio: barge-in).
- * `GET /` serves a small test page that does this with the microphone.
+ * The call's service and caller come from the ticket. A socket without a good ticket, or from a web page on another
+ * origin than the ticket's, is closed at once with code 1008 and the reason (local-call-admission.ts).
  */
 export async function startLocalServer(options: {
   port?: number;
@@ -31,21 +32,32 @@ export async function startLocalServer(options: {
   vadForCall: () => VAD;
 }): Promise<{ server: Server; url: string; calls: Set<CallSession>; close: () => Promise<void> }> {
   const calls = new Set<CallSession>();
+  const usedTickets = new UsedTickets();
   const server = createServer((req, res) => {
-    if (req.method === "GET" && (req.url === "/" || req.url?.startsWith("/?"))) {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(TEST_PAGE);
-    } else if (req.method === "GET" && req.url === "/healthz") {
+    if (req.method === "GET" && req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, calls: calls.size }));
+    } else if (req.method === "GET" && req.url === "/") {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("PhoneMyBot voice agent. Call a service from the portal: its Call from browser tab.\n");
     } else res.writeHead(404).end();
   });
-  const wss = new WebSocketServer({ server, path: "/calls" });
-  wss.on("connection", (ws, req) => onCall(ws, req));
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname !== "/calls") return socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    // Until ws takes the socket over, a reset while the ticket is checked must not go unhandled (it would be thrown).
+    socket.on("error", () => socket.destroy());
+    // Checked before the upgrade completes, so that no caller message can arrive before the call exists.
+    admitLocalCall({ ticket: url.searchParams.get("ticket"), origin: req.headers.origin }, options.agent.agentSecret, usedTickets).then(
+      (admission) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          if (admission.ok) onCall(ws, admission);
+          else ws.close(1008, admission.reason);
+        }),
+      () => socket.destroy(),
+    );
+  });
 
-  function onCall(ws: WebSocket, req: IncomingMessage) {
-    const q = new URL(req.url ?? "/", "http://localhost").searchParams;
-    const serviceId = q.get("serviceId") ?? undefined;
-    const to = q.get("to") ?? undefined;
-    if (!serviceId && !to) return ws.close(1008, "serviceId or to is required");
+  function onCall(ws: WebSocket, start: { serviceId: string; from: string }) {
     const send = (message: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message));
     const input = new PushAudioInput();
     const output = new PacedAudioOutput(
@@ -58,7 +70,7 @@ export async function startLocalServer(options: {
     const call = new CallSession({
       gatewayUrl: options.agent.gatewayUrl,
       agentSecret: options.agent.agentSecret,
-      start: { from: q.get("from") || "browser", ...(to ? { to } : {}), ...(serviceId ? { serviceId } : {}), transport: "local" },
+      start: { ...start, transport: "local" },
       input,
       output,
       vad: options.vadForCall(),

@@ -2,36 +2,21 @@
  * The LiveKit worker (production): registers with LIVEKIT_URL using LIVEKIT_API_KEY / LIVEKIT_API_SECRET and takes
  * jobs dispatched to agent name `phonemybot` (AGENT_NAME). Each job is one call in its own room: a SIP caller (caller
  * and called numbers from the SIP participant's attributes) or a browser (the service in the job metadata). The
- * call itself is the same `CallSession` as the local transport, with the room carrying the audio.
- * Not runnable in this repository's CI (no LiveKit server); see docs/voice.md for running it for real.
+ * call itself is the same `CallSession` as the local transport, with the room carrying the audio; the job's glue
+ * (waiting for the caller, DTMF, the caller leaving, deleting the room to hang up) is agent/livekit-job.ts.
+ * There is no LiveKit server here: that glue is tested against a stand-in room and a fake of LiveKit's Twirp API
+ * (test/node/livekit-job.test.ts), but this entry, the room's audio and real SIP calls have not been run. See
+ * docs/voice.md for running it for real.
  */
 import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
-import { type RemoteParticipant, RoomEvent } from "@livekit/rtc-node";
-import { CallSession, type CallStart } from "./call.ts";
 import { agentConfigFromEnv } from "./config.ts";
+import { roomServiceFor } from "./livekit-hangup.ts";
+import { runLiveKitCall } from "./livekit-job.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
 
 export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
-
-/**
- * The conversation id of a room. Phone calls land in rooms LiveKit names `call-<caller number>_<random>` (the
- * dispatch rule the Worker provisions), and a number's `+` is not allowed in conversation ids ([A-Za-z0-9_-]).
- */
-export function conversationIdFor(room: string): string {
-  return room.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 128);
-}
-
-/** What the call's `start` message says, from the participant (SIP attributes) or the job metadata (browser). */
-export function callStartFrom(participant: RemoteParticipant | { attributes: Record<string, string>; identity: string; kind?: unknown }, metadata: string): CallStart {
-  const attrs = participant.attributes ?? {};
-  if (attrs["sip.phoneNumber"] || attrs["sip.trunkPhoneNumber"]) {
-    return { from: attrs["sip.phoneNumber"] || "anonymous", to: attrs["sip.trunkPhoneNumber"] || undefined, transport: "sip" };
-  }
-  const meta = metadata ? (JSON.parse(metadata) as { serviceId?: string; from?: string }) : {};
-  return { from: meta.from ?? participant.identity, serviceId: meta.serviceId, transport: "browser" };
-}
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
@@ -39,27 +24,18 @@ export default defineAgent({
   },
   entry: async (ctx: JobContext) => {
     await ctx.connect();
-    const participant = await ctx.waitForParticipant();
     const agent = agentConfigFromEnv();
-    const call = new CallSession({
-      gatewayUrl: agent.gatewayUrl,
-      agentSecret: agent.agentSecret,
-      conversation: conversationIdFor(ctx.room.name ?? ""),
-      start: callStartFrom(participant, ctx.job.metadata),
-      room: ctx.room,
-      vad: (ctx.proc.userData.silero as SileroModel).forCall(),
-      speech: speechConfigFromEnv(),
-      noReplyTimeoutMs: agent.noReplyTimeoutMs,
-      hangUp: () => ctx.shutdown("call ended"),
+    await runLiveKitCall(ctx, {
+      roomService: roomServiceFor(ctx.info),
+      call: {
+        gatewayUrl: agent.gatewayUrl,
+        agentSecret: agent.agentSecret,
+        room: ctx.room,
+        vad: (ctx.proc.userData.silero as SileroModel).forCall(),
+        speech: speechConfigFromEnv(),
+        noReplyTimeoutMs: agent.noReplyTimeoutMs,
+      },
     });
-    ctx.room.on(RoomEvent.DtmfReceived, (_code, digit, from) => {
-      if (from.identity === participant.identity) call.dtmf(digit);
-    });
-    ctx.room.on(RoomEvent.ParticipantDisconnected, (p) => {
-      if (p.identity === participant.identity) void call.callerHangsUp();
-    });
-    ctx.addShutdownCallback(() => call.callerHangsUp());
-    await call.done;
   },
 });
 

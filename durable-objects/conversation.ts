@@ -2,28 +2,25 @@ import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
-import { type Env, serviceStub } from "../worker/env.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
+import { type Env, serviceStub } from "./bindings.ts";
+import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socket.ts";
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
 import { KeptServiceLink } from "./conversation/kept-service-link.ts";
-import { type CallRow, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
-import {
-  CONVERSATION_HEADER,
-  type Peer,
-  ROLE_HEADER,
-  type SocketRole,
-  Sockets,
-  decodeJson,
-  logSocketFailure,
-  send,
-} from "./conversation/sockets.ts";
+import { limitDeadline } from "./conversation/limits.ts";
+import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
+import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
-import type { ServiceLink } from "./service-link.ts";
+import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
-export { CONVERSATION_HEADER, ROLE_HEADER } from "./conversation/sockets.ts";
+declare module "./bindings.ts" {
+  interface DurableObjectClasses {
+    CONVERSATIONS: ConversationObject;
+  }
+}
 
 /**
  * One call. It keeps the call's state, the bot's opaque value and the transcript, and delivers the caller's side
@@ -32,11 +29,14 @@ export { CONVERSATION_HEADER, ROLE_HEADER } from "./conversation/sockets.ts";
  * bot (the bot over the send API, the portal's test chat over its WebSocket) use the same methods.
  *
  * The parts live in durable-objects/conversation/: the tables (schema.ts), the transcript, the delivery queue to the
- * bot, the agent's and the test chat's socket protocols, and the agent watch. This class is the call's state machine.
+ * bot, the agent's and the test chat's socket protocols, the agent watch and the call's limits. This class is the
+ * call's state machine.
  */
 export class ConversationObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly sockets = new Sockets();
+  /** The socket events handled so far: each new one is chained to it (see `inTurn`). */
+  private socketEvents: Promise<void> = Promise.resolve();
   private readonly transcript: Transcript;
   private readonly serviceLinkKept: KeptServiceLink;
   private readonly delivery: DeliveryQueue;
@@ -56,7 +56,8 @@ export class ConversationObject extends DurableObject<Env> {
       sql: this.sql,
       call: () => this.call(),
       service: (call) => this.service(call),
-      serviceLink: (call) => this.serviceLink(call),
+      deliveryTarget: (call) => this.deliveryTarget(call),
+      drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       scheduleAlarm: () => this.scheduleAlarm(),
@@ -102,24 +103,38 @@ export class ConversationObject extends DurableObject<Env> {
     return this.serviceLinkKept.read()!;
   }
 
-  /** The service changed (a new token, a reconfiguration, a deletion): the call keeps the newest link. */
+  private async deliveryTarget(call: CallRow): Promise<DeliveryTarget | null> {
+    return (await this.serviceLink(call)).target;
+  }
+
+  /** The service changed (a new token, a reconfiguration): the call keeps the newest link. */
   serviceChanged(link: ServiceLink): void {
     this.serviceLinkKept.keep(link);
+  }
+
+  /** An ended call whose messages are all settled has nothing more for the bot: it does not keep the bot's URL and token. */
+  private forgetTargetOnceEnded(): void {
+    if (this.call()?.state === "ended") this.serviceLinkKept.forgetTarget();
   }
 
   // ---- the caller's side --------------------------------------------------------------------------------
 
   /** Answers a call: records it on the service and queues the bot's `new` message. */
-  async start(input: { conversation: string; serviceId: string; from: string; to?: string }): Promise<StartResult> {
+  async start(input: CallStart): Promise<StartResult> {
     if (this.call()) return { ok: false, reason: "exists" };
     const startedAt = Date.now();
-    const started = await serviceStub(this.env, input.serviceId).callStarted({ ...input, startedAt });
+    const started = await serviceStub(this.env, input.serviceId).callStarted({
+      conversation: input.conversation,
+      from: input.from,
+      ...(input.to !== undefined ? { to: input.to } : {}),
+      startedAt,
+    });
     if (!started) return { ok: false, reason: "service_not_found" };
     this.serviceLinkKept.keep(started.link);
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
-      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'active', ?)`,
+      `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at, room, ends_by, idle_ms)
+       VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)`,
       input.conversation,
       input.serviceId,
       input.from,
@@ -127,6 +142,9 @@ export class ConversationObject extends DurableObject<Env> {
       started.language,
       started.demo ? 1 : 0,
       startedAt,
+      input.room ?? null,
+      started.endsBy,
+      started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
     return { ok: true, call: this.view()!, language: started.language, testMode: started.demo };
@@ -154,9 +172,26 @@ export class ConversationObject extends DurableObject<Env> {
   async callerHangsUp(reason: EndReason = "caller_hangup"): Promise<boolean> {
     const call = this.call();
     if (call?.state !== "active") return false;
+    await this.hangUp(call, reason);
+    return true;
+  }
+
+  /**
+   * The call's service was deleted. A call under way ends: the agent hangs up on the caller and the bot gets `last`.
+   * What is still waiting for the bot is delivered to `target`, captured before the service's configuration was erased;
+   * no token is taken any more. Nothing can follow a deletion, so this link is the last the call keeps.
+   */
+  async serviceDeleted(target: DeliveryTarget): Promise<void> {
+    const call = this.call();
+    if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
+    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
+    if (call.state === "active") await this.hangUp(call, "service_deleted");
+  }
+
+  /** Ends the call from the gateway's side: the bot gets `last` (and the agent `ended`, from `end`). */
+  private async hangUp(call: CallRow, reason: EndReason): Promise<void> {
     this.delivery.enqueue({ body: "", last: true });
     await this.end(call, reason);
-    return true;
   }
 
   /** The PIN from the portal's TEST button, keyed in by the caller: a right one bridges the call to that test chat. */
@@ -223,6 +258,7 @@ export class ConversationObject extends DurableObject<Env> {
       endedAt: call.ended_at === null ? null : iso(call.ended_at),
       endReason: call.end_reason,
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
+      room: call.room,
       messages,
     };
   }
@@ -230,6 +266,7 @@ export class ConversationObject extends DurableObject<Env> {
   private async end(call: CallRow, reason: EndReason) {
     const endedAt = Date.now();
     this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
+    if (this.delivery.nextAttemptAt() === undefined) this.forgetTargetOnceEnded();
     this.broadcast("chat", { type: "ended", reason });
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
@@ -255,9 +292,9 @@ export class ConversationObject extends DurableObject<Env> {
     const peer: Peer = { role, conversation: request.headers.get(CONVERSATION_HEADER) ?? "" };
     server.accept();
     this.sockets.add(server, peer);
-    server.addEventListener("message", (event) => void this.onSocketMessage(server, peer, event.data).catch(logSocketFailure));
-    server.addEventListener("close", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
-    server.addEventListener("error", () => void this.onSocketClose(server, peer).catch(logSocketFailure));
+    server.addEventListener("message", (event) => this.inTurn(() => this.onSocketMessage(server, peer, event.data)));
+    server.addEventListener("close", () => this.inTurn(() => this.onSocketClose(server, peer)));
+    server.addEventListener("error", () => this.inTurn(() => this.onSocketClose(server, peer)));
     if (role === "chat") {
       const call = this.view();
       send(server, call ? { type: "snapshot", call } : { type: "error", message: "call not found" });
@@ -265,11 +302,18 @@ export class ConversationObject extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /**
+   * Queues a socket event behind those that came before it, on any of the call's sockets. The handlers await other
+   * objects (the directory, the service): without the queue, a key pressed right behind `start` was handled while
+   * `start` still waited, and was refused as `not_started`.
+   */
+  private inTurn(handle: () => Promise<void>): void {
+    this.socketEvents = this.socketEvents.then(handle).catch(logSocketFailure);
+  }
+
   private async onSocketMessage(ws: WebSocket, { role, conversation }: Peer, data: string | ArrayBuffer): Promise<void> {
     const json = decodeJson(data);
-    if (role === "agent") {
-      return onAgentMessage(this.agentSocket, ws, conversation, json);
-    }
+    if (role === "agent") return onAgentMessage(this.agentSocket, ws, conversation, json);
     return onChatMessage(this.chatSocket, ws, json);
   }
 
@@ -294,23 +338,43 @@ export class ConversationObject extends DurableObject<Env> {
   // ---- the alarm ------------------------------------------------------------------------------------------
 
   /**
-   * The alarm checks on the agent, then finishes only after a whole delivery pass that started after it fired, so it
+   * The alarm checks on the agent and the call's limits, then finishes only after a whole delivery pass that started after it fired, so it
    * stays set while any message it was set for is on the wire: if the process dies mid-delivery, the alarm runs again
    * after the restart (and a pass that throws makes the alarm fail, and be retried, too). Last, it is set again for
    * whatever is due next.
    */
   override async alarm(): Promise<void> {
     await this.agentWatch.check();
+    await this.checkLimits();
     await this.delivery.passUnderWay();
     await this.delivery.drain();
     await this.scheduleAlarm();
   }
 
-  /** Sets the alarm for what is due next: the first pending message's next attempt, or the agent's deadline. */
+  /** Ends an active call that has reached its maximum duration or, with no agent, its idle timeout. */
+  private async checkLimits(): Promise<void> {
+    const call = this.call();
+    if (call?.state !== "active") return;
+    const limit = this.limit(call);
+    if (limit.at <= Date.now()) await this.hangUp(call, limit.reason);
+  }
+
+  private limit(call: CallRow) {
+    return limitDeadline(call, this.transcript.lastMessageAt() ?? call.started_at);
+  }
+
+  /**
+   * Sets the alarm for what is due next: the first pending message's next attempt and, while the call is active, the
+   * agent's deadline and the call's limits.
+   */
   private async scheduleAlarm(): Promise<void> {
     const call = this.call();
-    const agentDeadline = call?.state === "active" ? call.agent_deadline : null;
-    const due = [this.delivery.nextAttemptAt(), agentDeadline ?? undefined].filter((t): t is number => t !== undefined);
+    const active = call?.state === "active" ? call : undefined;
+    const due = [
+      this.delivery.nextAttemptAt(),
+      active?.agent_deadline ?? undefined,
+      active && this.limit(active).at,
+    ].filter((t): t is number => t !== undefined);
     // A message that has not been tried yet is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }

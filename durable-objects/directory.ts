@@ -1,7 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../worker/env.ts";
+import type { Env } from "./bindings.ts";
 import type { PasswordHash } from "../worker/secrets.ts";
 import { secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
+
+declare module "./bindings.ts" {
+  interface DurableObjectClasses {
+    DIRECTORY: DirectoryObject;
+  }
+}
 
 /**
  * The one place that must be globally consistent: accounts (unique emails), API keys, which account owns

@@ -11,8 +11,10 @@ import type {
   ServiceWithToken,
   UsageDay,
 } from "../protocol/management.ts";
-import { type Env, conversationStub, directory } from "../worker/env.ts";
+import { CALL_LIMITS } from "../protocol/management.ts";
+import { type Env, conversationStub, directory } from "./bindings.ts";
 import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
+import { parseTimeout } from "./delivery-policy.ts";
 import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 
 interface ConfigRow {
@@ -29,20 +31,41 @@ interface ConfigRow {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  max_call_minutes: number;
+  idle_timeout_minutes: number;
   [key: string]: SqlStorageValue;
+}
+
+export interface RemovedService {
+  /** The calls under way, and those ended lately. */
+  calls: string[];
+  /** Where their messages for the bot go, captured before the configuration was erased. */
+  target: DeliveryTarget;
 }
 
 export interface StartedCall {
   to: string;
   language: string;
   demo: boolean;
+  /** When the call reaches the service's maximum duration. */
+  endsBy: number;
+  /** How long a call no agent carries may go without a message. */
+  idleMs: number;
   link: ServiceLink;
 }
 
 export const TEST_PIN_TTL_MS = 5 * 60_000;
+/** A call ended this recently may still be retrying its last messages to the bot (about 32 s by default). */
+const RECENTLY_ENDED_MS = 10 * 60_000;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const iso = (ms: number) => new Date(ms).toISOString();
+
+declare module "./bindings.ts" {
+  interface DurableObjectClasses {
+    SERVICES: ServiceObject;
+  }
+}
 
 /** One subscription: its configuration, its PhoneMyBot token (hashed), its change log, its calls and usage. */
 export class ServiceObject extends DurableObject<Env> {
@@ -71,14 +94,27 @@ export class ServiceObject extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS provisioning (
         one INTEGER PRIMARY KEY CHECK (one = 1), state TEXT NOT NULL, error TEXT, at INTEGER NOT NULL);
     `);
-    // The events table predates provisioning events, which carry LiveKit's error.
-    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(events)").toArray().some((c) => c.name === "error")) {
-      this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
+    // Columns that services stored by older versions lack.
+    const columns = (table: string) => new Set(this.sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name));
+    if (!columns("events").has("error")) this.sql.exec("ALTER TABLE events ADD COLUMN error TEXT");
+    const config = columns("config");
+    if (!config.has("max_call_minutes")) {
+      this.sql.exec(`ALTER TABLE config ADD COLUMN max_call_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.maxCallMinutes.default}`);
     }
-    // The config table predates the version that live calls and the Directory's token index keep the newest of.
-    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(config)").toArray().some((c) => c.name === "config_version")) {
-      this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
+    if (!config.has("idle_timeout_minutes")) {
+      this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
     }
+    // The version that live calls and the Directory's token index keep the newest of.
+    if (!config.has("config_version")) this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
+    if (!columns("calls").has("ends_by")) {
+      this.sql.exec("ALTER TABLE calls ADD COLUMN ends_by INTEGER");
+      this.sql.exec("UPDATE calls SET ends_by = started_at + ?", CALL_LIMITS.maxCallMinutes.default * 60_000);
+    }
+  }
+
+  /** How many ms a "minute" of the call limits lasts (CALL_LIMIT_MINUTE_MS: shorter in tests). */
+  private minuteMs(): number {
+    return parseTimeout(this.env.CALL_LIMIT_MINUTE_MS, 60_000);
   }
 
   private config(): ConfigRow | undefined {
@@ -128,9 +164,7 @@ export class ServiceObject extends DurableObject<Env> {
   link(): ServiceLink {
     const row = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
     if (!row) return { version: 0, tokenHash: "", target: null };
-    const target: DeliveryTarget | null =
-      row.deleted_at !== null ? null : row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
-    return { version: row.config_version, tokenHash: row.token_hash, target };
+    return { version: row.config_version, tokenHash: row.token_hash, target: row.deleted_at === null ? targetOf(row) : null };
   }
 
   /**
@@ -160,6 +194,8 @@ export class ServiceObject extends DurableObject<Env> {
       botUrl: row.bot_url,
       botTokenSet: row.bot_token !== null,
       demo: row.bot_url === null,
+      maxCallMinutes: row.max_call_minutes,
+      idleTimeoutMinutes: row.idle_timeout_minutes,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       ...(provisioning ? { provisioning } : {}),
@@ -200,6 +236,8 @@ export class ServiceObject extends DurableObject<Env> {
       numbers: ["numbers", patch.numbers && JSON.stringify(patch.numbers)],
       botUrl: ["bot_url", patch.botUrl],
       botToken: ["bot_token", patch.botToken],
+      maxCallMinutes: ["max_call_minutes", patch.maxCallMinutes],
+      idleTimeoutMinutes: ["idle_timeout_minutes", patch.idleTimeoutMinutes],
     } as const;
     const changed = Object.entries(columns).filter(([, [, value]]) => value !== undefined);
     for (const [, [column, value]] of changed) this.sql.exec(`UPDATE config SET ${column} = ?`, value!);
@@ -218,12 +256,22 @@ export class ServiceObject extends DurableObject<Env> {
     return this.withToken(await this.issueToken());
   }
 
-  async remove(): Promise<boolean> {
-    if (!this.config()) return false;
+  /**
+   * Deletes the service; null when there was none. Answers the calls that may still have messages for the bot (those
+   * under way, which the caller ends, and those ended lately) and where those messages go: the configuration is gone,
+   * and its token out of the Directory's index, once this returns, and no new call starts.
+   */
+  async remove(): Promise<RemovedService | null> {
+    const row = this.config();
+    if (!row) return null;
+    const target = targetOf(row);
+    const calls = this.sql
+      .exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL OR ended_at > ?", Date.now() - RECENTLY_ENDED_MS)
+      .toArray();
     this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL, config_version = config_version + 1", Date.now());
     this.logEvent("deleted");
-    await this.publish();
-    return true;
+    await directory(this.env).recordServiceToken(row.id, "", row.config_version + 1);
+    return { calls: calls.map((c) => c.conversation), target };
   }
 
   events(): ServiceLogEntry[] {
@@ -252,21 +300,31 @@ export class ServiceObject extends DurableObject<Env> {
     const row = this.config();
     if (!row) return null;
     const to = call.to || ((JSON.parse(row.numbers) as string[])[0] ?? "");
+    const endsBy = call.startedAt + row.max_call_minutes * this.minuteMs();
     this.sql.exec(
-      "INSERT INTO calls (conversation, from_number, to_number, started_at) VALUES (?, ?, ?, ?)",
+      "INSERT INTO calls (conversation, from_number, to_number, started_at, ends_by) VALUES (?, ?, ?, ?, ?)",
       call.conversation,
       call.from,
       to,
       call.startedAt,
+      endsBy,
     );
-    const active = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE ended_at IS NULL").one().n;
+    // The calls under way when this one started, itself included. A call never marked ended (its object lost) is
+    // taken to have ended at its maximum duration, as it would have.
+    const concurrent = this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM calls WHERE started_at <= ? AND coalesce(ended_at, ends_by) > ?",
+        call.startedAt,
+        call.startedAt,
+      )
+      .one().n;
     this.sql.exec(
       `INSERT INTO usage_daily (day, calls, peak) VALUES (?, 1, ?)
        ON CONFLICT (day) DO UPDATE SET calls = calls + 1, peak = max(peak, excluded.peak)`,
       day(call.startedAt),
-      active,
+      concurrent,
     );
-    return { to, language: row.language, demo: row.bot_url === null, link: this.link() };
+    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
@@ -378,4 +436,9 @@ export class ServiceObject extends DurableObject<Env> {
         peakConcurrentCalls: row.peak,
       }));
   }
+}
+
+/** Where a service's messages for the bot go: the bot's URL, or the portal's test chat in demo mode. */
+function targetOf(row: ConfigRow): DeliveryTarget {
+  return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
 }

@@ -6,8 +6,9 @@ import { MESSAGE_LIMITS } from "./messaging.ts";
  * The caller-side WebSockets onto a call's Conversation Durable Object.
  *
  * Agent socket: `GET /agent/v1/conversations/{conversation}` (WebSocket upgrade) with
- * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent (a UUID, or the LiveKit room
- * name). The agent's first message is `start`; everything the bot says arrives as `say`, in order.
+ * `Authorization: Bearer <AGENT_SECRET>`. The conversation id is chosen by the agent: a random UUID for every call
+ * (never derived from the caller's number; a LiveKit call sends its room name in `start`). The agent's first message
+ * is `start`; everything the bot says arrives as `say`, in order.
  *
  * A socket that drops mid-call (a network blip, the gateway restarting) is opened again by the agent, whose first
  * message on it is `resume`: the gateway answers `resumed` with how many of the agent's messages after `start` it
@@ -32,6 +33,8 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     /** For browser calls, which name their service directly. */
     serviceId: z.string().max(64).optional(),
     transport: z.enum(["sip", "browser", "local"]),
+    /** The LiveKit room the call is in (phone and LiveKit browser calls), kept on the call record for support. */
+    room: z.string().max(128).optional(),
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),

@@ -64,6 +64,16 @@ export const ServiceCreateSchema = z.object({
 });
 export type ServiceCreate = z.infer<typeof ServiceCreateSchema>;
 
+/**
+ * Limits that end a service's calls: no call lasts longer than `maxCallMinutes` (end reason `max_duration`), and a
+ * call no voice agent carries (a simulated call) ends after `idleTimeoutMinutes` without a message either way (`idle`).
+ */
+export const CALL_LIMITS = {
+  maxCallMinutes: { min: 1, max: 480, default: 60 },
+  idleTimeoutMinutes: { min: 1, max: 1440, default: 10 },
+} as const;
+const limitMinutes = (limit: { min: number; max: number }) => z.number().int().min(limit.min).max(limit.max);
+
 export const ServicePatchSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -74,6 +84,8 @@ export const ServicePatchSchema = z
       .refine((list) => new Set(list).size === list.length, "the same number is listed twice"),
     botUrl: BotUrlSchema,
     botToken: BotTokenSchema,
+    maxCallMinutes: limitMinutes(CALL_LIMITS.maxCallMinutes),
+    idleTimeoutMinutes: limitMinutes(CALL_LIMITS.idleTimeoutMinutes),
   })
   .partial()
   .strict()
@@ -96,6 +108,10 @@ export const ServiceSchema = z.object({
   botUrl: z.string().nullable(),
   botTokenSet: z.boolean(),
   demo: z.boolean(),
+  /** The longest a call may last, in minutes (1–480, default 60); then it ends as `max_duration`. */
+  maxCallMinutes: z.number().int(),
+  /** How long a simulated call may go without a message either way, in minutes (1–1440, default 10); then `idle`. */
+  idleTimeoutMinutes: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
   provisioning: ProvisioningSchema.optional(),
@@ -206,11 +222,13 @@ export const CallSchema = z.object({
   endedAt: z.string().nullable(),
   endReason: z.enum(END_REASONS).nullable(),
   failedDeliveries: z.number().int(),
+  /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
+  room: z.string().nullable(),
   messages: z.array(CallMessageSchema),
 });
 export type Call = z.infer<typeof CallSchema>;
 
-export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true });
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
 
 export const TestSessionSchema = z.object({

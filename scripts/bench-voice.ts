@@ -19,7 +19,7 @@ import { concatSamples, resample, silence } from "../agent/audio.ts";
 import { startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
 import { callGateway, startGateway } from "../test/e2e/server.ts";
-import { LocalCaller } from "../test/agent/local-caller.ts";
+import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
@@ -120,7 +120,7 @@ try {
     if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
   };
   const call = async () => {
-    const caller = new LocalCaller(agentUrl, { serviceId, from: "+442071838750" });
+    const caller = new LocalCaller(agentUrl, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
     await caller.opened;
     const started = await until(() => caller.event("started"), 20_000, "started");
     return { caller, conversation: started.conversation as string };

@@ -5,17 +5,27 @@
 // gateway alone (to run an agent of your own, e.g. `npm run agent` under a debugger, with the same AGENT_SECRET).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const port = process.env.PORT ?? "8787";
 const host = process.env.HOST ?? "127.0.0.1";
-// Where the agent reaches the gateway, and the browser the agent (a wildcard address is not one to connect to).
-const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+const agentHost = process.env.AGENT_HOST ?? host;
+const isWildcard = (address) => address === "0.0.0.0" || address === "::";
+/** An address as a URL's host (IPv6 in brackets). */
+const urlHost = (address) => (address.includes(":") ? `[${address}]` : address);
+// Where the agent reaches the gateway (a wildcard address is not one to connect to).
+const reachable = isWildcard(host) ? "127.0.0.1" : host;
 // The voice agent and the Worker share this secret; a fresh one per run unless one is given.
 const agentSecret = process.env.AGENT_SECRET ?? randomBytes(32).toString("base64url");
+if (/[\s"'`#$\\]/.test(agentSecret)) {
+  console.error("AGENT_SECRET may not contain spaces, quotes, #, $ or backslashes");
+  process.exit(1);
+}
 const withAgent = !process.env.LIVEKIT_URL && process.env.LOCAL_AGENT !== "false";
 
 /** Whether `candidate` can be listened on. */
@@ -23,7 +33,7 @@ function free(candidate) {
   return new Promise((resolve) => {
     const server = createServer();
     server.once("error", () => resolve(false));
-    server.listen(candidate, host, () => server.close(() => resolve(true)));
+    server.listen(candidate, agentHost, () => server.close(() => resolve(true)));
   });
 }
 
@@ -35,7 +45,7 @@ async function agentPort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, host, () => {
+    server.listen(0, agentHost, () => {
       const { port: any } = server.address();
       server.close(() => resolve(any));
     });
@@ -72,19 +82,34 @@ process.on("exit", () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
 });
 
-const agentUrl = withAgent ? `http://${reachable}:${await agentPort()}` : undefined;
-const env = { ...process.env, AGENT_SECRET: agentSecret, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", `AGENT_SECRET:${agentSecret}`, "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
+// The Worker hands browsers the agent's URL; a wildcard host in it stands for the name the browser reached the
+// gateway at (worker/livekit/config.ts), unless AGENT_PUBLIC_URL says otherwise.
+const agentUrl = withAgent ? `http://${urlHost(agentHost)}:${await agentPort()}` : undefined;
+
+// The agent secret reaches wrangler in a file only this user can read, never on a command line (`ps` shows those to
+// everyone). The user's own variables file comes first, as wrangler would have read it without --env-file.
+const secretsDir = mkdtempSync(join(tmpdir(), "pmb-start-"));
+process.on("exit", () => rmSync(secretsDir, { recursive: true, force: true }));
+const secretsFile = join(secretsDir, "secrets.env");
+writeFileSync(secretsFile, `AGENT_SECRET=${agentSecret}\n`, { mode: 0o600 });
+const userEnvFiles = existsSync(join(root, ".dev.vars")) ? [".dev.vars"] : [".env", ".env.local"];
+
+const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+const wranglerArgs = [join(root, "node_modules/wrangler/bin/wrangler.js"), "dev", "--port", port, "--ip", host, "--persist-to", process.env.PERSIST_TO ?? ".wrangler/state", "--show-interactive-dev-session=false", "--var", "ALLOW_PRIVATE_BOT_URLS:true"];
+// wrangler's --env-file, spelled so that Node 20 does not take it for its own option of that name.
+for (const file of [...userEnvFiles, secretsFile]) wranglerArgs.push("--envFile", file);
 if (agentUrl) wranglerArgs.push("--var", `AGENT_LOCAL_URL:${agentUrl}`);
+if (process.env.AGENT_PUBLIC_URL) wranglerArgs.push("--var", `AGENT_PUBLIC_URL:${process.env.AGENT_PUBLIC_URL}`);
 // wrangler's own launcher (not npx, which does not pass SIGTERM on) so that stopping it stops workerd too.
 track(spawn(process.execPath, wranglerArgs, { stdio: "inherit", env, cwd: root }), "wrangler dev");
 
 if (agentUrl) {
   const agentEnv = {
     ...env,
-    GATEWAY_URL: `http://${reachable}:${port}`,
+    AGENT_SECRET: agentSecret,
+    GATEWAY_URL: `http://${urlHost(reachable)}:${port}`,
     AGENT_PORT: new URL(agentUrl).port,
-    AGENT_HOST: process.env.AGENT_HOST ?? host,
+    AGENT_HOST: agentHost,
   };
   track(spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], { stdio: "inherit", env: agentEnv, cwd: root }), "voice agent");
 }

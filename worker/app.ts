@@ -4,6 +4,7 @@ import type { AppEnv } from "./auth/api-key.ts";
 import { sendAnswer } from "../protocol/messaging.ts";
 import { ApiError, handleError, isMessagingPath } from "./errors.ts";
 import { perClient } from "./rate-limit.ts";
+import { isGatewayPath, securityHeaders } from "./security-headers.ts";
 import { accounts } from "./routes/accounts.ts";
 import { agentBridge } from "./routes/agent-bridge.ts";
 import { calls } from "./routes/calls.ts";
@@ -14,6 +15,7 @@ import { voice } from "./routes/voice.ts";
 
 export const app = new OpenAPIHono<AppEnv>();
 
+app.use("*", securityHeaders);
 app.onError(handleError);
 app.notFound((c) =>
   isMessagingPath(c.req.path) ? c.json(sendAnswer("conversation not found"), 404) : c.json({ error: "not found" }, 404),
@@ -40,4 +42,12 @@ app.doc31("/api/v1/openapi.json", {
     version: "1",
     description: "The messaging API (both directions) and the management API (`Authorization: Bearer <api key>`).",
   },
+});
+
+// Last, after every route: the portal's files. The Worker runs first for every path (wrangler.toml), so that
+// they get the headers above too.
+app.get("*", async (c) => {
+  if (isGatewayPath(c.req.path)) return c.notFound();
+  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  return new Response(asset.body, asset);
 });

@@ -1,8 +1,14 @@
+import ipaddr from "ipaddr.js";
+
 /**
  * Server-side request forgery guard for bot URLs: the gateway POSTs to whatever URL a customer configures, so
  * loopback, private, link-local and other non-public destinations are refused unless local development allows
- * them explicitly (ALLOW_PRIVATE_BOT_URLS=true). Scheme and credentials are checked by BotUrlSchema. Pure; the
- * WHATWG URL parser has already normalised exotic IPv4 spellings (`http://2130706433/`, `http://0x7f.1/`).
+ * them explicitly (ALLOW_PRIVATE_BOT_URLS=true). Scheme and credentials are checked by BotUrlSchema. Pure.
+ *
+ * Addresses are classified by ipaddr.js, not by how they are written. The WHATWG URL parser has already turned
+ * every IPv4 spelling (`http://2130706433/`, `http://0x7f.1/`, `http://017700000001/`) into four decimal parts and
+ * every IPv6 literal into its compressed hex form. A host NAME is judged by name only; docs/security.md says what
+ * that means for names that resolve to private addresses.
  */
 export const PUBLIC_ADDRESS_REQUIRED = "the bot URL must be a public address";
 
@@ -14,45 +20,22 @@ export function botUrlRefusal(botUrl: string, env: { ALLOW_PRIVATE_BOT_URLS?: st
 
 const PRIVATE_NAME_SUFFIXES = [".localhost", ".local", ".internal", ".home.arpa", ".lan"];
 
-export function isPrivateHost(hostname: string): boolean {
+function isPrivateHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, "");
   if (host === "localhost" || PRIVATE_NAME_SUFFIXES.some((suffix) => host.endsWith(suffix))) return true;
-  if (host.startsWith("[")) return isPrivateIpv6(host.slice(1, -1));
-  const v4 = parseIpv4(host);
-  return v4 !== undefined && isPrivateIpv4(v4);
+  const literal = host.startsWith("[") ? host.slice(1, -1) : host;
+  return ipaddr.isValid(literal) && !isPublicAddress(ipaddr.parse(literal));
 }
 
-function parseIpv4(host: string): number[] | undefined {
-  const parts = host.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.map(Number);
-}
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR("::/96");
 
-function isPrivateIpv4([a, b]: number[]): boolean {
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b! >= 64 && b! <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b! >= 16 && b! <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 192 && b === 0) ||
-    (a === 198 && (b === 18 || b === 19)) ||
-    a! >= 224
-  );
-}
-
-function isPrivateIpv6(address: string): boolean {
-  const a = address.toLowerCase();
-  if (a === "::" || a === "::1") return true;
-  // IPv4-mapped (::ffff:127.0.0.1, which the URL parser writes as ::ffff:7f00:1).
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(a);
-  if (mapped) {
-    const high = parseInt(mapped[1]!, 16);
-    const low = parseInt(mapped[2]!, 16);
-    return isPrivateIpv4([high >> 8, high & 255, low >> 8, low & 255]);
-  }
-  const first = parseInt(a.split(":")[0] || "0", 16);
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00;
+/**
+ * Public means ipaddr.js's `unicast` range. That already refuses, whatever IPv4 address they carry, the IPv4-mapped
+ * and -translated, NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32) ranges; the one
+ * embedding it has no range for is the deprecated IPv4-compatible `::a.b.c.d`, judged by the IPv4 address inside.
+ */
+function isPublicAddress(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (address.range() !== "unicast") return false;
+  if (address.kind() === "ipv4" || !address.match(IPV4_COMPATIBLE)) return true;
+  return ipaddr.fromByteArray(address.toByteArray().slice(12)).range() === "unicast";
 }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "./auth/api-key.ts";
+import type { AppEnv } from "./auth/account-context.ts";
 import type { Env } from "./env.ts";
 import { sha256Hex } from "./secrets.ts";
 

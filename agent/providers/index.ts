@@ -1,7 +1,7 @@
 import { type VAD, stt, type tts } from "@livekit/agents";
 import { DeepgramSTT } from "./deepgram-stt.ts";
 import { EspeakTTS } from "./espeak-tts.ts";
-import { deepgramLanguage, deepgramModel, espeakVoice, openaiVoice } from "./languages.ts";
+import { deepgramLanguage, deepgramModel, espeakVoice, openaiVoice, sphinxUnderstands } from "./languages.ts";
 import { OpenAIStreamingTTS } from "./openai-tts.ts";
 import { SphinxSTT } from "./sphinx-stt.ts";
 import { stableSpeechFrames } from "./stable-vad.ts";
@@ -44,6 +44,8 @@ export interface SpeechProviders {
   tts: tts.TTS;
   sttName: "deepgram" | "pocketsphinx";
   ttsName: "openai" | "espeak-ng";
+  /** Whether the recognizer knows the call's language (Deepgram knows all of ours; pocketsphinx only English). */
+  sttUnderstandsLanguage: boolean;
 }
 
 /** The STT and TTS for one call in `language` (a tag from protocol/languages.ts). */
@@ -71,5 +73,6 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD): 
     tts: synthesizer,
     sttName: config.deepgramApiKey ? "deepgram" : "pocketsphinx",
     ttsName: config.openaiApiKey ? "openai" : "espeak-ng",
+    sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
   };
 }

@@ -57,3 +57,8 @@ const ESPEAK_VOICES: Record<string, string> = {
 export function espeakVoice(tag: string): string {
   return ESPEAK_VOICES[tag] ?? base(tag);
 }
+
+/** Debian's pocketsphinx has one acoustic model, US English: other languages are not recognized at all. */
+export function sphinxUnderstands(tag: string): boolean {
+  return base(tag) === "en";
+}

@@ -1,8 +1,8 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
-import { type Env, directory, serviceStub } from "../../worker/env.ts";
+import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
-import type { CallRow, StartResult } from "./schema.ts";
+import type { CallRow, CallStart, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
 
@@ -15,7 +15,7 @@ export interface AgentSocketHost {
   agentWatch: AgentWatch;
   call(): CallRow | undefined;
   service(call: CallRow): ReturnType<typeof serviceStub>;
-  start(input: { conversation: string; serviceId: string; from: string; to?: string }): Promise<StartResult>;
+  start(input: CallStart): Promise<StartResult>;
   callerSays(text: string): boolean;
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
@@ -33,7 +33,13 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
   if (message.type === "start") {
     const serviceId = message.serviceId ?? (message.to ? await directory(host.env).serviceForNumber(message.to) : null);
     const started = serviceId
-      ? await host.start({ conversation, serviceId, from: message.from, ...(message.to ? { to: message.to } : {}) })
+      ? await host.start({
+          conversation,
+          serviceId,
+          from: message.from,
+          ...(message.to ? { to: message.to } : {}),
+          ...(message.room ? { room: message.room } : {}),
+        })
       : ({ ok: false, reason: "service_not_found" } as const);
     if (!started.ok) {
       send(ws, { type: "error", reason: started.reason === "exists" ? "conversation_exists" : "service_not_found" } satisfies GatewayToAgent);

@@ -1,4 +1,4 @@
-import type { Env } from "../../worker/env.ts";
+import type { Env } from "../bindings.ts";
 import { parseTimeout } from "../delivery-policy.ts";
 import type { CallRow } from "./schema.ts";
 

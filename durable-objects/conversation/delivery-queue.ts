@@ -2,7 +2,7 @@ import type { DeliveryState } from "../../protocol/management.ts";
 import { type GatewayMessage, flagString } from "../../protocol/messaging.ts";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { botUrlRefusal } from "../../worker/bot-url-guard.ts";
-import { type Env, serviceStub } from "../../worker/env.ts";
+import { type Env, serviceStub } from "../bindings.ts";
 import {
   type AttemptResult,
   botUrlFor,
@@ -11,7 +11,7 @@ import {
   parseRetryDelays,
   parseTimeout,
 } from "../delivery-policy.ts";
-import type { ServiceLink } from "../service-link.ts";
+import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
 
 export interface DeliveryHost {
@@ -20,8 +20,10 @@ export interface DeliveryHost {
   sql: SqlStorage;
   call(): CallRow | undefined;
   service(call: CallRow): ReturnType<typeof serviceStub>;
-  /** What the call keeps of its service: where its messages go. */
-  serviceLink(call: CallRow): Promise<ServiceLink>;
+  /** Where the call's messages for the bot go now; null when nowhere (the service is gone). */
+  deliveryTarget(call: CallRow): Promise<DeliveryTarget | null>;
+  /** No message is pending any more. */
+  drained(): void;
   /** Shows the test chat a new or changed message. */
   announce(seq: number): void;
   tellAgent(message: GatewayToAgent): void;
@@ -77,14 +79,14 @@ export class DeliveryQueue {
   private async deliverPending(): Promise<void> {
     for (;;) {
       const head = this.host.sql.exec<MessageRow>("SELECT * FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1").toArray()[0];
-      if (!head) return;
+      if (!head) return this.host.drained();
       if (head.next_attempt_at > Date.now()) return this.host.scheduleAlarm();
       await this.attempt(this.host.call()!, head);
     }
   }
 
   private async attempt(call: CallRow, message: MessageRow): Promise<void> {
-    const { target } = await this.host.serviceLink(call);
+    const target = await this.host.deliveryTarget(call);
     if (target === null) return this.settle(message, "failed", message.attempts, "the service no longer exists");
     if (target.kind === "test_chat") return this.settle(message, "test_chat", message.attempts, null);
     const refusal = botUrlRefusal(target.url, this.host.env);

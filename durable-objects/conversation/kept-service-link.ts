@@ -21,4 +21,10 @@ export class KeptServiceLink {
       JSON.stringify(link),
     );
   }
+
+  /** Drops the bot's URL and token (the call has nothing more for the bot). */
+  forgetTarget(): void {
+    const link = this.read();
+    if (link?.target) this.sql.exec("UPDATE service_link SET link = ?", JSON.stringify({ ...link, target: null }));
+  }
 }

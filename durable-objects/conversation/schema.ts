@@ -1,4 +1,4 @@
-import type { Call, DeliveryState, EndReason } from "../../protocol/management.ts";
+import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
 export interface CallRow {
@@ -21,6 +21,12 @@ export interface CallRow {
    * or, once none is, the end of the agent's grace to come back. Null for calls without an agent.
    */
   agent_deadline: number | null;
+  /** The LiveKit room the call is in, when the agent said (phone and LiveKit browser calls). */
+  room: string | null;
+  /** When the call reaches its service's maximum duration (`max_duration`). */
+  ends_by: number;
+  /** How long a call no agent carries may go without a message either way before it ends (`idle`). */
+  idle_ms: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -55,10 +61,30 @@ export function createSchema(sql: SqlStorage): void {
       spoken_text TEXT);
     CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
   `);
-  // Calls stored before agents could resume their socket lack these columns.
+  // Calls stored by older versions lack these columns.
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
+  if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+  if (!columns.has("ends_by")) {
+    sql.exec("ALTER TABLE call ADD COLUMN ends_by INTEGER NOT NULL DEFAULT 0");
+    sql.exec("ALTER TABLE call ADD COLUMN idle_ms INTEGER NOT NULL DEFAULT 0");
+    // Calls answered before the limits existed get the defaults.
+    sql.exec(
+      "UPDATE call SET ends_by = started_at + ?, idle_ms = ?",
+      CALL_LIMITS.maxCallMinutes.default * 60_000,
+      CALL_LIMITS.idleTimeoutMinutes.default * 60_000,
+    );
+  }
+}
+
+/** A call to answer: who calls, which service, and (phone and LiveKit browser calls) the LiveKit room it is in. */
+export interface CallStart {
+  conversation: string;
+  serviceId: string;
+  from: string;
+  to?: string;
+  room?: string;
 }
 
 /** What answering a call gives: the call, or why it was not answered. */

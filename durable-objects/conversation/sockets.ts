@@ -1,14 +1,11 @@
 import type { GatewayToAgent, GatewayToChat } from "../../protocol/bridge.ts";
+import type { SocketRole } from "../socket-roles.ts";
 
-/** Who is on the other end of a WebSocket: the voice agent carrying the caller, or the portal's test chat. */
-export type SocketRole = "agent" | "chat";
 export interface Peer {
   role: SocketRole;
   /** The conversation id the socket was opened for (the object does not know its own name). */
   conversation: string;
 }
-export const ROLE_HEADER = "x-pmb-socket-role";
-export const CONVERSATION_HEADER = "x-pmb-conversation";
 
 /** The call's open WebSockets, and who is on the other end of each. */
 export class Sockets {

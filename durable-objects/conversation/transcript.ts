@@ -9,6 +9,11 @@ export class Transcript {
     return this.sql.exec<MessageRow>("SELECT * FROM messages ORDER BY seq").toArray();
   }
 
+  /** When the last message either way was recorded; undefined before the first. */
+  lastMessageAt(): number | undefined {
+    return this.sql.exec<{ at: number | null }>("SELECT max(at) AS at FROM messages").one().at ?? undefined;
+  }
+
   message(seq: number): MessageRow | undefined {
     return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
   }

@@ -1,27 +1,46 @@
 import WebSocket from "ws";
 import { bytesToSamples, concatSamples } from "../../agent/audio.ts";
+import { issueLocalCallTicket } from "../../protocol/local-call-ticket.ts";
+import type { BrowserCall } from "../../protocol/voice.ts";
 
-/** A caller on the local transport: real-time PCM16 16 kHz up (silence between utterances), 24 kHz audio down. */
+/** A ticket for the local agent as the gateway issues them, minted with the shared secret: the caller is the test's choice. */
+export async function mintTicket(agentSecret: string, grant: { serviceId: string; from: string; origin?: string }): Promise<string> {
+  return (await issueLocalCallTicket(agentSecret, grant)).ticket;
+}
+
+/** What the gateway answers its account's `POST /api/v1/services/{id}/browser-calls` with in local mode. */
+export async function browserCall(gatewayUrl: string, apiKey: string, serviceId: string): Promise<Extract<BrowserCall, { mode: "local" }>> {
+  const res = await fetch(`${gatewayUrl}/api/v1/services/${serviceId}/browser-calls`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+  const body = (await res.json()) as BrowserCall;
+  if (res.status !== 201 || body.mode !== "local") throw new Error(`browser-calls answered ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * A caller on the local transport with a ticket (`mintTicket` or `browserCall`): real-time PCM16 16 kHz up (silence
+ * between utterances), 24 kHz audio down. `origin`: the Origin header a browser would send.
+ */
 export class LocalCaller {
   readonly ws: WebSocket;
   readonly events: Record<string, any>[] = [];
   readonly audio: { at: number; samples: Int16Array }[] = [];
   readonly opened: Promise<void>;
-  readonly closed: Promise<void>;
+  /** How the agent closed the socket. */
+  readonly closed: Promise<{ code: number; reason: string }>;
   private pending: { samples: Int16Array; offset: number; done: () => void }[] = [];
   private readonly arrivals = new WeakMap<object, number>();
   private timer: NodeJS.Timeout | undefined;
   private next = performance.now();
 
-  constructor(agentUrl: string, query: Record<string, string>) {
+  constructor(agentUrl: string, ticket: string, options: { origin?: string } = {}) {
     const url = new URL("/calls", agentUrl.replace(/^http/, "ws"));
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    this.ws = new WebSocket(url);
+    url.searchParams.set("ticket", ticket);
+    this.ws = new WebSocket(url, options.origin ? { origin: options.origin } : {});
     this.opened = new Promise((resolve, reject) => {
       this.ws.once("open", () => resolve());
       this.ws.once("error", reject);
     });
-    this.closed = new Promise((resolve) => this.ws.once("close", () => resolve()));
+    this.closed = new Promise((resolve) => this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
     void this.closed.then(() => clearInterval(this.timer));
     this.ws.on("message", (data, isBinary) => {
       if (isBinary) this.audio.push({ at: performance.now(), samples: bytesToSamples(data as Buffer) });

@@ -2,6 +2,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { checkLocalCallTicket } from "../../protocol/local-call-ticket.ts";
+import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { artifactsDir, callGateway, type Gateway, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
@@ -9,17 +11,66 @@ import { containsText, visible } from "./ui-expect.ts";
 /**
  * The portal's "Call from browser" over the local transport (`npm start` runs the agent next to the gateway), in a
  * real Chromium with a fake microphone: the call reaches the bot, the bot's reply shows in the live transcript, and
- * hanging up ends the conversation at the bot.
+ * hanging up ends the conversation at the bot. The page runs under a strict Content-Security-Policy (no inline or
+ * eval'd script), which its audio worklet must satisfy.
  */
 
 const PASSWORD = "browser call password";
 const BOT_SECRET = "bot-secret-browser-call";
+const AGENT_SECRET = `browser-call-${crypto.randomUUID()}`;
+const CSP = "script-src 'self'; worker-src 'self' blob:";
+/** What the page's console said about the policy. */
+const violations: string[] = [];
 
 let gateway: Gateway;
 let browser: Browser;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
+
+/** A browser tab with a microphone, on the portal's pages under the strict policy (whatever the gateway sends). */
+async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  // A document fulfilled by the route below has no address, so Chromium counts it as public and blocks its socket
+  // to the loopback agent unless allowed; the gateway's own page (loopback to loopback) needs no such grant.
+  await context.grantPermissions(["microphone", "local-network-access"], { origin: gateway.url });
+  await context.route(`${gateway.url}/**`, async (route) => {
+    if (route.request().resourceType() !== "document") return route.continue();
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": CSP } });
+  });
+  const page = await context.newPage();
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  page.setDefaultTimeout(20_000);
+  return { context, page };
+}
+
+/** A new account with a service in `language` whose bot is the fake bot. */
+async function newLine(name: string, language: string) {
+  const email = `browser-call-${crypto.randomUUID()}@example.com`;
+  const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
+  expect(account.status).toBe(201);
+  const key = account.body.apiKey as string;
+  const service = await request("/api/v1/services", { method: "POST", key, json: { name, language } });
+  const serviceId = service.body.id as string;
+  const patched = await request(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET } });
+  expect(patched.status).toBe(200);
+  return { email, key, accountId: account.body.id as string, serviceId, token: patched.body.token as string };
+}
+
+/** Logs `page` in as `email` and opens the Call-from-browser tab of service `name`. */
+async function openCallTab(page: Page, email: string, name: string) {
+  await page.goto(gateway.url);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+  await page.getByRole("link", { name: new RegExp(name) }).click();
+  await page.getByRole("link", { name: "Call from browser" }).click();
+  await visible(page.getByRole("button", { name: "Call", exact: true }));
+}
 
 const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
@@ -28,15 +79,13 @@ const received = async (conversation: string) =>
 
 beforeAll(async () => {
   await mkdir(artifactsDir, { recursive: true });
+  process.env.AGENT_SECRET = AGENT_SECRET; // npm start's, so that the tickets can be read here
   [gateway, browser, bot] = await Promise.all([
     startGateway(),
     launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]),
     startFakeBot(),
   ]);
-  context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  await context.grantPermissions(["microphone"], { origin: gateway.url });
-  page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  ({ context, page } = await newPage());
 }, 120_000);
 
 afterEach(async (ctx) => {
@@ -44,6 +93,7 @@ afterEach(async (ctx) => {
 });
 
 afterAll(async () => {
+  delete process.env.AGENT_SECRET;
   await context?.close();
   await browser?.close();
   await bot?.close();
@@ -52,29 +102,19 @@ afterAll(async () => {
 
 describe("Call from browser (local transport)", () => {
   it("calls the bot from the portal, shows its reply live, and hangs up", async () => {
-    const email = `browser-call-${crypto.randomUUID()}@example.com`;
-    const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
-    expect(account.status).toBe(201);
-    const key = account.body.apiKey as string;
+    const { email, key, accountId, serviceId, token } = await newLine("Browser line", "en-US");
     expect((await request("/api/v1/voice/config", { key })).body).toMatchObject({ mode: "local" });
-    const service = await request("/api/v1/services", { method: "POST", key, json: { name: "Browser line", language: "en-US" } });
-    const serviceId = service.body.id as string;
-    const patched = await request(`/api/v1/services/${serviceId}`, {
-      method: "PATCH",
-      key,
-      json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET },
+    await openCallTab(page, email, "Browser line");
+    // The policy is in force, and its refusals are seen here.
+    const inline = await page.evaluate(() => {
+      const script = document.createElement("script");
+      script.textContent = "document.body.dataset.inlineRan = 'yes'";
+      document.head.append(script);
+      return document.body.dataset.inlineRan ?? "refused";
     });
-    expect(patched.status).toBe(200);
-    const token = patched.body.token as string;
-
-    await page.goto(gateway.url);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
-    await page.getByRole("link", { name: /Browser line/ }).click();
-    await page.getByRole("link", { name: "Call from browser" }).click();
-    await visible(page.getByRole("button", { name: "Call", exact: true }));
+    expect(inline).toBe("refused");
+    await until(async () => violations.length > 0, 5000, "the refusal reported");
+    violations.length = 0;
     // The keypad waits for a call.
     await expect(page.getByRole("button", { name: "Key 5" }).isDisabled()).resolves.toBe(true);
 
@@ -87,16 +127,19 @@ describe("Call from browser (local transport)", () => {
     // The bot is told about the new conversation.
     const first = await until(async () => (await received(conversation)).find((r) => r.message.new === "true" || r.message.new === true), 20_000, "the new message");
     expect(first.message.conversation).toBe(conversation);
+    expect(first.message.from).toBe(`browser-${accountId}`); // the gateway's choice, in the ticket
 
     // The bot's reply is spoken and shows in the live transcript.
     const sent = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Basic ${token}` },
-      body: JSON.stringify({ conversation, body: "Hello from the fake bot" }),
+      body: JSON.stringify({ conversation, body: "Hello from the fake bot. I will read you the whole menu now, slowly." }),
     });
     expect(((await sent.json()) as { reason: string }).reason).toBe("delivered");
     const transcript = page.getByTestId("browser-call-transcript");
     await containsText(transcript, "Hello from the fake bot");
+    // The playback worklet plays the agent's audio.
+    await visible(page.getByText("Bot speaking…"));
 
     // The keypad sends DTMF during the call.
     await page.getByRole("button", { name: "Key 5" }).click();
@@ -111,7 +154,58 @@ describe("Call from browser (local transport)", () => {
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText(/Call ended/));
     await until(async () => (await received(conversation)).find((r) => r.message.last === "true" || r.message.last === true), 20_000, "the last message");
+    await visible(page.getByText("Call ended: the caller hung up"));
     await visible(page.getByRole("button", { name: "Call again" }));
+    // The capture worklet sent the microphone all along: the agent fed it to the recognizer for most of the call.
+    const call = (await request(`/api/v1/calls/${conversation}`, { key })).body;
+    const seconds = (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000;
+    const usage = await until(async () => {
+      const body = (await request(`/api/v1/services/${serviceId}/usage`, { key })).body;
+      return body.sttSeconds > 0 && body;
+    }, 10_000, "speech-to-text seconds in the usage");
+    expect(usage.sttSeconds).toBeGreaterThanOrEqual(Math.floor(seconds / 2));
+    expect(violations).toEqual([]);
     await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
   }, 120_000);
+
+  it("says when the service's language has no offline recognizer", async () => {
+    // npm start's agent runs offline speech here (no Deepgram key): pocketsphinx only understands English.
+    const { email } = await newLine("Ligne française", "fr-FR");
+    const tab = await newPage();
+    try {
+      await openCallTab(tab.page, email, "Ligne française");
+      await tab.page.getByRole("button", { name: "Call", exact: true }).click();
+      await visible(tab.page.getByText(/only understands English: what you say in French \(France\) will not be understood/));
+      await tab.page.screenshot({ path: join(artifactsDir, "browser-call-offline-language.png"), fullPage: true });
+      await tab.page.getByRole("button", { name: "Hang up" }).click();
+      await visible(tab.page.getByText(/Call ended/));
+    } finally {
+      await tab.context.close();
+    }
+    // An English service says nothing of the kind (the first test's call).
+    expect(await page.getByText(/only understands English/).count()).toBe(0);
+  }, 120_000);
+
+  it("issues a ticket for one call on the service, as the account, from the portal's origin, for 2 minutes", async () => {
+    const { key, accountId, serviceId } = await newLine("Ticket line", "en-US");
+    const before = Date.now();
+    const answer = await browserCall(gateway.url, key, serviceId);
+    expect(answer.agentUrl).toBe((await request("/api/v1/voice/config", { key })).body.agentUrl);
+    const checked = await checkLocalCallTicket(AGENT_SECRET, answer.ticket);
+    expect(checked).toMatchObject({ ok: true, claims: { serviceId, from: `browser-${accountId}`, origin: gateway.url } });
+    const expiresAt = Date.parse(answer.expiresAt);
+    expect(checked.ok && checked.claims.expiresAt).toBe(expiresAt);
+    expect(expiresAt - before).toBeGreaterThan(110_000);
+    expect(expiresAt - before).toBeLessThanOrEqual(120_000 + (Date.now() - before));
+
+    // npm start's agent takes it once, and only from the portal's origin when it comes from a web page.
+    const elsewhere = new LocalCaller(answer.agentUrl, answer.ticket, { origin: "http://evil.example" });
+    expect(await elsewhere.closed).toEqual({ code: 1008, reason: "origin not allowed" });
+    const caller = new LocalCaller(answer.agentUrl, answer.ticket, { origin: gateway.url });
+    await until(async () => caller.event("started"), 20_000, "the call to start");
+    const again = new LocalCaller(answer.agentUrl, answer.ticket);
+    expect(await again.closed).toEqual({ code: 1008, reason: "ticket already used" });
+    caller.hangUp();
+    await caller.closed;
+  }, 60_000);
 });

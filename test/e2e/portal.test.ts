@@ -3,12 +3,14 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
+import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
+import { type Gateway, artifactsDir, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, hasAttribute, hasCount, hasText, hidden, visible } from "./ui-expect.ts";
 
 /**
  * The portal in a real Chromium against a real `wrangler dev`: one customer's whole journey, in order (each step
- * builds on the previous one), then a second customer who must not see the first one's service.
+ * builds on the previous one), then a second customer who must not see the first one's service. Every screen passes
+ * axe-core's WCAG 2.1 A/AA rules, and no page breaks the gateway's Content-Security-Policy.
  */
 
 const PASSWORD = "a long and careful password";
@@ -19,6 +21,7 @@ let browser: Browser;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let context: BrowserContext;
 let page: Page;
+let consoleWatch: ConsoleWatch;
 
 const owner = { email: `owner-${Date.now()}@example.com`, apiKey: "", serviceId: "", tokens: [] as string[], testCall: "" };
 
@@ -29,7 +32,7 @@ async function shot(name: string, target: Page = page) {
 /** Cookie-authenticated API calls from inside the page's context, with the session's CSRF token. */
 async function pageApi(target: Page, method: string, path: string, body?: unknown) {
   const session = await target.request.get(`${gateway.url}/api/v1/session`);
-  const csrf = session.ok() ? ((await session.json()) as { csrfToken: string }).csrfToken : "";
+  const csrf = ((await session.json()) as { csrfToken?: string }).csrfToken ?? "";
   const res = await target.request.fetch(`${gateway.url}${path}`, {
     method,
     headers: { "x-csrf-token": csrf, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
@@ -67,6 +70,7 @@ beforeAll(async () => {
   await mkdir(artifactsDir, { recursive: true });
   [gateway, browser, bot] = await Promise.all([startGateway(), launchChromium(), startFakeBot()]);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  consoleWatch = await watchConsole(context);
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
 }, 120_000);
@@ -74,6 +78,9 @@ beforeAll(async () => {
 afterEach(async (context) => {
   // What the page looked like when a step failed, to see why.
   if (context.task.result?.state === "fail") await page?.screenshot({ path: join(artifactsDir, `FAILED-${context.task.name.slice(0, 40)}.png`), fullPage: true });
+  // Expected failures (a wrong password's 401) may log errors, but nothing may break the CSP or throw.
+  expect(consoleWatch.cspViolations.splice(0)).toEqual([]);
+  expect(consoleWatch.uncaught.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -84,9 +91,26 @@ afterAll(async () => {
 }, 30_000);
 
 describe("the portal, in Chromium", () => {
+  it("logs no error in a signed-out visitor's console (log-in, sign-up, a deep link)", async () => {
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const watch = await watchConsole(visitor);
+    const visitorPage = await visitor.newPage();
+    try {
+      await visitorPage.goto(`${gateway.url}/services/svc_unknown/monitoring`);
+      await visitorPage.getByRole("heading", { name: "Log in" }).waitFor();
+      await visitorPage.waitForLoadState("networkidle");
+      await visitorPage.getByRole("link", { name: "Create an account" }).click();
+      await visitorPage.getByRole("heading", { name: "Create your account" }).waitFor();
+      expect(watch).toEqual({ errors: [], uncaught: [], cspViolations: [] });
+    } finally {
+      await visitor.close();
+    }
+  });
+
   it("signs up, shows the first API key, and subscribes a service with a language", async () => {
     await page.goto(gateway.url);
     await page.getByRole("heading", { name: "Log in" }).waitFor();
+    await expectAccessible(page, "log-in");
     await shot("01-login");
     await page.getByRole("link", { name: "Create an account" }).click();
     // Client-side validation speaks in words.
@@ -94,10 +118,12 @@ describe("the portal, in Chromium", () => {
     await page.getByLabel("Password", { exact: true }).fill("short");
     await page.getByRole("button", { name: "Create account" }).click();
     await visible(page.getByText("Use at least 10 characters."));
+    await expectAccessible(page, "sign-up, with a field error");
     await signUp(page, owner.email);
     owner.apiKey = await page.getByTestId("first-api-key").inputValue();
     expect(owner.apiKey).toMatch(/^pmbk_/);
     await visible(page.getByText("No subscriptions yet"));
+    await expectAccessible(page, "services list, empty, with the first API key");
 
     await page.getByRole("button", { name: "+ New Subscription" }).click();
     await page.getByLabel("Service name").fill("Pizza Palace");
@@ -110,9 +136,11 @@ describe("the portal, in Chromium", () => {
     await visible(page.getByText("Demo mode", { exact: true }).first());
     owner.tokens.push(await currentToken());
     await visible(page.getByText("This token changes at every reconfiguration"));
+    await expectAccessible(page, "a new service's settings");
 
     await page.getByRole("link", { name: "‹ Services" }).click();
     await visible(page.getByRole("link", { name: /Pizza Palace/ }));
+    await expectAccessible(page, "services list");
     await shot("02-services");
   });
 
@@ -123,6 +151,7 @@ describe("the portal, in Chromium", () => {
     await number.fill("12");
     await number.blur();
     await visible(page.getByText("Too short for a United Kingdom number."));
+    await expectAccessible(page, "numbers, with a field error");
     await page.getByRole("button", { name: "Add number" }).click();
     await hasCount(page.getByTestId("phone-number"), 0);
 
@@ -131,6 +160,7 @@ describe("the portal, in Chromium", () => {
     await page.getByRole("button", { name: "Add number" }).click();
     await hasText(page.getByTestId("phone-number"), ["+44 20 7183 8750"]);
     await visible(page.getByText("United Kingdom", { exact: true }));
+    await expectAccessible(page, "numbers");
     const token = await currentToken();
     expect(token).not.toBe(owner.tokens.at(-1));
     owner.tokens.push(token);
@@ -145,6 +175,7 @@ describe("the portal, in Chromium", () => {
     await page.getByLabel("Bot security token").fill(BOT_SECRET);
     await page.getByRole("button", { name: "Save bot configuration" }).click();
     await visible(page.getByText("Enter the full address of your bot"));
+    await expectAccessible(page, "bot configuration form, with a field error");
     await page.getByLabel("Bot URL").fill(botUrl);
     await page.getByRole("button", { name: "Save bot configuration" }).click();
     await visible(page.getByText("Bot configuration saved."));
@@ -153,6 +184,7 @@ describe("the portal, in Chromium", () => {
     const token = await currentToken();
     expect(token).not.toBe(owner.tokens.at(-1));
     owner.tokens.push(token);
+    await expectAccessible(page, "service settings with a bot");
     await shot("03-service-settings");
 
     // A call reaches the configured bot with its secret; the bot answers with the token the page shows.
@@ -174,6 +206,7 @@ describe("the portal, in Chromium", () => {
     await page.getByRole("button", { name: "Reset demo mode" }).click();
     const dialog = page.getByRole("dialog", { name: "Reset demo mode?" });
     await visible(dialog);
+    await expectAccessible(page, "reset demo mode confirmation");
     await shot("04-reset-demo-confirmation");
     // Cancelling changes nothing.
     await dialog.getByRole("button", { name: "Cancel" }).click();
@@ -197,6 +230,7 @@ describe("the portal, in Chromium", () => {
     const pin = (await page.getByTestId("test-pin").innerText()).replace(/\D/g, "");
     expect(pin).toMatch(/^[0-9]{4}$/);
     await visible(page.getByText("Waiting for a call…"));
+    await expectAccessible(page, "test chat, waiting for a call");
     await shot("05-test-chat-pin");
 
     await page.getByRole("button", { name: "Call the service" }).click();
@@ -225,6 +259,7 @@ describe("the portal, in Chromium", () => {
     await page.getByLabel("Say something").fill("Vingt heures");
     await page.getByRole("button", { name: "Say", exact: true }).click();
     await visible(chat.getByText("Vingt heures"));
+    await expectAccessible(page, "test chat, in a call");
     await shot("06-test-chat-conversation");
 
     await reply.fill("C'est noté. Au revoir !");
@@ -232,6 +267,7 @@ describe("the portal, in Chromium", () => {
     await visible(chat.getByText("Call ended: the bot ended the call."));
     await visible(page.getByText("The call ended: the bot ended the call."));
     await hidden(callerLog);
+    await expectAccessible(page, "test chat, call ended");
     await shot("07-test-chat-ended");
 
     const calls = await pageApi(page, "GET", `/api/v1/services/${owner.serviceId}/calls`);
@@ -258,6 +294,7 @@ describe("the portal, in Chromium", () => {
     const transcript = page.getByTestId("transcript");
     await containsText(transcript, "Une table pour deux, s'il vous plaît");
     await containsText(transcript, "C'est noté. Au revoir !");
+    await expectAccessible(page, "calls, with a transcript open");
     await shot("08-calls");
   });
 
@@ -277,6 +314,7 @@ describe("the portal, in Chromium", () => {
     await containsText(log, "Reset to demo mode");
     await containsText(log, "bot URL, bot security token");
     await containsText(log, "phone numbers");
+    await expectAccessible(page, "monitoring, with data");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
     const csv = await readFile((await download.path())!, "utf8");
@@ -293,9 +331,17 @@ describe("the portal, in Chromium", () => {
     await page.getByRole("button", { name: "Show" }).click();
     await hasText(page.getByTestId("stat-calls"), "0");
     await visible(page.getByText("No calls in this period."));
+    await expectAccessible(page, "monitoring, a period without calls");
     await page.getByRole("button", { name: "30 days" }).click();
     await hasText(page.getByTestId("stat-calls"), "2");
     await shot("09-monitoring");
+  });
+
+  it("shows the Call from browser tab before a call", async () => {
+    await page.getByRole("link", { name: "Call from browser" }).click();
+    await visible(page.getByText("The transcript appears here during the call."));
+    await visible(page.getByRole("button", { name: "Call", exact: true }));
+    await expectAccessible(page, "call from browser, before a call");
   });
 
   it("issues and revokes API keys", async () => {
@@ -307,6 +353,7 @@ describe("the portal, in Chromium", () => {
     await page.getByRole("button", { name: `Revoke key ${firstId}` }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
     await visible(page.getByText(`Key ${firstId} was revoked`));
+    await expectAccessible(page, "API keys");
     await shot("10-api-keys");
     const withOld = await fetch(`${gateway.url}/api/v1/services`, { headers: { authorization: `Bearer ${owner.apiKey}` } });
     expect(withOld.status).toBe(401);
@@ -322,20 +369,27 @@ describe("the portal, in Chromium", () => {
     await page.getByLabel("Password").fill("not my password");
     await page.getByRole("button", { name: "Log in" }).click();
     await visible(page.getByText("That email and password do not match an account."));
+    await expectAccessible(page, "log-in, with a wrong password");
     await shot("11-login-error");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+
+    await page.goto(`${gateway.url}/no/such/page`);
+    await visible(page.getByRole("heading", { level: 1, name: "Page not found" }));
+    await expectAccessible(page, "page not found");
   });
 
   it("keeps a second account out of the first one's service", async () => {
     const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const otherWatch = await watchConsole(other);
     const otherPage = await other.newPage();
     try {
       await signUp(otherPage, `other-${Date.now()}@example.com`);
       await visible(otherPage.getByText("No subscriptions yet"));
       await otherPage.goto(`${gateway.url}/services/${owner.serviceId}`);
       await visible(otherPage.getByRole("heading", { level: 1, name: "Service not found" }));
+      await expectAccessible(otherPage, "service not found");
       await hasCount(otherPage.getByText("Pizza Palace"), 0);
       await otherPage.goto(`${gateway.url}/services/${owner.serviceId}/monitoring`);
       await visible(otherPage.getByRole("heading", { level: 1, name: "Service not found" }));
@@ -346,6 +400,8 @@ describe("the portal, in Chromium", () => {
       expect((await pageApi(otherPage, "POST", `/api/v1/services/${owner.serviceId}/test-sessions`)).status).toBe(404);
       expect((await pageApi(otherPage, "DELETE", `/api/v1/services/${owner.serviceId}`)).status).toBe(404);
       expect((await pageApi(page, "GET", `/api/v1/services/${owner.serviceId}`)).status).toBe(200);
+      expect(otherWatch.cspViolations).toEqual([]);
+      expect(otherWatch.uncaught).toEqual([]);
     } finally {
       await other.close();
     }
@@ -372,5 +428,50 @@ describe("the portal, in Chromium", () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it("hangs up the test chat's simulated call when the user leaves the page or closes the tab; the bot gets last", async () => {
+    // A bot of our own, to read what it received.
+    const configured = await pageApi(page, "PATCH", `/api/v1/services/${owner.serviceId}`, { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET });
+    expect(configured.status).toBe(200);
+    const placeCall = async (target: Page) => {
+      await target.goto(`${gateway.url}/services/${owner.serviceId}/test`);
+      const [placed] = await Promise.all([
+        target.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith(`/api/v1/services/${owner.serviceId}/calls`)),
+        target.getByRole("button", { name: "Call the service" }).click(),
+      ]);
+      await visible(target.getByText("On a call to"));
+      return ((await placed.json()) as { conversation: string }).conversation;
+    };
+    const hungUpByCaller = async (conversation: string) => {
+      const call = await until(async () => {
+        const read = await pageApi(page, "GET", `/api/v1/calls/${conversation}`);
+        return read.body.state === "ended" && read.body;
+      }, 15_000, `call ${conversation} ended`);
+      expect(call.endReason).toBe("caller_hangup");
+      await until(
+        async () => ((await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: { last?: string } }[]).some((r) => r.message.last === "true"),
+        15_000,
+        `the bot got last on ${conversation}`,
+      );
+    };
+
+    // Another page of the portal: the chat unmounts.
+    const left = await placeCall(page);
+    await page.getByRole("link", { name: "Calls", exact: true }).click();
+    await hungUpByCaller(left);
+
+    // The tab closes.
+    const tab = await context.newPage();
+    const closed = await placeCall(tab);
+    await tab.close({ runBeforeUnload: true });
+    await hungUpByCaller(closed);
+
+    // Logging out leaves the page too, but the session is gone by then: the hang-up fails, and says nothing.
+    await placeCall(page);
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("heading", { name: "Log in" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    await hasCount(page.getByText("Your session has ended"), 0);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
@@ -77,4 +79,21 @@ describe("secrets in logs", () => {
     }
     expect(logs.includes(AGENT_SECRET), "the agent secret appears in the gateway's output").toBe(false);
   }, 60_000);
+
+  it("keeps the agent secret off every process's command line (which any user can read)", () => {
+    const commandLines = readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")];
+        } catch {
+          return []; // gone meanwhile
+        }
+      });
+    // The scan sees the gateway's processes: wrangler (its port on its command line) and the agent beside it.
+    const port = new URL(gateway.url).port;
+    expect(commandLines.some((line) => line.includes("wrangler") && line.includes(`--port ${port}`))).toBe(true);
+    expect(commandLines.some((line) => line.includes(resolve(import.meta.dirname, "../../agent/index.ts")))).toBe(true);
+    expect(commandLines.filter((line) => line.includes(AGENT_SECRET))).toEqual([]);
+  });
 });

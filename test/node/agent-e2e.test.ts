@@ -11,7 +11,7 @@ import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts"
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
 import { callGateway, freePort, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
-import { LocalCaller } from "../agent/local-caller.ts";
+import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
 
 /**
  * End to end, offline: espeak-ng speech → local transport → pocketsphinx → the real gateway (wrangler dev) →
@@ -91,6 +91,9 @@ async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: s
   }
 }
 
+/** A ticket for a call on `service` from a phone number (minted with the agent secret, as only the gateway can). */
+const phoneTicket = (service: string) => mintTicket(SECRET, { serviceId: service, from: "+442071838750" });
+
 const received = async (conversation: string) => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as Received[];
 
 beforeAll(async () => {
@@ -129,7 +132,7 @@ afterAll(async () => {
 });
 
 async function connect() {
-  const caller = new LocalCaller(local.url, { serviceId, from: "+442071838750" });
+  const caller = new LocalCaller(local.url, await phoneTicket(serviceId));
   await caller.opened;
   const started = await waitFor(() => caller.event("started"), 15_000, "started").catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(caller.events)}`); });
   return { caller, conversation: started.conversation as string };
@@ -193,7 +196,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(session.status).toBe(201);
     const pin = session.body.pin as string;
     const wrong = pin === "0000" ? "1111" : "0000";
-    const caller = new LocalCaller(local.url, { serviceId: demo.body.id, from: "+442071838750" });
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /PIN/.test(e.text)), 5000, "PIN prompt");
@@ -264,7 +267,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
     expect(session.status).toBe(201);
     const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.body.pin).slice(0, 3);
-    const caller = new LocalCaller(local.url, { serviceId: demo.body.id, from: "+442071838750" });
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     const said = () => caller.events.filter((e) => e.type === "bot");
@@ -328,7 +331,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       json: { botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" },
     });
     expect(configured.status).toBe(200);
-    const caller = new LocalCaller(local.url, { serviceId: failing.body.id, from: "+442071838750" });
+    const caller = new LocalCaller(local.url, await phoneTicket(failing.body.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     // The call's first message (`new`) is refused with 500 on every try (retries after 200 and 400 ms in this file).
     const apology = await waitFor(() => caller.events.find((e) => e.type === "bot"), 20_000, "the apology");
@@ -351,7 +354,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       vadForCall: () => silero.forCall(),
     });
     try {
-      const caller = new LocalCaller(patient.url, { serviceId, from: "+442071838750" });
+      const caller = new LocalCaller(patient.url, await phoneTicket(serviceId));
       const started = await waitFor(() => caller.event("started"), 15_000, "started");
       const conversation = started.conversation as string;
       await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");

@@ -92,15 +92,3 @@ describe("LiveKit provisioning plan", () => {
     expect(plan(svc, null, { trunks: foreign, rules: [] })).toEqual([]);
   });
 });
-
-describe("conversation id of a LiveKit room (agent/main.ts)", () => {
-  it("turns a SIP room name into a valid conversation id and leaves browser rooms (UUIDs) as they are", async () => {
-    const { conversationIdFor } = await import("../../agent/main.ts");
-    const { CONVERSATION_ID_PATTERN } = await import("../../protocol/messaging.ts");
-    const sip = conversationIdFor("call-+14155550100_8xJk2PqRbT");
-    expect(sip).toBe("call--14155550100_8xJk2PqRbT");
-    expect(CONVERSATION_ID_PATTERN.test(sip)).toBe(true);
-    const uuid = crypto.randomUUID();
-    expect(conversationIdFor(uuid)).toBe(uuid);
-  });
-});

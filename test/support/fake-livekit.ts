@@ -32,6 +32,8 @@ export interface FakeLiveKit {
   trunks: Map<string, FakeTrunk>;
   rules: Map<string, FakeRule>;
   dispatches: any[];
+  /** Rooms that exist (a test adds its call's room); `DeleteRoom` removes one, and answers 404 for one that does not. */
+  rooms: Set<string>;
   /** The next `times` calls of `method` (e.g. "CreateSIPDispatchRule") answer `status` with a Twirp error. */
   failNext(method: string, times?: number, status?: number): void;
   /** Requests that change something (not List*). */
@@ -53,8 +55,9 @@ const SIP_METHODS = new Set([
 /**
  * LiveKit's server API as far as we use it: Twirp JSON over HTTP on loopback (`POST /twirp/livekit.<Service>/<Method>`).
  * Like LiveKit, it checks the `Authorization: Bearer <JWT>` (signed with the API secret, issued to the API key) and
- * its grants: `sip.admin` for the SIP service, `video.roomAdmin` for the dispatch's room. It keeps trunks and
- * dispatch rules in memory, refuses two inbound trunks with the same number as LiveKit does, and records everything.
+ * its grants: `sip.admin` for the SIP service, `video.roomAdmin` for the dispatch's room, `video.roomCreate` to delete
+ * a room. It keeps trunks, dispatch rules and rooms in memory, refuses two inbound trunks with the same number as
+ * LiveKit does, and records everything.
  */
 export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-livekit-secret-0123456789abcdef"): Promise<FakeLiveKit> {
   const verifier = new TokenVerifier(apiKey, apiSecret);
@@ -62,6 +65,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
   const trunks = new Map<string, FakeTrunk>();
   const rules = new Map<string, FakeRule>();
   const dispatches: any[] = [];
+  const rooms = new Set<string>();
   const failures = new Map<string, { times: number; status: number }>();
   let seq = 0;
   const newId = (prefix: string) => `${prefix}_${(++seq).toString().padStart(6, "0")}`;
@@ -121,6 +125,10 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
         dispatches.push(dispatch);
         return [200, dispatch];
       }
+      case "DeleteRoom": {
+        if (!rooms.delete(body.room)) return [404, { code: "not_found", msg: "requested room does not exist" }];
+        return [200, {}];
+      }
       default:
         return [404, { code: "bad_route", msg: `no handler for ${method}` }];
     }
@@ -150,6 +158,8 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
       if (!claims.sip?.admin) return reply(res, 403, { code: "permission_denied", msg: "requires SIP admin grant" });
     } else if (service === "AgentDispatchService" && method === "CreateDispatch") {
       if (!claims.video?.roomAdmin || claims.video.room !== body.room) return reply(res, 403, { code: "permission_denied", msg: "requires roomAdmin for the room" });
+    } else if (service === "RoomService" && method === "DeleteRoom") {
+      if (!claims.video?.roomCreate) return reply(res, 403, { code: "permission_denied", msg: "requires roomCreate" });
     } else {
       return reply(res, 404, { code: "bad_route", msg: `no handler for ${service}/${method}` });
     }
@@ -171,6 +181,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     trunks,
     rules,
     dispatches,
+    rooms,
     failNext: (method, times = 1, status = 500) => void failures.set(method, { times, status }),
     writes: () => requests.filter((r) => !r.method.startsWith("List")),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

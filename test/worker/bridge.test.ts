@@ -2,36 +2,7 @@ import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GatewayToAgent, GatewayToChat } from "../../protocol/bridge.ts";
 import { api, botSends, createService, deliveredMessages, eventually, freshNumber, register, serviceWithBot, startCall } from "./helpers.ts";
-
-/** A WebSocket client inside workerd, with a queue of what it received. */
-async function connect<T>(path: string, headers: Record<string, string>) {
-  const res = await SELF.fetch(`http://gateway.test${path}`, { headers: { upgrade: "websocket", ...headers } });
-  if (res.status !== 101 || !res.webSocket) return { status: res.status, socket: undefined };
-  const ws = res.webSocket;
-  ws.accept();
-  const inbox: T[] = [];
-  let closed = false;
-  ws.addEventListener("message", (e) => {
-    inbox.push(JSON.parse(e.data as string) as T);
-  });
-  ws.addEventListener("close", () => (closed = true));
-  const next = async (predicate: (m: T) => boolean = () => true) =>
-    eventually(async () => {
-      const i = inbox.findIndex(predicate);
-      return i >= 0 && inbox.splice(i, 1)[0];
-    }, 10_000);
-  return { status: 101, socket: { ws, inbox, next, send: (m: unknown) => ws.send(JSON.stringify(m)), isClosed: () => closed } };
-}
-
-const agent = (conversation: string, secret = "test-agent-secret") =>
-  connect<GatewayToAgent>(`/agent/v1/conversations/${conversation}`, { authorization: `Bearer ${secret}` });
-
-async function numberedServiceWithBot() {
-  const bot = await serviceWithBot();
-  const number = freshNumber();
-  const res = await api(`/api/v1/services/${bot.serviceId}`, { method: "PATCH", key: bot.key, json: { numbers: [number] } });
-  return { ...bot, token: res.body.token as string, number };
-}
+import { agent, connect, numberedServiceWithBot } from "./sockets.ts";
 
 describe("the agent's socket onto a call", () => {
   it("refuses a wrong agent secret", async () => {

@@ -10,6 +10,10 @@ import { api, botSends, deliveredMessages, eventually, fakeBotUrl, received, say
 const bindings = env as unknown as Env;
 const transcript = async (key: string, conversation: string) => (await api(`/api/v1/calls/${conversation}`, { key })).body;
 
+/** What the call keeps of its service, read from its storage. */
+const keptLink = (conversation: string) =>
+  runInDurableObject(conversationStub(bindings, conversation), (_instance, state) => new KeptServiceLink(state.storage.sql).read());
+
 /** The names of the methods the service's object runs from now on (an RPC runs the class's prototype method). */
 async function watchService(serviceId: string): Promise<() => string[]> {
   const watched = await runInDurableObject(serviceStub(bindings, serviceId), (instance: ServiceObject) => instance);
@@ -88,22 +92,30 @@ describe("what a live call keeps of its service", () => {
     expect(working.size).toBe(1);
   });
 
-  it("stops delivering and taking messages once the service is deleted", async () => {
+  it("takes no token once its service is deleted, and forgets the bot's URL and token once the bot has its last message", async () => {
     const { key, serviceId, token } = await serviceWithBot();
     const conversation = await startCall(key, serviceId);
     await eventually(async () => (await received(conversation)).length === 1);
     expect((await api(`/api/v1/services/${serviceId}`, { method: "DELETE", key })).status).toBe(204);
 
     expect((await botSends(conversation, token, { body: "still there?" })).body.reason).toBe("authorization fail");
-    // The call's owner can no longer reach it through the API; the voice agent still can.
-    const call = conversationStub(bindings, conversation);
-    expect(await call.callerSays("after the deletion")).toBe(true);
-    const message = await eventually(async () => {
-      const last = (await call.view())!.messages.at(-1)!;
-      return last.delivery !== "pending" && last;
-    });
-    expect(message).toMatchObject({ body: "after the deletion", delivery: "failed", error: "the service no longer exists" });
-    expect(await received(conversation)).toHaveLength(1);
+    await eventually(async () => (await deliveredMessages(conversation)).some((m) => m.last === "true"));
+    await eventually(async () => (await keptLink(conversation))?.target === null);
+    expect(await keptLink(conversation)).toMatchObject({ tokenHash: "" });
+  });
+
+  it("forgets the bot's URL and token once a call has ended and its last messages are settled", async () => {
+    const { key, serviceId, token } = await serviceWithBot();
+    const byCaller = await startCall(key, serviceId);
+    const byBot = await startCall(key, serviceId);
+    await eventually(async () => (await received(byCaller)).length === 1 && (await received(byBot)).length === 1);
+    expect(await keptLink(byCaller)).toMatchObject({ target: { kind: "bot", token: "bot-secret-123" } });
+
+    expect((await api(`/api/v1/calls/${byCaller}`, { method: "DELETE", key })).status).toBe(204);
+    expect((await botSends(byBot, token, { body: "Bye", last: true })).body.reason).toBe("delivered");
+    await eventually(async () => (await keptLink(byCaller))?.target === null);
+    expect((await deliveredMessages(byCaller)).at(-1)).toMatchObject({ last: "true" });
+    expect((await keptLink(byBot))?.target).toBeNull();
   });
 
   it("asks its service once when it was stored before calls kept a link", async () => {

@@ -31,6 +31,24 @@ async function withCookie(path: string, cookie: string, init: { method?: string;
 }
 
 describe("portal sessions", () => {
+  it("answers the session probe of a signed-out visitor with signedIn: false, not an error", async () => {
+    const probe = async (headers: Record<string, string>) => {
+      const response = await SELF.fetch("http://gateway.test/api/v1/session", { headers });
+      return { status: response.status, body: await response.json() };
+    };
+    const signedOut = { status: 200, body: { signedIn: false } };
+    expect(await probe({})).toEqual(signedOut);
+    expect(await probe({ cookie: "pmb_session=not-a-session" })).toEqual(signedOut);
+    expect(await probe({ cookie: `pmb_session=${"A".repeat(43)}` })).toEqual(signedOut);
+    // The API itself still refuses a request without credentials.
+    expect((await SELF.fetch("http://gateway.test/api/v1/services")).status).toBe(401);
+
+    const document = (await (await SELF.fetch("http://gateway.test/api/v1/openapi.json")).json()) as any;
+    const get = document.paths["/api/v1/session"].get;
+    expect(Object.keys(get.responses)).toEqual(["200"]);
+    expect(JSON.stringify(get.responses["200"])).toContain("signedIn");
+  });
+
   it("logs in with a secure-by-default cookie, reads the account, and logs out for good", async () => {
     const account = await register();
     const res = await login(account.email);
@@ -45,8 +63,7 @@ describe("portal sessions", () => {
 
     const me = await withCookie("/api/v1/session", cookie);
     expect(me.status).toBe(200);
-    expect(me.body.account.email).toBe(account.email);
-    expect(me.body.csrfToken).toBe(res.body.csrfToken);
+    expect(me.body).toMatchObject({ signedIn: true, account: { id: account.id, email: account.email }, csrfToken: res.body.csrfToken });
 
     // The cookie works on the management API, for reads without and writes with the CSRF token.
     expect((await withCookie("/api/v1/services", cookie)).status).toBe(200);
@@ -55,7 +72,7 @@ describe("portal sessions", () => {
 
     expect((await withCookie("/api/v1/session", cookie, { method: "DELETE" })).status).toBe(403);
     expect((await withCookie("/api/v1/session", cookie, { method: "DELETE", csrf: res.body.csrfToken })).status).toBe(204);
-    expect((await withCookie("/api/v1/session", cookie)).status).toBe(401);
+    expect(await withCookie("/api/v1/session", cookie)).toEqual({ status: 200, body: { signedIn: false } });
     expect((await withCookie("/api/v1/services", cookie)).status).toBe(401);
   });
 

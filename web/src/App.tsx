@@ -1,40 +1,14 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { type Account, type SessionInfo, api, errorText, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
+import type { SessionInfo, SessionProbe } from "../../protocol/session.ts";
+import { api, errorText, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
 import { Alert, Button, Loading } from "./components/ui.tsx";
 import { ApiKeysPage } from "./pages/ApiKeys.tsx";
 import { LoginPage, SignupPage } from "./pages/Auth.tsx";
 import { NotFoundPage } from "./pages/NotFound.tsx";
 import { ServicePage } from "./pages/Service.tsx";
 import { ServicesPage } from "./pages/Services.tsx";
+import { type Flash, type PortalState, PortalProvider, usePortal } from "./portal-context.ts";
 import { Link, match, navigate, usePath } from "./router.tsx";
-
-interface Flash {
-  kind: "success" | "info";
-  text: string;
-  /** The page the message is for; it is not shown elsewhere. */
-  path: string;
-}
-
-interface PortalState {
-  account: Account;
-  logOut: () => Promise<void>;
-  /** PhoneMyBot tokens issued during this visit, by service: the API shows a token only when it issues it. */
-  issuedTokens: Record<string, { token: string; issuedAt: number }>;
-  rememberToken: (serviceId: string, token: string) => void;
-  flash: Flash | null;
-  setFlash: (flash: Flash | null) => void;
-  /** The API key shown once after sign-up. */
-  firstApiKey: string | null;
-  clearFirstApiKey: () => void;
-}
-
-const Portal = createContext<PortalState | null>(null);
-
-export function usePortal(): PortalState {
-  const state = useContext(Portal);
-  if (!state) throw new Error("usePortal outside the signed-in portal");
-  return state;
-}
 
 type SessionState = { status: "loading" } | { status: "anonymous"; error?: string } | { status: "signed-in"; session: SessionInfo };
 
@@ -52,12 +26,9 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    api<SessionInfo>("GET", "/api/v1/session")
-      .then((session) => signedIn(session))
-      .catch((error: unknown) => {
-        const status = (error as { status?: number }).status;
-        setState(status === 401 ? { status: "anonymous" } : { status: "anonymous", error: errorText(error) });
-      });
+    api<SessionProbe>("GET", "/api/v1/session")
+      .then((probe) => (probe.signedIn ? signedIn(probe) : setState({ status: "anonymous" })))
+      .catch((error: unknown) => setState({ status: "anonymous", error: errorText(error) }));
   }, [signedIn]);
 
   useEffect(() => {
@@ -127,9 +98,9 @@ export function App() {
     );
   }
   return (
-    <Portal.Provider value={portal}>
+    <PortalProvider value={portal}>
       <Shell>{route(path)}</Shell>
-    </Portal.Provider>
+    </PortalProvider>
   );
 }
 

@@ -3,18 +3,6 @@
  * session's CSRF token on every state-changing request. Errors come back as `ApiProblem`s with a sentence to show.
  */
 
-export interface Account {
-  id: string;
-  email: string;
-}
-
-/** What POST/GET /api/v1/session answer (worker/routes/session.ts). */
-export interface SessionInfo {
-  account: Account;
-  csrfToken: string;
-  expiresAt: string;
-}
-
 /** An entry of GET /api/v1/account/api-keys (worker/routes/accounts.ts). */
 export interface ApiKeyInfo {
   id: string;
@@ -125,6 +113,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     }
   }
   if (!response.ok) {
+    // A wrong password at log-in (POST /api/v1/session) is not a session that ended.
     if (response.status === 401 && path !== "/api/v1/session") onUnauthorized?.();
     const details = parsed && typeof parsed === "object" && "details" in parsed && Array.isArray((parsed as { details: unknown }).details)
       ? ((parsed as { details: unknown[] }).details)
@@ -132,6 +121,15 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     throw new ApiProblem(response.status, describeError(response.status, parsed), details);
   }
   return parsed as T;
+}
+
+/**
+ * A bodiless request sent as the user leaves a page (`keepalive`: it outlives the page). Nobody is left to read its
+ * answer, so none is awaited or reported; in particular a 401 (the user just logged out) does not end the session.
+ */
+export function sendOnLeave(method: string, path: string): void {
+  const headers: Record<string, string> = csrfToken ? { "x-csrf-token": csrfToken } : {};
+  fetch(path, { method, headers, credentials: "same-origin", keepalive: true }).catch(() => undefined);
 }
 
 export const errorText = (error: unknown) =>

@@ -1,11 +1,13 @@
 import { createMiddleware } from "hono/factory";
-import { type Env, directory } from "../env.ts";
+import { directory } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { randomBase64Url, randomHex, sha256Hex } from "../secrets.ts";
+import type { AppEnv } from "./account-context.ts";
 import { parseAuthorization } from "./authorization-header.ts";
 import { checkCsrf, currentSession } from "./session.ts";
 
-export type AppEnv = { Bindings: Env; Variables: { accountId: string } };
+/** Re-exported for the routes that take it from here with `requireAccount`. */
+export type { AppEnv };
 
 const KEY_FORMAT = /^pmbk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 

@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { directory } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { randomBase64Url, sha256Hex } from "../secrets.ts";
-import type { AppEnv } from "./api-key.ts";
+import type { AppEnv } from "./account-context.ts";
 
 /**
  * Portal sessions. The cookie carries a random secret; the directory stores only its SHA-256 with the account and a

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { CONVERSATION_HEADER, ROLE_HEADER } from "../../durable-objects/conversation.ts";
+import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "../../durable-objects/socket-roles.ts";
 import { CONVERSATION_ID_PATTERN } from "../../protocol/messaging.ts";
 import type { AppEnv } from "../auth/api-key.ts";
 import { parseAuthorization } from "../auth/authorization-header.ts";
@@ -8,7 +8,7 @@ import { ApiError } from "../errors.ts";
 import { secretsEqual } from "../secrets.ts";
 
 /** Hands an authenticated WebSocket upgrade to the call's Durable Object, tagged with who is connecting. */
-export function forwardSocket(request: Request, env: AppEnv["Bindings"], conversation: string, role: "agent" | "chat") {
+export function forwardSocket(request: Request, env: AppEnv["Bindings"], conversation: string, role: SocketRole) {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new ApiError(426, "expected a WebSocket upgrade");
   const headers = new Headers(request.headers);
   headers.set(ROLE_HEADER, role);

@@ -16,7 +16,7 @@ import {
 } from "../../protocol/management.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
 import { botUrlRefusal } from "../bot-url-guard.ts";
-import { directory, serviceStub } from "../env.ts";
+import { conversationStub, directory, serviceStub } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { PricingSchema, priceUsage } from "../pricing.ts";
 import { json, newRouter } from "../router.ts";
@@ -129,7 +129,13 @@ services.openapi(
     const view = await service.view();
     if (view && liveKitEnabled(c.env) && (view.numbers.length > 0 || view.provisioning)) await deprovision(c.env, id);
     await directory(c.env).deleteService(id);
-    await service.remove();
+    const removed = await service.remove();
+    // Its calls end too: the agent hangs up on the caller, and the bot gets `last` at the URL it had. The service is
+    // gone whatever happens to one call (which its limits end anyway), so a failure here is logged, not answered.
+    const ending = removed ? removed.calls.map((conversation) => conversationStub(c.env, conversation).serviceDeleted(removed.target)) : [];
+    for (const result of await Promise.allSettled(ending)) {
+      if (result.status === "rejected") console.error("ending a call of a deleted service failed:", String(result.reason));
+    }
     return c.body(null, 204);
   },
 );

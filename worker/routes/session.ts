@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ErrorBodySchema } from "../../protocol/management.ts";
+import { SessionProbeSchema, SessionSchema } from "../../protocol/session.ts";
 import type { AppEnv } from "../auth/api-key.ts";
 import { checkCsrf, currentSession, endSession, startSession } from "../auth/session.ts";
 import { directory } from "../env.ts";
@@ -11,13 +12,6 @@ import { type PasswordHash, hashPassword, passwordMatches } from "../secrets.ts"
 const LoginSchema = z.object({
   email: z.string().trim().max(254).transform((e) => e.toLowerCase()),
   password: z.string().max(256),
-});
-
-const SessionSchema = z.object({
-  account: z.object({ id: z.string(), email: z.string() }),
-  /** Send it back as `X-CSRF-Token` on every state-changing request made with the session cookie. */
-  csrfToken: z.string(),
-  expiresAt: z.string(),
 });
 
 /** Unsuccessful logins allowed in a row before waits start, per email and per client address. */
@@ -82,14 +76,19 @@ session.openapi(
   createRoute({
     method: "get",
     path: "/api/v1/session",
-    summary: "The account logged in with the session cookie",
-    responses: { 200: json(SessionSchema), 401: json(ErrorBodySchema, "not logged in") },
+    summary: "Whether the session cookie is signed in, and to which account (a signed-out visitor gets signedIn: false, not 401)",
+    responses: { 200: json(SessionProbeSchema) },
   }),
   async (c) => {
     const current = await currentSession(c);
-    if (!current) throw new ApiError(401, "not logged in");
+    if (!current) return c.json({ signedIn: false as const }, 200);
     return c.json(
-      { account: { id: current.accountId, email: current.email }, csrfToken: current.csrfToken, expiresAt: new Date(current.expiresAt).toISOString() },
+      {
+        signedIn: true as const,
+        account: { id: current.accountId, email: current.email },
+        csrfToken: current.csrfToken,
+        expiresAt: new Date(current.expiresAt).toISOString(),
+      },
       200,
     );
   },

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { AccessToken, AgentDispatchClient } from "livekit-server-sdk";
+import { issueLocalCallTicket } from "../../protocol/local-call-ticket.ts";
 import { ErrorBodySchema, ServiceSchema } from "../../protocol/management.ts";
 import { BROWSER_TOKEN_TTL_SECONDS, BrowserCallSchema, VoiceConfigSchema } from "../../protocol/voice.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
@@ -38,7 +39,7 @@ voice.openapi(
     responses: { 200: json(VoiceConfigSchema) },
   }),
   (c) => {
-    const agentUrl = localAgentUrl(c.env);
+    const agentUrl = localAgentUrl(c.env, c.req.url);
     if (liveKit(c.env)) return c.json({ mode: "livekit" as const }, 200);
     return c.json(agentUrl ? { mode: "local" as const, agentUrl } : { mode: "none" as const }, 200);
   },
@@ -48,7 +49,7 @@ voice.openapi(
   createRoute({
     method: "post",
     path: "/api/v1/services/{id}/browser-calls",
-    summary: "Call the service from the browser: a LiveKit room with the agent dispatched and a 10-minute token, or the local agent's URL",
+    summary: "Call the service from the browser: a LiveKit room with the agent dispatched and a 10-minute token, or the local agent's URL and a 2-minute single-use ticket",
     request: { params: ServiceParams },
     responses: {
       201: json(BrowserCallSchema, "created"),
@@ -63,11 +64,15 @@ voice.openapi(
     if (!(await service.view())) throw new ApiError(404, "service not found");
     const config = liveKit(c.env);
     if (!config) {
-      const agentUrl = localAgentUrl(c.env);
+      const agentUrl = localAgentUrl(c.env, c.req.url);
       if (!agentUrl) throw new ApiError(503, "voice calls are not configured: set LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET, or run the local agent (AGENT_LOCAL_URL)");
-      return c.json({ mode: "local" as const, agentUrl }, 201);
+      if (!c.env.AGENT_SECRET) throw new ApiError(503, "the local voice agent needs AGENT_SECRET, shared with the gateway");
+      // The caller is the account, whatever the client says; the portal's page is on the origin this request reached.
+      const grant = { serviceId: id, from: `browser-${c.var.accountId}`, origin: new URL(c.req.url).origin };
+      const { ticket, claims } = await issueLocalCallTicket(c.env.AGENT_SECRET, grant);
+      return c.json({ mode: "local" as const, agentUrl, ticket, expiresAt: new Date(claims.expiresAt).toISOString() }, 201);
     }
-    // The agent uses the room name as the conversation id (agent/main.ts).
+    // The agent gives the call a random conversation id and reports this room in its `start` (agent/livekit-job.ts).
     const room = crypto.randomUUID();
     try {
       const dispatcher = new AgentDispatchClient(config.apiUrl, config.apiKey, config.apiSecret);

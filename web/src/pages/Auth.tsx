@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { type AccountCreated } from "../../../protocol/management.ts";
-import { ApiProblem, type SessionInfo, api, errorText } from "../api.ts";
+import type { SessionInfo } from "../../../protocol/session.ts";
+import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Button, Field } from "../components/ui.tsx";
 import { Link } from "../router.tsx";
 

@@ -1,60 +1,27 @@
 import { useEffect, useRef, useState } from "react";
 import type { Service } from "../../../protocol/management.ts";
-import type { BrowserCall } from "../../../protocol/voice.ts";
+import { type BrowserCall, type CallEvent, type LocalCallMessage, localEndReasonText } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
+import callAudioWorklet from "../lib/call-audio.worklet.ts?worker&url";
+import { languageName } from "./Services.tsx";
 
 /**
- * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The page opens
- * the agent's WebSocket `/calls?serviceId=…&from=browser`, sends the microphone as PCM16 LE mono 16 kHz, plays the
- * agent's PCM16 LE mono 24 kHz, shows the call's events as a live transcript, and sends keypad presses as DTMF.
+ * "Call from browser": the local transport (agent/local-server.ts, docs/voice.md "Local transport"). The gateway
+ * gives a ticket for one call; the page opens the agent's WebSocket `/calls?ticket=…`, sends the microphone as PCM16
+ * LE mono 16 kHz, plays the agent's PCM16 LE mono 24 kHz (both converted in an AudioWorklet,
+ * lib/call-audio.worklet.ts), shows the call's events as a live transcript, and sends keypad presses as DTMF.
  * With LiveKit configured the gateway answers a room and token instead: the page joins that room with livekit-client
  * (loaded only then), publishing the microphone and playing the agent's audio. That path needs a LiveKit server, so
  * it is typechecked but not exercised by the tests here.
  */
 
-const INPUT_RATE = 16_000;
-const OUTPUT_RATE = 24_000;
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"] as const;
 const KEY_NAMES: Record<string, string> = { "*": "star", "#": "pound" };
 
 type Line = { id: number; who: "caller" | "bot" | "system"; text: string };
 type Phase = "idle" | "starting" | "connected" | "ended";
-
-/** The agent's events (agent/call.ts CallEvent) plus the transport's `clear`. */
-type AgentEvent =
-  | { type: "started"; conversation: string; language: string; testMode: boolean; stt: string; tts: string }
-  | { type: "caller"; text: string; final: boolean }
-  | { type: "bot"; id: number | null; text: string }
-  | { type: "interrupted"; id: number | null; spokenText: string }
-  | { type: "ended"; reason: string }
-  | { type: "clear" };
-
-const END_REASONS: Record<string, string> = {
-  caller_hangup: "you hung up",
-  bot_hangup: "the bot ended the call",
-  agent_lost: "the line was lost",
-  pin_failed: "three wrong PINs",
-  speech_failed: "speech recognition or synthesis failed",
-  service_deleted: "the service was deleted",
-  error: "the voice agent hit an error",
-};
-
-/** Downsamples float samples at `rate` to PCM16 at 16 kHz, averaging each output sample's input span. */
-export function toPcm16(input: Float32Array, rate: number): Int16Array {
-  const ratio = rate / INPUT_RATE;
-  const out = new Int16Array(Math.floor(input.length / ratio));
-  for (let i = 0; i < out.length; i++) {
-    const start = Math.floor(i * ratio);
-    const end = Math.max(start + 1, Math.min(input.length, Math.floor((i + 1) * ratio)));
-    let sum = 0;
-    for (let j = start; j < end; j++) sum += input[j]!;
-    const v = Math.max(-1, Math.min(1, sum / (end - start)));
-    out[i] = v < 0 ? v * 32768 : v * 32767;
-  }
-  return out;
-}
 
 function micProblem(error: unknown): string {
   const name = error instanceof DOMException ? error.name : "";
@@ -65,11 +32,11 @@ function micProblem(error: unknown): string {
   return `The microphone could not be started: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** The agent's WebSocket address for this service, from the agent's http(s) URL. */
-export function callSocketUrl(agentUrl: string, serviceId: string): string {
+/** The agent's WebSocket address for the call `ticket` grants, from the agent's http(s) URL. */
+function callSocketUrl(agentUrl: string, ticket: string): string {
   const url = new URL("/calls", agentUrl);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.search = `?serviceId=${encodeURIComponent(serviceId)}&from=browser`;
+  url.searchParams.set("ticket", ticket);
   return url.toString();
 }
 
@@ -81,11 +48,12 @@ export function BrowserCallTab(props: { service: Service }) {
   const [muted, setMuted] = useState(false);
   const [lines, setLines] = useState<Line[]>([]);
   const [hearing, setHearing] = useState("");
-  const [info, setInfo] = useState<Extract<AgentEvent, { type: "started" }> | null>(null);
+  const [info, setInfo] = useState<Extract<CallEvent, { type: "started" }> | null>(null);
   const [endReason, setEndReason] = useState<string | null>(null);
+  const [botSpeaking, setBotSpeaking] = useState(false);
 
   const ws = useRef<WebSocket | null>(null);
-  const audio = useRef<{ ctx: AudioContext; mic: MediaStream; processor: ScriptProcessorNode; sources: AudioBufferSourceNode[]; playAt: number } | null>(null);
+  const audio = useRef<{ ctx: AudioContext; mic: MediaStream; capture: AudioWorkletNode; playback: AudioWorkletNode } | null>(null);
   const room = useRef<Room | null>(null);
   const audioElements = useRef<HTMLDivElement>(null);
   const mutedRef = useRef(false);
@@ -101,14 +69,17 @@ export function BrowserCallTab(props: { service: Service }) {
     const a = audio.current;
     audio.current = null;
     if (a) {
-      a.processor.onaudioprocess = null;
-      a.processor.disconnect();
+      a.capture.port.onmessage = null;
+      a.playback.port.onmessage = null;
+      a.capture.disconnect();
+      a.playback.disconnect();
       for (const t of a.mic.getTracks()) t.stop();
       void a.ctx.close().catch(() => undefined);
     }
     const socket = ws.current;
     ws.current = null;
     if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "page closed");
+    setBotSpeaking(false);
   };
   useEffect(() => release, []);
   useEffect(() => {
@@ -116,38 +87,11 @@ export function BrowserCallTab(props: { service: Service }) {
     if (log) log.scrollTop = log.scrollHeight;
   }, [lines, hearing]);
 
-  const play = (data: ArrayBuffer) => {
-    const a = audio.current;
-    if (!a) return;
-    const pcm = new Int16Array(data);
-    if (pcm.length === 0) return;
-    const buffer = a.ctx.createBuffer(1, pcm.length, OUTPUT_RATE);
-    const channel = buffer.getChannelData(0);
-    for (let i = 0; i < pcm.length; i++) channel[i] = pcm[i]! / 32768;
-    const source = a.ctx.createBufferSource();
-    source.buffer = buffer;
-    source.connect(a.ctx.destination);
-    a.playAt = Math.max(a.playAt, a.ctx.currentTime);
-    source.start(a.playAt);
-    a.playAt += buffer.duration;
-    a.sources.push(source);
-    source.onended = () => {
-      const i = a.sources.indexOf(source);
-      if (i !== -1) a.sources.splice(i, 1);
-    };
-  };
-
-  const onEvent = (event: AgentEvent) => {
+  const onEvent = (event: LocalCallMessage) => {
     switch (event.type) {
-      case "clear": {
-        const a = audio.current;
-        if (a) {
-          for (const s of a.sources) s.stop();
-          a.sources = [];
-          a.playAt = 0;
-        }
+      case "clear":
+        audio.current?.playback.port.postMessage("clear");
         return;
-      }
       case "started":
         setInfo(event);
         setPhase("connected");
@@ -195,26 +139,31 @@ export function BrowserCallTab(props: { service: Service }) {
       } catch (e) {
         throw new Error(micProblem(e));
       }
-      const source = ctx.createMediaStreamSource(mic);
-      const processor = ctx.createScriptProcessor(2048, 1, 1);
-      const socket = new WebSocket(callSocketUrl(answer.agentUrl, serviceId));
+      await ctx.audioWorklet.addModule(callAudioWorklet);
+      const capture = new AudioWorkletNode(ctx, "call-capture", { numberOfOutputs: 0 });
+      const playback = new AudioWorkletNode(ctx, "call-playback", { numberOfInputs: 0, outputChannelCount: [1] });
+      const socket = new WebSocket(callSocketUrl(answer.agentUrl, answer.ticket));
       socket.binaryType = "arraybuffer";
-      processor.onaudioprocess = (e) => {
-        if (socket.readyState !== WebSocket.OPEN || mutedRef.current) return;
-        socket.send(toPcm16(e.inputBuffer.getChannelData(0), ctx.sampleRate).buffer);
+      // 20 ms frames of PCM16 at 16 kHz from the worklet.
+      capture.port.onmessage = (e: MessageEvent<ArrayBuffer>) => {
+        if (socket.readyState === WebSocket.OPEN && !mutedRef.current) socket.send(e.data);
       };
-      source.connect(processor);
-      processor.connect(ctx.destination);
-      audio.current = { ctx, mic, processor, sources: [], playAt: 0 };
+      playback.port.onmessage = (e: MessageEvent<boolean>) => setBotSpeaking(e.data);
+      ctx.createMediaStreamSource(mic).connect(capture);
+      playback.connect(ctx.destination);
+      audio.current = { ctx, mic, capture, playback };
       ws.current = socket;
       let opened = false;
       socket.onopen = () => {
         opened = true;
       };
       socket.onmessage = (m) => {
-        if (typeof m.data !== "string") return play(m.data as ArrayBuffer);
+        if (typeof m.data !== "string") {
+          const data = m.data as ArrayBuffer;
+          return playback.port.postMessage(data, [data]);
+        }
         try {
-          onEvent(JSON.parse(m.data) as AgentEvent);
+          onEvent(JSON.parse(m.data) as LocalCallMessage);
         } catch {
           // not an event: ignore
         }
@@ -224,6 +173,8 @@ export function BrowserCallTab(props: { service: Service }) {
         release();
         setPhase("ended");
         if (!opened) setError("Could not reach the voice agent. Is it running (npm start starts it)? Then try again.");
+        // 1008: the agent refused the ticket (expired, already used, …): a new call gets a new one.
+        else if (e.code === 1008) setError(`The voice agent refused the call (${e.reason || "no reason given"}). Call again.`);
         else if (e.code !== 1000 && e.code !== 1005) setError(`The call was cut off${e.reason ? `: ${e.reason}` : ""}.`);
       };
     } catch (e) {
@@ -326,6 +277,13 @@ export function BrowserCallTab(props: { service: Service }) {
         </Alert>
       )}
       {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}
+      {info && !info.sttUnderstandsLanguage && (
+        <Alert kind="warning">
+          The voice agent recognizes speech offline with pocketsphinx, which only understands English: what you say in{" "}
+          {languageName(info.language)} will not be understood. The bot's replies are still spoken. Give the agent a
+          Deepgram key (<code>DEEPGRAM_API_KEY</code>) to be understood in {languageName(info.language)}.
+        </Alert>
+      )}
       {liveKit && (
         <Alert kind="info">
           This gateway routes calls through LiveKit: the page joins room <code className="break">{liveKit.room}</code> at{" "}
@@ -352,7 +310,12 @@ export function BrowserCallTab(props: { service: Service }) {
                   <span className="pulse pulse-green" aria-hidden="true" /> In call{muted ? " (muted)" : ""}
                 </span>
               )}
-              {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${END_REASONS[endReason] ?? endReason}` : ""}</Badge>}
+              {phase === "ended" && <Badge tone="neutral">Call ended{endReason ? `: ${localEndReasonText(endReason)}` : ""}</Badge>}
+              {live && botSpeaking && (
+                <span className="muted" aria-hidden="true">
+                  Bot speaking…
+                </span>
+              )}
               {info && (
                 <span className="muted" data-testid="browser-call-conversation" data-conversation={info.conversation}>
                   {info.testMode ? "Test mode · " : ""}
@@ -360,7 +323,7 @@ export function BrowserCallTab(props: { service: Service }) {
                 </span>
               )}
             </div>
-            <ol className="chat-log" ref={logRef} aria-label="Live transcript" role="log" aria-live="polite" data-testid="browser-call-transcript">
+            <ol className="chat-log" ref={logRef} aria-label="Live transcript" aria-live="polite" tabIndex={0} data-testid="browser-call-transcript">
               {lines.length === 0 && !hearing && <li className="chat-system">{inCall ? "Waiting for the bot…" : "The transcript appears here during the call."}</li>}
               {lines.map((line) =>
                 line.who === "system" ? (

@@ -127,33 +127,40 @@ function Transcript(props: { conversation: string }) {
   if (error) return <Alert>{error}</Alert>;
   if (!call) return <Loading label="Loading the transcript…" />;
   return (
-    <ol className="transcript" aria-label="Transcript" data-testid="transcript">
-      {call.messages.map((m, i) => {
-        const who = m.direction === "to_bot" ? "Caller → bot" : "Bot → caller";
-        const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : m.body === "" && m.last ? "(hung up)" : m.body;
-        const failed = m.delivery === "failed";
-        return (
-          <li key={i} className={`${m.direction}${failed ? " failed" : ""}`}>
-            <span className="t-time">{new Date(m.at).toLocaleTimeString()}</span>
-            <span className="t-who">{who}</span>
-            <span className="t-body">
-              {what}
-              {m.last && m.body !== "" && <em> (last)</em>}
-              {m.spokenText !== undefined && <span className="muted"> — interrupted after “{m.spokenText}”</span>}
-            </span>
-            <span className="t-status">
-              {failed && (
-                <Badge tone="red">
-                  Not delivered{m.error ? `: ${m.error}` : ""}
-                  {m.attempts ? ` (${m.attempts} attempt${m.attempts === 1 ? "" : "s"})` : ""}
-                </Badge>
-              )}
-              {m.delivery === "pending" && <Badge tone="amber">Pending</Badge>}
-              {m.delivery === "test_chat" && <Badge tone="blue">Test chat</Badge>}
-            </span>
-          </li>
-        );
-      })}
-    </ol>
+    <>
+      {call.room !== null && (
+        <p className="muted" data-testid="call-room">
+          LiveKit room: <span className="mono">{call.room}</span>
+        </p>
+      )}
+      <ol className="transcript" aria-label="Transcript" data-testid="transcript">
+        {call.messages.map((m, i) => {
+          const who = m.direction === "to_bot" ? "Caller → bot" : "Bot → caller";
+          const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : m.body === "" && m.last ? "(hung up)" : m.body;
+          const failed = m.delivery === "failed";
+          return (
+            <li key={i} className={`${m.direction}${failed ? " failed" : ""}`}>
+              <span className="t-time">{new Date(m.at).toLocaleTimeString()}</span>
+              <span className="t-who">{who}</span>
+              <span className="t-body">
+                {what}
+                {m.last && m.body !== "" && <em> (last)</em>}
+                {m.spokenText !== undefined && <span className="muted"> — interrupted after “{m.spokenText}”</span>}
+              </span>
+              <span className="t-status">
+                {failed && (
+                  <Badge tone="red">
+                    Not delivered{m.error ? `: ${m.error}` : ""}
+                    {m.attempts ? ` (${m.attempts} attempt${m.attempts === 1 ? "" : "s"})` : ""}
+                  </Badge>
+                )}
+                {m.delivery === "pending" && <Badge tone="amber">Pending</Badge>}
+                {m.delivery === "test_chat" && <Badge tone="blue">Test chat</Badge>}
+              </span>
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }

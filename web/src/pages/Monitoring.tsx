@@ -134,7 +134,7 @@ function UsageCard(props: { service: Service }) {
             <div>
               <dt>Billed minutes</dt>
               <dd data-testid="stat-minutes">{usage.minutes}</dd>
-              <span className="stat-note">{formatDuration(usage.seconds)} talked</span>
+              <dd className="stat-note">{formatDuration(usage.seconds)} talked</dd>
             </div>
             <div>
               <dt>Peak simultaneous calls</dt>

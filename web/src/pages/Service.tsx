@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useState } from "react";
 import type { Service, ServicePatch, ServiceWithToken } from "../../../protocol/management.ts";
-import { MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
-import { usePortal } from "../App.tsx";
+import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
 import { checkNumber, countries, countryName, countryOfNumber, defaultCountry, formatInternational, isCountryCode } from "../lib/phone.ts";
+import { usePortal } from "../portal-context.ts";
 import { Link, navigate } from "../router.tsx";
 import { BrowserCallTab } from "./BrowserCall.tsx";
 import { CallsTab } from "./Calls.tsx";
@@ -111,6 +111,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <BotCard service={props.service} patch={props.patch} />
       <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
+      <CallLimitsCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );
@@ -459,6 +460,90 @@ function GeneralCard(props: { service: Service; patch: Patch }) {
         <div className="form-actions">
           <Button type="submit" busy={busy} busyLabel="Saving…" disabled={Object.keys(changed).length === 0 || name.trim() === ""}>
             Save changes
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+type CallLimit = keyof typeof CALL_LIMITS;
+
+function CallLimitsCard(props: { service: Service; patch: Patch }) {
+  const { service } = props;
+  const [values, setValues] = useState<Record<CallLimit, string>>({
+    maxCallMinutes: String(service.maxCallMinutes),
+    idleTimeoutMinutes: String(service.idleTimeoutMinutes),
+  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<CallLimit, string>>>({});
+  const [saved, setSaved] = useState(false);
+  const limits = Object.keys(CALL_LIMITS) as CallLimit[];
+  const changed = limits.filter((limit) => values[limit].trim() !== String(service[limit]));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const errors: Partial<Record<CallLimit, string>> = {};
+    for (const limit of changed) {
+      const { min, max } = CALL_LIMITS[limit];
+      const n = Number(values[limit].trim());
+      if (!Number.isInteger(n) || n < min || n > max) errors[limit] = `Enter a whole number of minutes from ${min} to ${max}.`;
+    }
+    setFieldErrors(errors);
+    setSaved(false);
+    if (Object.keys(errors).length > 0 || changed.length === 0) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await props.patch(Object.fromEntries(changed.map((limit) => [limit, Number(values[limit].trim())])));
+      setSaved(true);
+    } catch (e) {
+      if (e instanceof ApiProblem && limits.some((limit) => e.fieldMessage(limit))) {
+        setFieldErrors({ maxCallMinutes: e.fieldMessage("maxCallMinutes"), idleTimeoutMinutes: e.fieldMessage("idleTimeoutMinutes") });
+      } else setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (limit: CallLimit, label: string, hint: string) => (
+    <Field label={label} hint={hint} error={fieldErrors[limit]}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          type="number"
+          inputMode="numeric"
+          min={CALL_LIMITS[limit].min}
+          max={CALL_LIMITS[limit].max}
+          step={1}
+          value={values[limit]}
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
+          onChange={(e) => setValues({ ...values, [limit]: e.target.value })}
+        />
+      )}
+    </Field>
+  );
+
+  return (
+    <Card title="Call limits" description="No call lives forever: when a limit is reached, the call ends and your bot receives last: true.">
+      <form onSubmit={submit} noValidate className="form-grid two-columns">
+        {error && <Alert>{error}</Alert>}
+        {saved && <Alert kind="success">Saved. A new PhoneMyBot token was issued.</Alert>}
+        {field(
+          "maxCallMinutes",
+          "Maximum call duration (minutes)",
+          `Any call ends after this long (${CALL_LIMITS.maxCallMinutes.min}–${CALL_LIMITS.maxCallMinutes.max}, default ${CALL_LIMITS.maxCallMinutes.default}).`,
+        )}
+        {field(
+          "idleTimeoutMinutes",
+          "Idle timeout (minutes)",
+          `A simulated call ends after this long without a message either way (${CALL_LIMITS.idleTimeoutMinutes.min}–${CALL_LIMITS.idleTimeoutMinutes.max}, default ${CALL_LIMITS.idleTimeoutMinutes.default}).`,
+        )}
+        <div className="form-actions">
+          <Button type="submit" busy={busy} busyLabel="Saving…" disabled={changed.length === 0}>
+            Save limits
           </Button>
         </div>
       </form>

@@ -1,10 +1,10 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { LANGUAGES } from "../../../protocol/languages.ts";
 import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
-import { usePortal } from "../App.tsx";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, Empty, Field, Loading, PageHeader, SecretBox } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
+import { usePortal } from "../portal-context.ts";
 import { Link, navigate } from "../router.tsx";
 
 export const languageName = (tag: string) => LANGUAGES.find((l) => l.tag === tag)?.name ?? tag;

@@ -2,7 +2,7 @@ import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 
 import type { ChatToGateway, GatewayToChat } from "../../../protocol/bridge.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
 import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } from "../../../protocol/management.ts";
-import { api, errorText } from "../api.ts";
+import { api, errorText, sendOnLeave } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
 
@@ -255,7 +255,7 @@ function ChatSession(props: { conversation: string; onNewTest: () => void }) {
           </span>
         )}
       </div>
-      <ol className="chat-log" ref={logRef} aria-label="Conversation" aria-live="polite" data-testid="chat-log">
+      <ol className="chat-log" ref={logRef} aria-label="Conversation" aria-live="polite" tabIndex={0} data-testid="chat-log">
         {messages.map((m, i) => (
           <ChatLine key={`${messageKey(m)}-${i}`} message={m} />
         ))}
@@ -320,6 +320,29 @@ function ChatLine(props: { message: CallMessage }) {
   );
 }
 
+/**
+ * Hangs up the simulated call in progress when nobody is left to play its caller: the user goes to another page of
+ * the portal (unmount), or closes or reloads the tab (pagehide).
+ */
+function useHangUpOnLeave(conversation: string | null) {
+  const inProgress = useRef<string | null>(null);
+  useEffect(() => {
+    inProgress.current = conversation;
+  }, [conversation]);
+  useEffect(() => {
+    const leave = () => {
+      const call = inProgress.current;
+      inProgress.current = null;
+      if (call) sendOnLeave("DELETE", `/api/v1/calls/${encodeURIComponent(call)}`);
+    };
+    window.addEventListener("pagehide", leave);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      leave();
+    };
+  }, []);
+}
+
 /** The caller's side until the voice agent exists: places a simulated call, keys the PIN, says things. */
 function SimulatedCaller(props: { service: Service }) {
   const { service } = props;
@@ -333,6 +356,7 @@ function SimulatedCaller(props: { service: Service }) {
   const [error, setError] = useState<string | null>(null);
 
   const active = conversation !== null && call?.state !== "ended";
+  useHangUpOnLeave(active ? conversation : null);
 
   useEffect(() => {
     if (!conversation) return;
@@ -455,7 +479,7 @@ function SimulatedCaller(props: { service: Service }) {
           {pinResult?.ok && (
             <Alert kind="success">PIN accepted: this call is connected to the test chat.</Alert>
           )}
-          <ol className="caller-log" aria-label="What the caller hears and says" data-testid="caller-log">
+          <ol className="caller-log" aria-label="What the caller hears and says" tabIndex={0} data-testid="caller-log">
             {heard.length === 0 && <li className="muted">Nothing said yet.</li>}
             {heard.map((m, i) => (
               <li key={i} className={m.direction === "from_bot" ? "heard" : "said"}>

@@ -1,0 +1,247 @@
+import { EventEmitter } from "node:events";
+import type { VAD } from "@livekit/agents";
+import * as silero from "@livekit/agents-plugin-silero";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CallEvent } from "../../agent/call.ts";
+import { roomServiceFor } from "../../agent/livekit-hangup.ts";
+import { type CallJob, type CallerParticipant, runLiveKitCall } from "../../agent/livekit-job.ts";
+import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
+import type { AgentToGateway } from "../../protocol/bridge.ts";
+import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
+import { startFakeGateway } from "../agent/fake-gateway.ts";
+import { startFakeOpenAI } from "../agent/fake-openai.ts";
+import { RecordingSink, initLogger, waitFor } from "../agent/helpers.ts";
+import { type FakeLiveKit, startFakeLiveKit } from "../support/fake-livekit.ts";
+
+/**
+ * The LiveKit job's glue (agent/livekit-job.ts) without a LiveKit server: a stand-in room (an EventEmitter emitting
+ * @livekit/rtc-node's event names) and job context, the real CallSession with fake Deepgram and OpenAI, a stand-in
+ * gateway socket, and the real livekit-server-sdk RoomServiceClient against the fake LiveKit Twirp server. The
+ * room's audio path is not exercised: the call's audio goes through a pushed input and a paced output instead.
+ */
+let vad: VAD;
+let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
+let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+let gateway: Awaited<ReturnType<typeof startFakeGateway>>;
+let liveKit: FakeLiveKit;
+
+beforeAll(async () => {
+  initLogger();
+  vad = await silero.VAD.load();
+  deepgram = await startFakeDeepgram([]);
+  openai = await startFakeOpenAI({ chunkDelayMs: 5 });
+  gateway = await startFakeGateway("agent-secret");
+  liveKit = await startFakeLiveKit();
+});
+afterAll(async () => {
+  await Promise.all([deepgram.close(), openai.close(), gateway.close(), liveKit.close()]);
+});
+
+/** Calls a test left running end as the caller hanging up. */
+const running: { room: StandInRoom; caller: CallerParticipant; ended: Promise<string> }[] = [];
+afterEach(async () => {
+  for (const c of running.splice(0)) {
+    c.room.emit("participantDisconnected", c.caller);
+    await c.ended;
+  }
+});
+
+/** The DeleteRoom requests the fake LiveKit received for `room`. */
+const deletions = (room: string) => liveKit.requests.filter((r) => r.service === "RoomService" && r.method === "DeleteRoom" && r.body.room === room);
+
+/** @livekit/rtc-node's Room as far as the call uses it: a name and the events it emits. */
+class StandInRoom extends EventEmitter {
+  constructor(readonly name: string) {
+    super();
+  }
+}
+
+let callers = 0;
+
+/**
+ * A call in a stand-in room, run through `runLiveKitCall` up to `started`: a SIP caller from a number of its own in a
+ * room named as the Worker's dispatch rule names them, or (`browser`) a browser participant in a room named by a UUID.
+ */
+async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser?: boolean; number?: string; roomName?: string } = {}) {
+  const number = opts.number ?? `+1415555${String(++callers).padStart(4, "0")}`;
+  const room = new StandInRoom(opts.roomName ?? (opts.browser ? crypto.randomUUID() : `call-${number}_${Math.random().toString(36).slice(2, 12)}`));
+  const caller: CallerParticipant = opts.browser
+    ? { identity: `browser-${crypto.randomUUID()}`, attributes: {} }
+    : { identity: `sip_${number}`, attributes: { "sip.phoneNumber": number, "sip.trunkPhoneNumber": "+14155550100" } };
+  const from = opts.browser ? caller.identity : number;
+  liveKit.rooms.add(room.name);
+  /** Each shutdown of the job, with whether the room had been deleted by then. */
+  const shutdowns: { reason: string; roomGone: boolean }[] = [];
+  const shutdownCallbacks: (() => Promise<void>)[] = [];
+  const job: CallJob = {
+    room,
+    job: { metadata: JSON.stringify({ serviceId: "svc_1" }) },
+    waitForParticipant: async () => caller,
+    shutdown: (reason = "") => void shutdowns.push({ reason, roomGone: !liveKit.rooms.has(room.name) }),
+    addShutdownCallback: (callback) => void shutdownCallbacks.push(callback),
+  };
+  const events: CallEvent[] = [];
+  const earlier = gateway.received.length;
+  const ended = runLiveKitCall(job, {
+    // The agent's LIVEKIT_URL is the WebSocket one; the server API is reached at its http form.
+    roomService: roomServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+    call: {
+      gatewayUrl: gateway.url,
+      agentSecret: "agent-secret",
+      input: new PushAudioInput(),
+      output: new PacedAudioOutput(new RecordingSink(), 24_000),
+      vad,
+      speech: { deepgramApiKey: "dg", deepgramUrl: opts.deepgramUrl ?? deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+      usageIntervalMs: 60_000,
+      onEvent: (event) => events.push(event),
+    },
+  });
+  running.push({ room, caller, ended });
+  const { conversation, message: start } = await waitFor(
+    () => gateway.received.slice(earlier).find((r) => r.message.type === "start" && r.message.from === from),
+    5000,
+    "start",
+  );
+  gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
+  await waitFor(() => events.some((e) => e.type === "started"), 5000, "the call started");
+  const sent = (type: AgentToGateway["type"]) => gateway.received.filter((r) => r.conversation === conversation && r.message.type === type).map((r) => r.message);
+  return { room, caller, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };
+}
+
+describe("LiveKit job glue (stand-in room)", () => {
+  it("keys from the SIP caller reach the call as dtmf; keys from another participant do not", async () => {
+    const c = await newCall();
+    c.room.emit("dtmfReceived", 9, "9", { identity: "observer" });
+    c.room.emit("dtmfReceived", 5, "5", c.caller);
+    await waitFor(() => c.sent("dtmf").length > 0, 3000, "dtmf at the gateway");
+    // The observer's key was emitted first: had it been forwarded, it would have reached the gateway first.
+    expect(c.sent("dtmf")).toEqual([{ type: "dtmf", digits: "5" }]);
+  });
+
+  it("the caller leaving ends the call, the gateway gets the hang-up, and the job shuts down", async () => {
+    const c = await newCall();
+    c.room.emit("participantDisconnected", { identity: "observer" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.sent("hangup")).toEqual([]);
+    c.room.emit("participantDisconnected", c.caller);
+    expect(await c.ended).toBe("caller_hangup");
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup" }]);
+    // The room is deleted too (nobody else stays in a call that is over), then the job shuts down.
+    expect(deletions(c.room.name)).toHaveLength(1);
+    expect(c.shutdowns).toEqual([{ reason: "caller_hangup", roomGone: true }]);
+    // The call no longer listens to the room.
+    expect(c.room.listenerCount("dtmfReceived") + c.room.listenerCount("participantDisconnected")).toBe(0);
+  });
+
+  it("a job shut down from outside (the worker draining) ends the call as the caller's hang-up", async () => {
+    const c = await newCall();
+    expect(c.shutdownCallbacks).toHaveLength(1);
+    await c.shutdownCallbacks[0]!();
+    // The callback returns once the room is deleted: the job's process may exit right after.
+    expect(liveKit.rooms.has(c.room.name)).toBe(false);
+    expect(await c.ended).toBe("caller_hangup");
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup" }]);
+  });
+});
+
+describe("LiveKit calls end for the caller: the room is deleted through LiveKit's server API", () => {
+  it("the bot's `last`: spoken, then the room deleted with a signed roomCreate token, then the job shut down", async () => {
+    const c = await newCall();
+    gateway.send(c.conversation, { type: "say", id: 1, body: "Goodbye.", last: true });
+    expect(await c.ended).toBe("bot_ended");
+    expect(c.sent("finished")).toHaveLength(1);
+    const [deletion] = deletions(c.room.name);
+    expect(deletion).toBeDefined();
+    expect(deletion!.claims.iss).toBe(liveKit.apiKey);
+    expect(deletion!.claims.video?.roomCreate).toBe(true);
+    expect(liveKit.rooms.has(c.room.name)).toBe(false);
+    expect(c.shutdowns).toEqual([{ reason: "bot_ended", roomGone: true }]);
+  });
+
+  it("the gateway ending the call (max_duration)", async () => {
+    const c = await newCall();
+    gateway.send(c.conversation, { type: "ended", reason: "max_duration" });
+    expect(await c.ended).toBe("max_duration");
+    expect(deletions(c.room.name)).toHaveLength(1);
+    expect(c.shutdowns).toEqual([{ reason: "max_duration", roomGone: true }]);
+  });
+
+  it("three wrong test PINs keyed on the phone (pin_failed)", async () => {
+    const c = await newCall({ testMode: true });
+    for (const [attempt, attemptsLeft] of [[1, 2], [2, 1], [3, 0]] as const) {
+      for (const digit of "1234") c.room.emit("dtmfReceived", 0, digit, c.caller);
+      await waitFor(() => c.sent("pin").length === attempt, 3000, `PIN ${attempt}`);
+      gateway.send(c.conversation, { type: "pin_result", ok: false, attemptsLeft });
+      // Keys count again once the call has heard the answer and asks again.
+      if (attemptsLeft > 0) await waitFor(() => c.events.filter((e) => e.type === "bot" && e.text.includes("not right")).length === attempt, 3000, "asked again");
+    }
+    expect(await c.ended).toBe("pin_failed");
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup", reason: "pin_failed" }]);
+    expect(deletions(c.room.name)).toHaveLength(1);
+    expect(c.shutdowns).toEqual([{ reason: "pin_failed", roomGone: true }]);
+  });
+
+  it("speech recognition gone for good (speech_failed)", async () => {
+    const doomed = await startFakeDeepgram([]);
+    const c = await newCall({ deepgramUrl: doomed.url });
+    await waitFor(() => doomed.connections.length === 1, 5000, "connected");
+    await doomed.close();
+    // Reconnection attempts wait 0, 0.25, 1, 2 and 4 s; then the session fails and the call ends.
+    expect(await c.ended).toBe("speech_failed");
+    await waitFor(() => c.sent("hangup").length > 0, 3000, "the hang-up at the gateway");
+    expect(c.sent("hangup")).toEqual([{ type: "hangup", reason: "speech_failed" }]);
+    expect(deletions(c.room.name)).toHaveLength(1);
+    expect(c.shutdowns).toEqual([{ reason: "speech_failed", roomGone: true }]);
+  }, 30_000);
+
+  it("LiveKit failing once (500) is tried again; the room is deleted", async () => {
+    const c = await newCall();
+    liveKit.failNext("DeleteRoom", 1, 500);
+    gateway.send(c.conversation, { type: "ended", reason: "idle" });
+    expect(await c.ended).toBe("idle");
+    expect(deletions(c.room.name)).toHaveLength(2);
+    expect(c.shutdowns).toEqual([{ reason: "idle", roomGone: true }]);
+  });
+
+  it("LiveKit failing for good: tried three times, then the job shuts down anyway; a room already gone is no failure", async () => {
+    const c = await newCall();
+    liveKit.failNext("DeleteRoom", 10, 503);
+    gateway.send(c.conversation, { type: "ended", reason: "idle" });
+    expect(await c.ended).toBe("idle");
+    expect(deletions(c.room.name)).toHaveLength(3); // the first try and two more
+    expect(c.shutdowns).toEqual([{ reason: "idle", roomGone: false }]);
+    liveKit.failNext("DeleteRoom", 0); // the failures left over are not for the next call
+
+    const gone = await newCall();
+    liveKit.rooms.delete(gone.room.name);
+    gone.room.emit("participantDisconnected", gone.caller);
+    expect(await gone.ended).toBe("caller_hangup");
+    expect(deletions(gone.room.name)).toHaveLength(1); // 404: not tried again
+    expect(gone.shutdowns).toEqual([{ reason: "caller_hangup", roomGone: true }]);
+  });
+});
+
+describe("conversation ids of LiveKit calls", () => {
+  it("are random, never the caller's number; the room's name goes in `start`", async () => {
+    const number = "+14155552671";
+    const c = await newCall({ number, roomName: "call-+14155552671_abc" });
+    expect(c.start).toEqual({ type: "start", from: number, to: "+14155550100", transport: "sip", room: "call-+14155552671_abc" });
+    expect(c.conversation).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // No run of six of the number's digits (a UUID has hex digits, so single digits may well appear by chance).
+    for (let i = 0; i + 6 <= "14155552671".length; i += 1) expect(c.conversation.replaceAll("-", "")).not.toContain("14155552671".slice(i, i + 6));
+    c.room.emit("participantDisconnected", c.caller);
+    await c.ended;
+    // The same room name again (LiveKit may reuse one once it is gone): another id.
+    const again = await newCall({ number, roomName: "call-+14155552671_abc" });
+    expect(again.conversation).not.toBe(c.conversation);
+  });
+
+  it("a browser call names its service from the job metadata and sends its room too", async () => {
+    const c = await newCall({ browser: true });
+    expect(c.start).toEqual({ type: "start", from: c.caller.identity, serviceId: "svc_1", transport: "browser", room: c.room.name });
+    expect(c.conversation).not.toBe(c.room.name);
+  });
+});
