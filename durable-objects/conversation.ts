@@ -375,7 +375,7 @@ export class ConversationObject extends DurableObject<Env> {
       active?.agent_deadline ?? undefined,
       active && this.limit(active).at,
     ].filter((t): t is number => t !== undefined);
-    // A message that has not been tried yet is due at 0: now.
+    // A message that has not been tried yet, with no pass under way to deliver it, is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }
 }

@@ -1,7 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConversationObject } from "../../durable-objects/conversation.ts";
+import { type Env, conversationStub } from "../../worker/env.ts";
 import { api, botSends, deliveredMessages, eventually, received, say, serviceWithBot, startCall } from "./helpers.ts";
 
 // vitest.config.ts sets the retry waits to 150, 300 and 600 ms (4 tries) and the bot timeout to 4 s.
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const transcript = async (key: string, conversation: string) => (await api(`/api/v1/calls/${conversation}`, { key })).body;
 
@@ -19,6 +26,21 @@ describe("delivery to the bot", () => {
     const accepted = (await transcript(key, conversation)).messages.map((m: { body: string }) => m.body);
     expect(bodies).toEqual(accepted);
     expect([...bodies].sort()).toEqual(["", ...words].sort());
+  });
+
+  it("delivers a burst of messages at once without waking the call's alarm for each: the alarm is only the safety net", async () => {
+    const { key, serviceId } = await serviceWithBot();
+    const conversation = await startCall(key, serviceId);
+    await eventually(async () => (await deliveredMessages(conversation)).length === 1);
+    const call = await runInDurableObject(conversationStub(env as unknown as Env, conversation), (instance: ConversationObject) => instance);
+    const alarm = vi.spyOn(ConversationObject.prototype, "alarm");
+
+    for (let i = 0; i < 10; i++) expect((await say(key, conversation, `burst ${i}`)).status).toBe(202);
+    await eventually(async () => (await deliveredMessages(conversation)).length === 11);
+    expect(alarm.mock.contexts.filter((self) => self === call)).toHaveLength(0);
+    // The safety net is still set: the bot timeout (4 s here) and a margin after the last message was queued.
+    const at = await runInDurableObject(conversationStub(env as unknown as Env, conversation), (_instance, state) => state.storage.getAlarm());
+    expect(at! - Date.now()).toBeGreaterThan(3_000);
   });
 
   it("retries a bot that fails its first tries, without reordering what comes after", async () => {
