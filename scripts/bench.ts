@@ -4,7 +4,7 @@
  *   - caller → bot: from the caller's utterance request leaving to the bot receiving the text;
  *   - bot → call: the send API round trip (its answer comes once the message is recorded on the call);
  * and messages per second; then the send API alone (as many messages as the conversations' replies, on 50 live
- * calls), and the same number of requests as the conversations made, at the same concurrency, on a bare Worker route
+ * calls of 10 services, so that no token reaches its rate limit), and the same number of requests as the conversations made, at the same concurrency, on a bare Worker route
  * (`/healthz`) for a baseline, so the figures come with ratios. With a server it started, it also reports the CPU
  * time the server used per message and per baseline request. BENCH_URL points it at a running server; otherwise it
  * starts one (`node scripts/start.mjs`) on a free port with fresh storage.
@@ -43,8 +43,12 @@ try {
   const runCpu = cpu.lap();
   const requests = run.callerToBot.length + run.botToCall.length;
 
+  const aloneServices = await runPool(10, 10, (i) => client.serviceWithBot(`${bot.url}/bot/{conversation}`, `bench-alone-${i}`));
   cpu.lap();
-  const alone = await runSendsAlone({ client, service, errors }, { count: run.botToCall.length, calls: 50, concurrency: CONCURRENCY });
+  const alone = await runSendsAlone(
+    { client, services: aloneServices, errors },
+    { count: run.botToCall.length, callsPerService: 5, concurrency: CONCURRENCY },
+  );
   const aloneCpu = cpu.lap();
 
   const baseline: number[] = [];
@@ -58,7 +62,7 @@ try {
   const baseSeconds = (performance.now() - baseStarted) / 1000;
   const baseCpu = cpu.lap();
 
-  const check = await checkArrivals({ client, bot, service, errors }, [...run.accepted, ...alone.accepted], ARRIVAL_TIMEOUT_MS);
+  const check = await checkArrivals({ client, bot, errors }, [...run.accepted, ...alone.accepted], ARRIVAL_TIMEOUT_MS);
 
   const rows = [
     ["caller → bot (utterance to bot receipt)", run.callerToBot],

@@ -12,6 +12,8 @@ export interface LoadService {
 /** What the gateway accepted for one conversation, each way, in the order it was accepted. */
 interface Accepted {
   conversation: string;
+  /** The management API key header of the call's account (to read its transcript). */
+  auth: Record<string, string>;
   toBot: string[];
   toCall: string[];
   /** False when the messages to the call were sent in parallel, so their order says nothing. */
@@ -61,7 +63,7 @@ export async function runConversations(
     const created = await insist(() => client.request(`/api/v1/services/${serviceId}/calls`, "POST", { from }, auth), 201, "start call", errors);
     if (!created) return void result.abandoned++;
     const conversation = created.answer.body.conversation as string;
-    const accepted: Accepted = { conversation, toBot: ["<new>"], toCall: [], ordered: true };
+    const accepted: Accepted = { conversation, auth, toBot: ["<new>"], toCall: [], ordered: true };
     result.accepted.push(accepted);
     await arrival(conversation, "<new>", "new");
 
@@ -108,7 +110,7 @@ export async function runConversations(
  * conversation, what the gateway accepted with what arrived: at the bot, and in the call's transcript.
  */
 export async function checkArrivals(
-  { client, bot, service, errors }: { client: GatewayClient; bot: LoadBot; service: LoadService; errors: ErrorTally },
+  { client, bot, errors }: { client: GatewayClient; bot: LoadBot; errors: ErrorTally },
   accepted: readonly Accepted[],
   graceMs = 60_000,
 ): Promise<{ lost: number; duplicated: number; outOfOrder: number; unchecked: number }> {
@@ -120,11 +122,11 @@ export async function checkArrivals(
     totals.outOfOrder += counts.outOfOrder;
   };
   await runPool(accepted.length, 16, async (i) => {
-    const { conversation, toBot, toCall, ordered } = accepted[i]!;
+    const { conversation, auth, toBot, toCall, ordered } = accepted[i]!;
     for (const body of toBot) await bot.arrival(conversation, body, Math.max(0, deadline - performance.now())).catch(() => undefined);
     add(ledger(toBot, bot.received(conversation).map(({ message }) => keyOf(message))));
     if (toCall.length === 0) return;
-    const transcript = await insist(() => client.request(`/api/v1/calls/${conversation}`, "GET", undefined, service.auth), 200, "transcript", errors);
+    const transcript = await insist(() => client.request(`/api/v1/calls/${conversation}`, "GET", undefined, auth), 200, "transcript", errors);
     if (!transcript) return void (totals.unchecked += toCall.length);
     const messages = transcript.answer.body.messages as { direction: string; body: string }[];
     const replies = ledger(toCall, messages.filter((m) => m.direction === "from_bot").map((m) => m.body));
@@ -135,40 +137,47 @@ export async function checkArrivals(
 
 /**
  * The send API alone, for comparison with the baseline route at the same concurrency: `count` messages spread over
- * `calls` live calls (started and hung up outside the timing).
+ * `callsPerService` live calls of each service (started and hung up outside the timing). Several services, so that
+ * no service token reaches its rate limit (2,000 messages per 10 s).
  */
 export async function runSendsAlone(
-  { client, service, errors }: { client: GatewayClient; service: LoadService; errors: ErrorTally },
-  { count, calls, concurrency }: { count: number; calls: number; concurrency: number },
+  { client, services, errors }: { client: GatewayClient; services: readonly LoadService[]; errors: ErrorTally },
+  { count, callsPerService, concurrency }: { count: number; callsPerService: number; concurrency: number },
 ): Promise<{ latencies: number[]; seconds: number; accepted: Accepted[] }> {
-  const { serviceId, auth, botAuth } = service;
-  const started = await runPool(calls, concurrency, (i) =>
-    insist(() => client.request(`/api/v1/services/${serviceId}/calls`, "POST", { from: `+1415666${String(i).padStart(4, "0")}` }, auth), 201, "start call", errors),
+  const slots = services.flatMap((service) => Array.from({ length: callsPerService }, () => service));
+  const started = await runPool(slots.length, concurrency, (i) =>
+    insist(
+      () => client.request(`/api/v1/services/${slots[i]!.serviceId}/calls`, "POST", { from: `+1415666${String(i).padStart(4, "0")}` }, slots[i]!.auth),
+      201,
+      "start call",
+      errors,
+    ),
   );
-  const accepted: Accepted[] = started.flatMap((s) =>
-    s ? [{ conversation: s.answer.body.conversation as string, toBot: [], toCall: [], ordered: false }] : [],
+  const calls = started.flatMap((s, i) =>
+    s ? [{ service: slots[i]!, accepted: { conversation: s.answer.body.conversation as string, auth: slots[i]!.auth, toBot: [], toCall: [], ordered: false } as Accepted }] : [],
   );
   const latencies: number[] = [];
   const t0 = performance.now();
-  if (accepted.length > 0) {
+  if (calls.length > 0) {
     await runPool(count, concurrency, async (i) => {
-      const call = accepted[i % accepted.length]!;
+      const { service, accepted } = calls[i % calls.length]!;
       const body = `alone ${i}`;
       const reply = await insist(
-        () => client.request(`/cloudengine/rest/voicebot/send/${call.conversation}`, "POST", { conversation: call.conversation, body }, botAuth),
+        () =>
+          client.request(`/cloudengine/rest/voicebot/send/${accepted.conversation}`, "POST", { conversation: accepted.conversation, body }, service.botAuth),
         200,
         "send alone",
         errors,
       );
       const answeredAt = performance.now();
       if (!reply) return;
-      call.toCall.push(body);
+      accepted.toCall.push(body);
       if (reply.tries === 1) latencies.push(answeredAt - reply.answer.sentAt);
     });
   }
   const seconds = (performance.now() - t0) / 1000;
-  await runPool(accepted.length, concurrency, (i) =>
-    insist(() => client.request(`/api/v1/calls/${accepted[i]!.conversation}`, "DELETE", undefined, auth), 204, "hang up", errors),
+  await runPool(calls.length, concurrency, (i) =>
+    insist(() => client.request(`/api/v1/calls/${calls[i]!.accepted.conversation}`, "DELETE", undefined, calls[i]!.accepted.auth), 204, "hang up", errors),
   );
-  return { latencies, seconds, accepted };
+  return { latencies, seconds, accepted: calls.map((c) => c.accepted) };
 }
