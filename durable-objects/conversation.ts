@@ -2,12 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
+import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
-import type { DeliveryTarget } from "./service.ts";
+import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 import { type AgentSocketHost, onAgentMessage } from "./conversation/agent-socket.ts";
 import { AgentWatch } from "./conversation/agent-watch.ts";
 import { type ChatSocketHost, onChatMessage } from "./conversation/chat-socket.ts";
 import { DeliveryQueue } from "./conversation/delivery-queue.ts";
+import { KeptServiceLink } from "./conversation/kept-service-link.ts";
 import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
@@ -36,6 +38,7 @@ export class ConversationObject extends DurableObject<Env> {
   /** The socket events handled so far: each new one is chained to it (see `inTurn`). */
   private socketEvents: Promise<void> = Promise.resolve();
   private readonly transcript: Transcript;
+  private readonly serviceLinkKept: KeptServiceLink;
   private readonly delivery: DeliveryQueue;
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
@@ -46,6 +49,7 @@ export class ConversationObject extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     createSchema(this.sql);
     this.transcript = new Transcript(this.sql);
+    this.serviceLinkKept = new KeptServiceLink(this.sql);
     this.delivery = new DeliveryQueue({
       ctx,
       env,
@@ -53,7 +57,7 @@ export class ConversationObject extends DurableObject<Env> {
       call: () => this.call(),
       service: (call) => this.service(call),
       deliveryTarget: (call) => this.deliveryTarget(call),
-      drained: () => this.forgetKeptTarget(),
+      drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       scheduleAlarm: () => this.scheduleAlarm(),
@@ -91,15 +95,26 @@ export class ConversationObject extends DurableObject<Env> {
     return serviceStub(this.env, call.service_id);
   }
 
-  private async deliveryTarget(call: CallRow): Promise<DeliveryTarget | null> {
-    // Read now: the service may have been deleted since `call` was read.
-    const kept = this.call()?.kept_target ?? null;
-    return kept !== null ? (JSON.parse(kept) as DeliveryTarget) : this.service(call).deliveryTarget();
+  /** The service's link this call keeps; a call stored before calls kept one asks its service once. */
+  private async serviceLink(call: CallRow): Promise<ServiceLink> {
+    const kept = this.serviceLinkKept.read();
+    if (kept) return kept;
+    this.serviceLinkKept.keep(await this.service(call).link());
+    return this.serviceLinkKept.read()!;
   }
 
-  /** The messages of a call whose service was deleted are all settled: the bot's URL and token are not kept. */
-  private forgetKeptTarget(): void {
-    if (this.call()?.kept_target != null) this.sql.exec("UPDATE call SET kept_target = NULL");
+  private async deliveryTarget(call: CallRow): Promise<DeliveryTarget | null> {
+    return (await this.serviceLink(call)).target;
+  }
+
+  /** The service changed (a new token, a reconfiguration): the call keeps the newest link. */
+  serviceChanged(link: ServiceLink): void {
+    this.serviceLinkKept.keep(link);
+  }
+
+  /** An ended call whose messages are all settled has nothing more for the bot: it does not keep the bot's URL and token. */
+  private forgetTargetOnceEnded(): void {
+    if (this.call()?.state === "ended") this.serviceLinkKept.forgetTarget();
   }
 
   // ---- the caller's side --------------------------------------------------------------------------------
@@ -115,6 +130,7 @@ export class ConversationObject extends DurableObject<Env> {
       startedAt,
     });
     if (!started) return { ok: false, reason: "service_not_found" };
+    this.serviceLinkKept.keep(started.link);
     if (this.call()) return { ok: false, reason: "exists" };
     this.sql.exec(
       `INSERT INTO call (conversation, service_id, from_number, to_number, language, test_mode, state, started_at, room, ends_by, idle_ms)
@@ -162,12 +178,13 @@ export class ConversationObject extends DurableObject<Env> {
 
   /**
    * The call's service was deleted. A call under way ends: the agent hangs up on the caller and the bot gets `last`.
-   * What is still waiting for the bot is delivered to `target`, captured before the service's configuration was erased.
+   * What is still waiting for the bot is delivered to `target`, captured before the service's configuration was erased;
+   * no token is taken any more. Nothing can follow a deletion, so this link is the last the call keeps.
    */
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
     if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
-    this.sql.exec("UPDATE call SET kept_target = ?", JSON.stringify(target));
+    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
     if (call.state === "active") await this.hangUp(call, "service_deleted");
   }
 
@@ -190,11 +207,16 @@ export class ConversationObject extends DurableObject<Env> {
 
   // ---- the bot's side -----------------------------------------------------------------------------------
 
-  /** A message from the bot through the send API, authenticated with the service's current token. */
-  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason> {
-    const known = this.call();
-    if (!known) return message.new ? "start not allowed" : "conversation not found";
-    if (!(await this.service(known).verifyToken(token))) return "authorization fail";
+  /**
+   * A message from the bot through the send API. Null when this call cannot authenticate it (no active call here,
+   * or not the current token of its service): the Worker then tells `authorization fail` from
+   * `conversation not found` without revealing whether the call exists.
+   */
+  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
+    const call = this.call();
+    if (call?.state !== "active") return null;
+    const { tokenHash } = await this.serviceLink(call);
+    if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
     return this.acceptBotMessage(message);
   }
@@ -244,6 +266,7 @@ export class ConversationObject extends DurableObject<Env> {
   private async end(call: CallRow, reason: EndReason) {
     const endedAt = Date.now();
     this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
+    if (this.delivery.nextAttemptAt() === undefined) this.forgetTargetOnceEnded();
     this.broadcast("chat", { type: "ended", reason });
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
@@ -352,7 +375,7 @@ export class ConversationObject extends DurableObject<Env> {
       active?.agent_deadline ?? undefined,
       active && this.limit(active).at,
     ].filter((t): t is number => t !== undefined);
-    // A message that has not been tried yet is due at 0: now.
+    // A message that has not been tried yet, with no pass under way to deliver it, is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
   }
 }

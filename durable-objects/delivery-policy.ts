@@ -23,8 +23,9 @@ export function parseTimeout(value: string | undefined, fallback = 10_000): numb
 }
 
 /**
- * Network errors, timeouts, 5xx, 408 and 429 are worth another try; any other 4xx is the bot saying no.
- * A 2xx that carries our own answer shape with `success: false` is a refusal too.
+ * Network errors, timeouts, 5xx, 408 and 429 are worth another try; any other 4xx is the bot saying no. A 2xx whose
+ * JSON has a `reason` other than `delivered` (our own answer shape, e.g. `{"success":false,"reason":"authorization
+ * fail"}`) is a refusal too; a 2xx without JSON or without `reason` (`{"code":"OK"}`) means the bot took the message.
  */
 export function judgeAttempt(result: AttemptResult): AttemptVerdict {
   if (result.kind === "timeout") return { kind: "retry", error: "the bot did not answer in time" };
@@ -38,17 +39,18 @@ export function judgeAttempt(result: AttemptResult): AttemptVerdict {
   return { kind: "failed", error: `the bot answered HTTP ${status}` };
 }
 
+/** The `reason` of a JSON object answer, when there is one and it is not `delivered`. */
 function refusalIn(body: string): string | undefined {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === "object" && (parsed as { success?: unknown }).success === false) {
-      const reason = (parsed as { reason?: unknown }).reason;
-      return typeof reason === "string" ? reason.slice(0, 200) : "success: false";
-    }
+    parsed = JSON.parse(body);
   } catch {
-    // A 2xx whose body is not JSON still means the bot took the message.
+    return undefined;
   }
-  return undefined;
+  if (parsed === null || typeof parsed !== "object" || !("reason" in parsed)) return undefined;
+  const { reason } = parsed;
+  if (reason === "delivered") return undefined;
+  return (typeof reason === "string" ? reason : JSON.stringify(reason)).slice(0, 200);
 }
 
 /** After `attempts` failed tries, the wait before the next one, or undefined when the tries are used up. */

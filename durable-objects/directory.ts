@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "./bindings.ts";
 import type { PasswordHash } from "../worker/secrets.ts";
-import { secretMatchesHash } from "../worker/secrets.ts";
+import { secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
 
 declare module "./bindings.ts" {
   interface DurableObjectClasses {
@@ -11,8 +11,9 @@ declare module "./bindings.ts" {
 
 /**
  * The one place that must be globally consistent: accounts (unique emails), API keys, which account owns
- * which service, and which service answers which phone number (unique across all services). A single
- * SQLite-backed object gives those uniqueness checks transactionally; the messaging hot path never comes here.
+ * which service, which service answers which phone number (unique across all services), and which service a
+ * send-API token belongs to. A single SQLite-backed object gives those uniqueness checks transactionally. The
+ * messaging hot path never comes here: only a send that the call itself cannot authenticate looks its token up.
  */
 export class DirectoryObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -35,6 +36,9 @@ export class DirectoryObject extends DurableObject<Env> {
         token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, csrf_token TEXT NOT NULL,
         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
+      CREATE TABLE IF NOT EXISTS service_tokens (
+        service_id TEXT PRIMARY KEY, token_hash TEXT NOT NULL, version INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS service_tokens_by_hash ON service_tokens (token_hash);
       CREATE TABLE IF NOT EXISTS login_failures (
         key TEXT PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at INTEGER NOT NULL, blocked_until INTEGER NOT NULL);
     `);
@@ -156,6 +160,34 @@ export class DirectoryObject extends DurableObject<Env> {
       this.sql.exec("UPDATE services SET deleted_at = ? WHERE id = ?", Date.now(), serviceId);
       this.sql.exec("DELETE FROM numbers WHERE service_id = ?", serviceId);
     });
+  }
+
+  /**
+   * Records a service's current token hash ("" once deleted). Writes can arrive out of order (two quick
+   * reconfigurations), so a write older than the one recorded is dropped.
+   */
+  recordServiceToken(serviceId: string, tokenHash: string, version: number): void {
+    this.sql.exec(
+      `INSERT INTO service_tokens (service_id, token_hash, version) VALUES (?, ?, ?)
+       ON CONFLICT (service_id) DO UPDATE SET token_hash = excluded.token_hash, version = excluded.version
+       WHERE excluded.version > service_tokens.version`,
+      serviceId,
+      tokenHash,
+      version,
+    );
+  }
+
+  /**
+   * The service whose current token `token` is, or null. Only for the send API's uncommon answers (a call knows its
+   * own service's token): it tells `authorization fail` from `conversation not found`. The lookup is by the token's
+   * SHA-256, which says nothing useful about any other token; the match is then confirmed in constant time.
+   */
+  async serviceForToken(token: string): Promise<string | null> {
+    const tokenHash = await sha256Hex(token);
+    const row = this.sql
+      .exec<{ service_id: string; token_hash: string }>("SELECT service_id, token_hash FROM service_tokens WHERE token_hash = ?", tokenHash)
+      .toArray()[0];
+    return row && row.token_hash !== "" && (await secretMatchesHash(token, row.token_hash)) ? row.service_id : null;
   }
 
   /** A portal session: only the hash of the cookie's secret is stored, with the session's CSRF token. */

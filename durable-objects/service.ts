@@ -12,9 +12,10 @@ import type {
   UsageDay,
 } from "../protocol/management.ts";
 import { CALL_LIMITS } from "../protocol/management.ts";
-import type { Env } from "./bindings.ts";
-import { randomBase64Url, secretMatchesHash, sha256Hex } from "../worker/secrets.ts";
+import { type Env, conversationStub, directory } from "./bindings.ts";
+import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
 import { parseTimeout } from "./delivery-policy.ts";
+import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 
 interface ConfigRow {
   id: string;
@@ -25,6 +26,8 @@ interface ConfigRow {
   bot_url: string | null;
   bot_token: string | null;
   token_hash: string;
+  /** Grows with every new token (and deletion): whoever keeps a copy of the token hash keeps the newest one. */
+  config_version: number;
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
@@ -32,9 +35,6 @@ interface ConfigRow {
   idle_timeout_minutes: number;
   [key: string]: SqlStorageValue;
 }
-
-/** Where a message for the bot goes: the bot's URL, or the portal's test chat when the service is in demo mode. */
-export type DeliveryTarget = { kind: "bot"; url: string; token: string | null } | { kind: "test_chat" };
 
 export interface RemovedService {
   /** The calls under way, and those ended lately. */
@@ -51,6 +51,7 @@ export interface StartedCall {
   endsBy: number;
   /** How long a call no agent carries may go without a message. */
   idleMs: number;
+  link: ServiceLink;
 }
 
 export const TEST_PIN_TTL_MS = 5 * 60_000;
@@ -103,6 +104,8 @@ export class ServiceObject extends DurableObject<Env> {
     if (!config.has("idle_timeout_minutes")) {
       this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
     }
+    // The version that live calls and the Directory's token index keep the newest of.
+    if (!config.has("config_version")) this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
     if (!columns("calls").has("ends_by")) {
       this.sql.exec("ALTER TABLE calls ADD COLUMN ends_by INTEGER");
       this.sql.exec("UPDATE calls SET ends_by = started_at + ?", CALL_LIMITS.maxCallMinutes.default * 60_000);
@@ -148,12 +151,37 @@ export class ServiceObject extends DurableObject<Env> {
     return this.provisioning()!;
   }
 
-  /** Issues a new PhoneMyBot token; the previous one stops working with this write. */
+  /** Issues a new PhoneMyBot token; the previous one stops working before this returns. */
   private async issueToken(): Promise<string> {
     const token = randomBase64Url(32);
-    this.sql.exec("UPDATE config SET token_hash = ?", await sha256Hex(token));
+    this.sql.exec("UPDATE config SET token_hash = ?, config_version = config_version + 1", await sha256Hex(token));
     this.logEvent("token_issued");
+    await this.publish();
     return token;
+  }
+
+  /** What a live call keeps of this service (durable-objects/service-link.ts). */
+  link(): ServiceLink {
+    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    if (!row) return { version: 0, tokenHash: "", target: null };
+    return { version: row.config_version, tokenHash: row.token_hash, target: row.deleted_at === null ? targetOf(row) : null };
+  }
+
+  /**
+   * Gives the current token hash to the Directory's token index and the current link to every live call, and
+   * returns once all have it: from then on the previous token fails and a new bot URL is used. A call that cannot
+   * be told after a second try makes this throw, so the change is not answered as done while a call may still
+   * take the previous token (reconfiguring again pushes to every live call again).
+   */
+  private async publish(): Promise<void> {
+    const link = this.link();
+    const serviceId = this.sql.exec<{ id: string }>("SELECT id FROM config").one().id;
+    const live = this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray();
+    const tell = (conversation: string) => conversationStub(this.env, conversation).serviceChanged(link);
+    await Promise.all([
+      directory(this.env).recordServiceToken(serviceId, link.tokenHash, link.version),
+      ...live.map(({ conversation }) => tell(conversation).catch(() => tell(conversation))),
+    ]);
   }
 
   private toView(row: ConfigRow): Service {
@@ -182,8 +210,8 @@ export class ServiceObject extends DurableObject<Env> {
     if (this.sql.exec("SELECT 1 FROM config").toArray().length > 0) throw new Error(`service ${input.id} exists`);
     const now = Date.now();
     this.sql.exec(
-      `INSERT INTO config (id, account_id, name, language, numbers, token_hash, created_at, updated_at)
-       VALUES (?, ?, ?, ?, '[]', '', ?, ?)`,
+      `INSERT INTO config (id, account_id, name, language, numbers, token_hash, config_version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, '[]', '', 0, ?, ?)`,
       input.id,
       input.accountId,
       input.name,
@@ -230,31 +258,20 @@ export class ServiceObject extends DurableObject<Env> {
 
   /**
    * Deletes the service; null when there was none. Answers the calls that may still have messages for the bot (those
-   * under way, which the caller ends, and those ended lately) and where those messages go: the configuration is gone
-   * once this returns, and no new call starts.
+   * under way, which the caller ends, and those ended lately) and where those messages go: the configuration is gone,
+   * and its token out of the Directory's index, once this returns, and no new call starts.
    */
-  remove(): RemovedService | null {
-    const target = this.deliveryTarget();
-    if (!target) return null;
+  async remove(): Promise<RemovedService | null> {
+    const row = this.config();
+    if (!row) return null;
+    const target = targetOf(row);
     const calls = this.sql
       .exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL OR ended_at > ?", Date.now() - RECENTLY_ENDED_MS)
       .toArray();
-    this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL", Date.now());
+    this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL, config_version = config_version + 1", Date.now());
     this.logEvent("deleted");
+    await directory(this.env).recordServiceToken(row.id, "", row.config_version + 1);
     return { calls: calls.map((c) => c.conversation), target };
-  }
-
-  /** Whether `token` is this service's current PhoneMyBot token (constant-time on the hashes). */
-  async verifyToken(token: string): Promise<boolean> {
-    const row = this.config();
-    if (!row || row.token_hash === "") return false;
-    return secretMatchesHash(token, row.token_hash);
-  }
-
-  deliveryTarget(): DeliveryTarget | null {
-    const row = this.config();
-    if (!row) return null;
-    return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
   }
 
   events(): ServiceLogEntry[] {
@@ -276,7 +293,8 @@ export class ServiceObject extends DurableObject<Env> {
 
   /**
    * Records a call that was answered; null when the service does not exist (any more). A call placed without a
-   * called number is taken to have called the service's first number.
+   * called number is taken to have called the service's first number. The call gets the service's link with its
+   * start; from this write on, every change is pushed to it too.
    */
   callStarted(call: { conversation: string; from: string; to?: string; startedAt: number }): StartedCall | null {
     const row = this.config();
@@ -306,7 +324,7 @@ export class ServiceObject extends DurableObject<Env> {
       day(call.startedAt),
       concurrent,
     );
-    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs() };
+    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
@@ -418,4 +436,9 @@ export class ServiceObject extends DurableObject<Env> {
         peakConcurrentCalls: row.peak,
       }));
   }
+}
+
+/** Where a service's messages for the bot go: the bot's URL, or the portal's test chat in demo mode. */
+function targetOf(row: ConfigRow): DeliveryTarget {
+  return row.bot_url === null ? { kind: "test_chat" } : { kind: "bot", url: row.bot_url, token: row.bot_token };
 }

@@ -53,16 +53,18 @@ const flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
   .transform((value) => value === true || value === "true");
 
-/** A message as the bot sends it to us. */
-export const BotMessageSchema = z.object({
-  from: z.string().max(MESSAGE_LIMITS.address).optional(),
-  to: z.string().max(MESSAGE_LIMITS.address).optional(),
-  body: z.string().max(MESSAGE_LIMITS.body).default(""),
-  conversation: z.string().max(MESSAGE_LIMITS.conversationId).optional(),
-  opaque: z.string().max(MESSAGE_LIMITS.opaque).optional(),
-  new: flag.default(false),
-  last: flag.default(false),
-});
+/** A message as the bot sends it to us; only the one that ends the call (`last`) may have an empty body. */
+export const BotMessageSchema = z
+  .object({
+    from: z.string().max(MESSAGE_LIMITS.address).optional(),
+    to: z.string().max(MESSAGE_LIMITS.address).optional(),
+    body: z.string().max(MESSAGE_LIMITS.body).default(""),
+    conversation: z.string().max(MESSAGE_LIMITS.conversationId).optional(),
+    opaque: z.string().max(MESSAGE_LIMITS.opaque).optional(),
+    new: flag.default(false),
+    last: flag.default(false),
+  })
+  .refine((message) => message.last || message.body.trim() !== "", { path: ["body"], message: "empty without last" });
 export type BotMessage = z.infer<typeof BotMessageSchema>;
 
 /** A message as we send it to the bot: every field present, flags as strings. */

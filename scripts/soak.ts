@@ -7,6 +7,7 @@
  */
 import { startLoadBot } from "./load/bot.ts";
 import { gatewayClient, gatewayForLoad, ms, percentile, runPool } from "./load/gateway.ts";
+import { ledger } from "./load/tally.ts";
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 1000);
 const EXCHANGES = Number(process.env.SOAK_EXCHANGES ?? 10);
@@ -59,14 +60,10 @@ try {
   let duplicated = 0;
   let outOfOrder = 0;
   const count = (expected: string[], actual: string[]) => {
-    for (const text of expected) {
-      const n = actual.filter((a) => a === text).length;
-      if (n === 0) lost++;
-      if (n > 1) duplicated += n - 1;
-    }
-    const seen = actual.filter((a) => expected.includes(a));
-    const firsts = expected.map((e) => seen.indexOf(e)).filter((i) => i >= 0);
-    for (let k = 1; k < firsts.length; k++) if (firsts[k]! < firsts[k - 1]!) outOfOrder++;
+    const counts = ledger(expected, actual);
+    lost += counts.lost;
+    duplicated += counts.duplicated;
+    outOfOrder += counts.outOfOrder;
   };
   for (const call of calls) {
     const toBot = bot.received(call.conversation).map(({ message }) => (message.new === "true" ? "<new>" : message.last === "true" ? "<last>" : message.body));

@@ -11,7 +11,7 @@ import {
   parseRetryDelays,
   parseTimeout,
 } from "../delivery-policy.ts";
-import type { DeliveryTarget } from "../service.ts";
+import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
 
 export interface DeliveryHost {
@@ -30,6 +30,9 @@ export interface DeliveryHost {
   /** Sets the object's alarm for whatever is due next. */
   scheduleAlarm(): Promise<void>;
 }
+
+/** How long after a pass would have timed out on its message the alarm takes over. */
+const PASS_SAFETY_MARGIN_MS = 1_000;
 
 /**
  * The caller's side on its way to the bot: messages wait in the `messages` table until delivered, strictly in order,
@@ -52,16 +55,23 @@ export class DeliveryQueue {
       message.dtmf ?? null,
     );
     this.host.announce(sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq);
-    // The alarm is the durable guarantee; draining right away is only for latency.
-    void ctx.storage.setAlarm(Date.now());
     ctx.waitUntil(this.drain());
+    // The pass just joined or started delivers the message; the alarm, set in the same write, is the durable guarantee
+    // (nextAttemptAt): it fires only if that pass has not delivered it in time, e.g. because the process died.
+    void this.host.scheduleAlarm();
   }
 
-  /** When the first pending message is due (0: not tried yet), or undefined when none is pending. */
+  /**
+   * When the first pending message is due, or undefined when none is pending. One not tried yet is due now, or, while
+   * a pass is under way to deliver it, only once that pass would have timed out: the alarm is then a safety net, and a
+   * burst of messages does not wake the object once per message.
+   */
   nextAttemptAt(): number | undefined {
-    return this.host.sql
+    const at = this.host.sql
       .exec<{ at: number }>("SELECT next_attempt_at AS at FROM messages WHERE delivery = 'pending' ORDER BY seq LIMIT 1")
       .toArray()[0]?.at;
+    if (at !== 0 || this.draining === undefined) return at;
+    return Date.now() + parseTimeout(this.host.env.BOT_TIMEOUT_MS) + PASS_SAFETY_MARGIN_MS;
   }
 
   /** The delivery pass under way, if any, to wait for. */

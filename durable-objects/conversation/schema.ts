@@ -23,11 +23,6 @@ export interface CallRow {
   agent_deadline: number | null;
   /** The LiveKit room the call is in, when the agent said (phone and LiveKit browser calls). */
   room: string | null;
-  /**
-   * Where messages for the bot go once the service is deleted (a DeliveryTarget as JSON, captured before its
-   * configuration was erased), until the last of them has been delivered. Null otherwise: the service says.
-   */
-  kept_target: string | null;
   /** When the call reaches its service's maximum duration (`max_duration`). */
   ends_by: number;
   /** How long a call no agent carries may go without a message either way before it ends (`idle`). */
@@ -71,7 +66,6 @@ export function createSchema(sql: SqlStorage): void {
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
-  if (!columns.has("kept_target")) sql.exec("ALTER TABLE call ADD COLUMN kept_target TEXT");
   if (!columns.has("ends_by")) {
     sql.exec("ALTER TABLE call ADD COLUMN ends_by INTEGER NOT NULL DEFAULT 0");
     sql.exec("ALTER TABLE call ADD COLUMN idle_ms INTEGER NOT NULL DEFAULT 0");

@@ -8,6 +8,8 @@ import type { GatewayMessage } from "../../protocol/messaging.ts";
  * answering: local workerd starts failing requests once a few hundred Durable Objects each hold a keep-alive
  * connection open to the same bot (the edge pools these; local development does not).
  */
+export type LoadBot = Awaited<ReturnType<typeof startLoadBot>>;
+
 export async function startLoadBot() {
   const log = new Map<string, { message: GatewayMessage; at: number }[]>();
   const waiters = new Map<string, ((at: number) => void)[]>();

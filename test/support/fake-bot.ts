@@ -19,6 +19,7 @@ export interface Received {
  *   delay=MS  wait before answering (slow=N: only the first N requests of each conversation)
  *   garbage=1 answer 200 with a body that is not JSON
  *   refuse=1  answer 200 {"success":false,"reason":"rejected"}
+ *   answer=J  answer 200 with the body J (URL-encoded), as application/json
  *   drop=N    close the connection without answering on the first N requests of each conversation
  * `GET /received/{conversation}` lists what arrived, in arrival order.
  */
@@ -56,6 +57,8 @@ export async function startFakeBot(port = 0): Promise<{ url: string; close: () =
     }
     entry.answered = entry.attempt <= Number(q.get("fail") ?? 0) ? 503 : Number(q.get("status") ?? 200);
     if (q.get("garbage")) return res.writeHead(200, { "content-type": "text/plain" }).end("<<garbage>>");
+    const answer = q.get("answer");
+    if (answer !== null) return res.writeHead(200, { "content-type": "application/json" }).end(answer);
     if (q.get("refuse")) return reply(res, 200, { success: false, reason: "rejected" });
     return reply(res, entry.answered, { success: entry.answered < 300, reason: entry.answered < 300 ? "delivered" : "rejected" });
   });

@@ -1,7 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConversationObject } from "../../durable-objects/conversation.ts";
+import { type Env, conversationStub } from "../../worker/env.ts";
 import { api, botSends, deliveredMessages, eventually, received, say, serviceWithBot, startCall } from "./helpers.ts";
 
 // vitest.config.ts sets the retry waits to 150, 300 and 600 ms (4 tries) and the bot timeout to 4 s.
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const transcript = async (key: string, conversation: string) => (await api(`/api/v1/calls/${conversation}`, { key })).body;
 
@@ -19,6 +26,21 @@ describe("delivery to the bot", () => {
     const accepted = (await transcript(key, conversation)).messages.map((m: { body: string }) => m.body);
     expect(bodies).toEqual(accepted);
     expect([...bodies].sort()).toEqual(["", ...words].sort());
+  });
+
+  it("delivers a burst of messages at once without waking the call's alarm for each: the alarm is only the safety net", async () => {
+    const { key, serviceId } = await serviceWithBot();
+    const conversation = await startCall(key, serviceId);
+    await eventually(async () => (await deliveredMessages(conversation)).length === 1);
+    const call = await runInDurableObject(conversationStub(env as unknown as Env, conversation), (instance: ConversationObject) => instance);
+    const alarm = vi.spyOn(ConversationObject.prototype, "alarm");
+
+    for (let i = 0; i < 10; i++) expect((await say(key, conversation, `burst ${i}`)).status).toBe(202);
+    await eventually(async () => (await deliveredMessages(conversation)).length === 11);
+    expect(alarm.mock.contexts.filter((self) => self === call)).toHaveLength(0);
+    // The safety net is still set: the bot timeout (4 s here) and a margin after the last message was queued.
+    const at = await runInDurableObject(conversationStub(env as unknown as Env, conversation), (_instance, state) => state.storage.getAlarm());
+    expect(at! - Date.now()).toBeGreaterThan(3_000);
   });
 
   it("retries a bot that fails its first tries, without reordering what comes after", async () => {
@@ -61,10 +83,12 @@ describe("delivery to the bot", () => {
     expect(listed[0]).toMatchObject({ conversation, failedDeliveries: 2 });
   });
 
-  it("does not retry a bot that says no with a 4xx or success:false, and records why", async () => {
+  it("does not retry a bot that says no with a 4xx or a 2xx whose reason is not delivered, and records why", async () => {
     for (const [behaviour, error] of [
       ["status=404", "the bot answered HTTP 404"],
       ["refuse=1", "the bot refused it: rejected"],
+      [`answer=${encodeURIComponent('{"reason":"rejected"}')}`, "the bot refused it: rejected"],
+      [`answer=${encodeURIComponent('{"success":false,"reason":"authorization fail"}')}`, "the bot refused it: authorization fail"],
     ]) {
       const { key, serviceId } = await serviceWithBot(behaviour);
       const conversation = await startCall(key, serviceId);
@@ -72,19 +96,21 @@ describe("delivery to the bot", () => {
         const c = await transcript(key, conversation);
         return c.messages[0].delivery !== "pending" && c;
       });
-      expect(call.messages[0]).toMatchObject({ delivery: "failed", attempts: 1, error });
+      expect(call.messages[0], behaviour).toMatchObject({ delivery: "failed", attempts: 1, error });
       expect(await received(conversation)).toHaveLength(1);
     }
   });
 
-  it("takes a 2xx that is not JSON as delivered", async () => {
-    const { key, serviceId } = await serviceWithBot("garbage=1");
-    const conversation = await startCall(key, serviceId);
-    const call = await eventually(async () => {
-      const c = await transcript(key, conversation);
-      return c.messages[0].delivery !== "pending" && c;
-    });
-    expect(call.messages[0]).toMatchObject({ delivery: "delivered", attempts: 1 });
+  it("takes a 2xx that is not JSON, or whose JSON has no reason, as delivered", async () => {
+    for (const behaviour of ["garbage=1", `answer=${encodeURIComponent('{"code":"OK","message":"queued"}')}`]) {
+      const { key, serviceId } = await serviceWithBot(behaviour);
+      const conversation = await startCall(key, serviceId);
+      const call = await eventually(async () => {
+        const c = await transcript(key, conversation);
+        return c.messages[0].delivery !== "pending" && c;
+      });
+      expect(call.messages[0], behaviour).toMatchObject({ delivery: "delivered", attempts: 1 });
+    }
   });
 
   it("retries after a dropped connection and after a bot that does not answer in time", async () => {

@@ -6,6 +6,7 @@ import {
   deliveredMessages,
   eventually,
   fakeBotUrl,
+  flipLastCharacter,
   received,
   register,
   say,
@@ -78,7 +79,6 @@ describe("a whole conversation over the messaging API", () => {
 describe("every answer of the send API", () => {
   it("answers each documented reason with its status", async () => {
     const { key, serviceId, token } = await serviceWithBot();
-    const other = await serviceWithBot();
     const conversation = await startCall(key, serviceId);
     const unknown = crypto.randomUUID();
 
@@ -91,7 +91,6 @@ describe("every answer of the send API", () => {
       [botSends(conversation, null, { body: "hi" }, `Basic ${token} extra`), 401, "wrong auhorization header format"],
       [botSends(conversation, null, { body: "hi" }, `basic ${token}`), 200, "delivered"],
       [botSends(conversation, "not-the-token", { body: "hi" }), 401, "authorization fail"],
-      [botSends(conversation, other.token, { body: "hi" }), 401, "authorization fail"],
       [botSends(unknown, token, { body: "hi" }), 404, "conversation not found"],
       [botSends("not a valid id!", token, { body: "hi" }), 404, "conversation not found"],
       [botSends(conversation, token, { body: 42 }), 400, "rejected"],
@@ -106,6 +105,51 @@ describe("every answer of the send API", () => {
       const { status: actual, body } = await response;
       expect({ actual, body }).toEqual({ actual: status, body: { success: reason === "delivered", reason } });
     }
+  });
+
+  it("checks the token before the conversation: a wrong token learns nothing about which calls exist", async () => {
+    const { key, serviceId, token } = await serviceWithBot();
+    const active = await startCall(key, serviceId);
+    const ended = await startCall(key, serviceId);
+    expect((await api(`/api/v1/calls/${ended}`, { method: "DELETE", key })).status).toBe(204);
+    const wrong = flipLastCharacter(token);
+    for (const conversation of [active, ended, crypto.randomUUID(), "not a valid id!", "", "a/b"]) {
+      for (const message of [{ body: "hi" }, { body: "hi", new: true }, { body: "bye", last: true }]) {
+        expect((await botSends(conversation, wrong, message)).body, `${conversation} ${JSON.stringify(message)}`).toEqual({
+          success: false,
+          reason: "authorization fail",
+        });
+      }
+    }
+    for (const conversation of ["", "a/b"]) {
+      expect((await botSends(conversation, token, { body: "hi" })).body.reason, conversation).toBe("conversation not found");
+    }
+    // The body is checked before the token.
+    expect((await botSends(active, wrong, { body: "" })).body.reason).toBe("rejected");
+    // With the right token, the ended call is not found; nothing was recorded from the wrong one.
+    expect((await botSends(ended, token, { body: "hi" })).body.reason).toBe("conversation not found");
+    const call = (await api(`/api/v1/calls/${active}`, { key })).body;
+    expect(call.messages.filter((m: { direction: string }) => m.direction === "from_bot")).toEqual([]);
+    expect(call.state).toBe("active");
+  });
+
+  it("answers another service's token on a call as if the call did not exist", async () => {
+    const mine = await serviceWithBot();
+    const theirs = await serviceWithBot();
+    const conversation = await startCall(mine.key, mine.serviceId);
+    const ended = await startCall(mine.key, mine.serviceId);
+    expect((await api(`/api/v1/calls/${ended}`, { method: "DELETE", key: mine.key })).status).toBe(204);
+    const unknown = crypto.randomUUID();
+    for (const target of [conversation, ended, unknown]) {
+      const answer = await botSends(target, theirs.token, { body: "hi" });
+      expect({ status: answer.status, body: answer.body }, target).toEqual({
+        status: 404,
+        body: { success: false, reason: "conversation not found" },
+      });
+    }
+    expect((await botSends(conversation, theirs.token, { body: "hi", new: true })).body.reason).toBe("start not allowed");
+    const call = (await api(`/api/v1/calls/${conversation}`, { key: mine.key })).body;
+    expect(call.messages.filter((m: { direction: string }) => m.direction === "from_bot")).toEqual([]);
   });
 
   it("rejects bodies that are not JSON or too large, never with a 5xx", async () => {
@@ -142,6 +186,21 @@ describe("tokens", () => {
     expect(reset.body).toMatchObject({ demo: true, botUrl: null, botTokenSet: false });
     expect((await botSends(conversation, second, { body: "three" })).body.reason).toBe("authorization fail");
     expect((await botSends(conversation, reset.body.token, { body: "three" })).body.reason).toBe("delivered");
+  });
+
+  it("fails a replaced token, and a deleted service's token, on every conversation", async () => {
+    const { key, serviceId, token: first } = await serviceWithBot();
+    const conversation = await startCall(key, serviceId);
+    const second = (await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { name: "Renamed" } })).body.token as string;
+    for (const target of [conversation, crypto.randomUUID(), "not a valid id!"]) {
+      expect((await botSends(target, first, { body: "hi" })).body.reason, target).toBe("authorization fail");
+    }
+    expect((await botSends(crypto.randomUUID(), second, { body: "hi" })).body.reason).toBe("conversation not found");
+
+    expect((await api(`/api/v1/services/${serviceId}`, { method: "DELETE", key })).status).toBe(204);
+    for (const target of [conversation, crypto.randomUUID()]) {
+      expect((await botSends(target, second, { body: "hi" })).body.reason, target).toBe("authorization fail");
+    }
   });
 
   it("never shows a token again, nor in the change log", async () => {

@@ -1,8 +1,10 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import {
+  type BotMessage,
   BotMessageSchema,
   CONVERSATION_ID_PATTERN,
+  type FailureReason,
   MESSAGE_LIMITS,
   SEND_PATH,
   SEND_REASON_STATUS,
@@ -11,7 +13,7 @@ import {
 } from "../../protocol/messaging.ts";
 import { parseAuthorization } from "../auth/authorization-header.ts";
 import type { AppEnv } from "../auth/api-key.ts";
-import { conversationStub } from "../env.ts";
+import { type Env, conversationStub, directory } from "../env.ts";
 import { SendFailure } from "../errors.ts";
 import { perClient, spend, tokenKey } from "../rate-limit.ts";
 
@@ -36,13 +38,14 @@ const sendRoute = createRoute({
 
 /**
  * The messaging API. The route is registered for the OpenAPI document only; the handler below reads the request
- * itself, because the documented order of checks (header, then body, then conversation) is part of the contract.
+ * itself, because the documented order of checks (header, body, token, conversation) is part of the contract.
  */
 export const messaging = new OpenAPIHono<AppEnv>();
 messaging.openAPIRegistry.registerPath(sendRoute);
 
 messaging.post(
-  "/cloudengine/rest/voicebot/send/:conversation",
+  // Any id, even an empty one or one with a slash: the token is checked before the id is looked at.
+  "/cloudengine/rest/voicebot/send/:conversation{.*}",
   perClient("SEND_PER_CLIENT"),
   bodyLimit({ maxSize: MESSAGE_LIMITS.requestBytes, onError: () => { throw new SendFailure("rejected"); } }),
   async (c) => {
@@ -60,11 +63,21 @@ messaging.post(
     if (!parsed.success) throw new SendFailure("rejected");
     const conversation = c.req.param("conversation");
     if (parsed.data.conversation !== undefined && parsed.data.conversation !== conversation) throw new SendFailure("rejected");
-    if (!CONVERSATION_ID_PATTERN.test(conversation)) {
-      throw new SendFailure(parsed.data.new ? "start not allowed" : "conversation not found");
-    }
 
-    const reason = await conversationStub(c.env, conversation).receiveFromBot(auth.credential, parsed.data);
+    // The common case costs one Durable Object round trip: the call knows its service's current token.
+    const accepted = CONVERSATION_ID_PATTERN.test(conversation)
+      ? await conversationStub(c.env, conversation).receiveFromBot(auth.credential, parsed.data)
+      : null;
+    const reason = accepted ?? (await answerWithoutTheCall(c.env, auth.credential, parsed.data));
     return c.json(sendAnswer(reason), SEND_REASON_STATUS[reason]);
   },
 );
+
+/**
+ * A send that no active call accepted the token of. A token that is no service's current token fails; a current
+ * token of any service learns only that there is no such conversation for it (not whose call it is, if anyone's).
+ */
+async function answerWithoutTheCall(env: Env, token: string, message: BotMessage): Promise<FailureReason> {
+  if ((await directory(env).serviceForToken(token)) === null) return "authorization fail";
+  return message.new ? "start not allowed" : "conversation not found";
+}

@@ -1,0 +1,51 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeGateway } from "../support/fake-gateway.ts";
+
+const root = join(import.meta.dirname, "../..");
+let gateway: Awaited<ReturnType<typeof startFakeGateway>> | undefined;
+
+afterEach(async () => {
+  await gateway?.close();
+  gateway = undefined;
+});
+
+/** `npm run bench`'s script, small, against `url`: its exit code and what it printed. */
+function bench(url: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "scripts/bench.ts")],
+      { cwd: root, env: { ...process.env, BENCH_URL: url, BENCH_CONVERSATIONS: "30", BENCH_CONCURRENCY: "10", ...env }, timeout: 50_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+describe("npm run bench", () => {
+  it("counts the errors of a busy server by kind, tries again, and succeeds when no message is lost", async () => {
+    gateway = await startFakeGateway({ faultEvery: 7 });
+    const { code, output } = await bench(gateway.url);
+    expect(output).toMatch(/lost 0,/);
+    expect(output).toMatch(/network error \(\w+\) ×\d+/);
+    expect(output).toMatch(/HTTP 503, not JSON ×\d+/);
+    expect(output).toMatch(/HTTP 429 rejected ×\d+/);
+    expect(output).toMatch(/duplicated [1-9]/);
+    expect(code, output).toBe(0);
+  });
+
+  it("fails when a message the gateway accepted never reaches the bot, and says so", async () => {
+    gateway = await startFakeGateway({ lose: "caller turn 1" });
+    const { code, output } = await bench(gateway.url, { BENCH_ARRIVAL_TIMEOUT_MS: "500" });
+    expect(output).toMatch(/utterance: not at the bot within 0.5 s ×30/);
+    expect(output).toMatch(/lost 30,/);
+    expect(code, output).toBe(1);
+  });
+
+  it("fails when it cannot start", async () => {
+    const { code, output } = await bench("http://127.0.0.1:9");
+    expect(output).toMatch(/set-up: sign-up network error/);
+    expect(code).toBe(1);
+  });
+});
