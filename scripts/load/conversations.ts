@@ -10,7 +10,7 @@ export interface LoadService {
 }
 
 /** What the gateway accepted for one conversation, each way, in the order it was accepted. */
-interface Accepted {
+export interface Accepted {
   conversation: string;
   /** The management API key header of the call's account (to read its transcript). */
   auth: Record<string, string>;

@@ -11,17 +11,19 @@ afterEach(async () => {
   gateway = undefined;
 });
 
-/** `npm run bench`'s script, small, against `url`: its exit code and what it printed. */
-function bench(url: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+/** A load script, small, against `url`: its exit code and what it printed. */
+function run(script: "bench" | "soak", url: string, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  const small = { BENCH_URL: url, BENCH_CONVERSATIONS: "30", BENCH_CONCURRENCY: "10", SOAK_CALLS: "30", SOAK_EXCHANGES: "3", SOAK_SERVICES: "3" };
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "scripts/bench.ts")],
-      { cwd: root, env: { ...process.env, BENCH_URL: url, BENCH_CONVERSATIONS: "30", BENCH_CONCURRENCY: "10", ...env }, timeout: 50_000 },
+      [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, `scripts/${script}.ts`)],
+      { cwd: root, env: { ...process.env, ...small, ...env }, timeout: 50_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }
+const bench = (url: string, env?: Record<string, string>) => run("bench", url, env);
 
 describe("npm run bench", () => {
   it("counts the errors of a busy server by kind, tries again, and succeeds when no message is lost", async () => {
@@ -46,6 +48,23 @@ describe("npm run bench", () => {
   it("fails when it cannot start", async () => {
     const { code, output } = await bench("http://127.0.0.1:9");
     expect(output).toMatch(/set-up: sign-up network error/);
+    expect(code).toBe(1);
+  });
+});
+
+describe("npm run soak", () => {
+  it("counts the requests a busy server failed, expects only what it accepted, and succeeds when nothing is lost", async () => {
+    gateway = await startFakeGateway({ faultEvery: 5 });
+    const { code, output } = await run("soak", gateway.url);
+    expect(output).toMatch(/failed requests \([1-9]\d*\): .*network error/);
+    expect(output).toMatch(/lost 0, duplicated 0, out of order 0/);
+    expect(code, output).toBe(0);
+  });
+
+  it("fails when a message the gateway accepted never reaches the bot", async () => {
+    gateway = await startFakeGateway({ lose: "call 0 utterance 1" });
+    const { code, output } = await run("soak", gateway.url, { SOAK_ARRIVAL_TIMEOUT_MS: "500" });
+    expect(output).toMatch(/lost 1, duplicated 0, out of order 0/);
     expect(code).toBe(1);
   });
 });
