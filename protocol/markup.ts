@@ -67,6 +67,11 @@ export function dtmfDigits(digits: string | undefined): string {
   return (digits ?? "").toLowerCase().replace(/[^0-9*#w]/g, "");
 }
 
+/** The RFC 4733 event code of a key: 0-9 are 0-9, `*` is 10, `#` is 11. */
+export function rfc4733Code(key: string): number {
+  return key === "*" ? 10 : key === "#" ? 11 : Number(key);
+}
+
 /** A transfer target: `tel:…`, `sip:…`/`sips:…`, or an E.164 number. */
 export function transferTarget(referTo: string | undefined): string | undefined {
   const target = referTo?.trim() ?? "";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_BREAK_MS, parseMarkup } from "../../protocol/markup.ts";
+import { MAX_BREAK_MS, parseMarkup, rfc4733Code } from "../../protocol/markup.ts";
 
 describe("call-control markup", () => {
   it("hangs up on <hangup/> and the PhoneMyBot spelling <hungup/>, in any form and case, speaking the rest", () => {
@@ -43,6 +43,7 @@ describe("call-control markup", () => {
     ]);
     expect(parseMarkup(`<dtmf Digits='12ab*W9 x'/>`)).toEqual({ spokenText: "", actions: [{ type: "dtmf", digits: "12*w9" }], hangup: false });
     expect(parseMarkup(`Hi <dtmf digits="abc"/> there`).actions).toEqual([{ type: "say", text: "Hi there" }]);
+    expect([..."0123456789*#"].map(rfc4733Code)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
   it("parses <transfer referto timeoutms> (comma or space separated) without speaking or acting on it", () => {
