@@ -55,7 +55,7 @@ function attributesOf(text: string): Map<string, string> {
 }
 
 /** `500ms`, `2s`, `1.5s` (any case): milliseconds, at most 5 s; undefined when unreadable. */
-export function breakMs(time: string | undefined): number | undefined {
+function breakMs(time: string | undefined): number | undefined {
   const match = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s)$/i.exec(time?.trim() ?? "");
   if (!match) return undefined;
   const ms = Number(match[1]) * (match[2]!.toLowerCase() === "s" ? 1000 : 1);
@@ -63,7 +63,7 @@ export function breakMs(time: string | undefined): number | undefined {
 }
 
 /** The keys of a `digits` attribute: `0-9*#` and `w` (a wait); anything else is dropped. */
-export function dtmfDigits(digits: string | undefined): string {
+function dtmfDigits(digits: string | undefined): string {
   return (digits ?? "").toLowerCase().replace(/[^0-9*#w]/g, "");
 }
 
@@ -73,7 +73,7 @@ export function rfc4733Code(key: string): number {
 }
 
 /** A transfer target: `tel:…`, `sip:…`/`sips:…`, or an E.164 number. */
-export function transferTarget(referTo: string | undefined): string | undefined {
+function transferTarget(referTo: string | undefined): string | undefined {
   const target = referTo?.trim() ?? "";
   return /^(?:tel|sips?):\S+$/i.test(target) || /^\+[1-9]\d{1,14}$/.test(target) ? target : undefined;
 }
