@@ -3,6 +3,7 @@ import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
 import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
 import type { GatewayToAgent } from "../protocol/bridge.ts";
+import { DTMF_WAIT_MS, type MarkupAction, parseMarkup } from "../protocol/markup.ts";
 import type { CallEvent } from "../protocol/voice.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
@@ -46,6 +47,8 @@ export interface CallOptions {
   falseInterruptionTimeoutMs?: number;
   /** The transport hangs up the caller (close the socket, remove the SIP participant…). */
   hangUp: (reason: string) => void;
+  /** The transport sends one key (`0-9*#`) on the call, for the bot's `<dtmf digits>`; without it keys are dropped. */
+  sendDtmf?: (digit: string) => void | Promise<void>;
   onEvent?: (event: CallEvent) => void;
 }
 
@@ -118,6 +121,14 @@ export class CallSession {
   private begun: Promise<void> = Promise.resolve();
   /** Speech handles not played out yet. */
   private readonly active = new Set<voice.SpeechHandle>();
+  /** Messages whose speech, pauses and keys are not all done yet. */
+  private running = 0;
+  /** Resolves when the messages so far have handed all their speech to the session: the next one queues behind. */
+  private queued: Promise<void> = Promise.resolve();
+  /** Counts barge-ins: a message queued before one is dropped with what it had not played yet. */
+  private bargeIns = 0;
+  /** Resolves at the next barge-in (it cuts a `<break>` short). */
+  private nextBargeIn = signal();
   /** Timestamps for measurements: when each transcript was sent. */
   readonly transcriptSentAt: number[] = [];
 
@@ -165,13 +176,13 @@ export class CallSession {
     switch (message.type) {
       case "say":
         this.clearNoReply();
-        this.say(message.body, message.id, message.last);
+        void this.say(message.body, message.id, message.last);
         return;
       case "pin_result":
         return this.onPinResult(message.ok, message.attemptsLeft);
       case "delivery_failed":
         this.clearNoReply();
-        this.say(this.prompts.deliveryFailed, null, false);
+        void this.say(this.prompts.deliveryFailed, null, false);
         return;
       case "ended":
         // Let what is queued play out, then hang up.
@@ -232,14 +243,14 @@ export class CallSession {
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
     if (testMode) {
       this.pin = "collecting";
-      this.say(this.prompts.pinRequest, null, false);
+      void this.say(this.prompts.pinRequest, null, false);
     }
     this.resolveReady();
   }
 
   /** Whether a bot message (or prompt) is playing or paused. */
   get botSpeaking(): boolean {
-    return this.active.size > 0;
+    return this.active.size > 0 || this.running > 0;
   }
 
   countSttAudio(seconds: number): void {
@@ -250,7 +261,7 @@ export class CallSession {
   callerTurn(text: string): void {
     const trimmed = text.trim();
     if (!trimmed || this.ended) return;
-    if (this.active.size > 0) {
+    if (this.botSpeaking) {
       // "mm-hmm" over the bot is not a turn: the paused speech resumes (false-interruption timeout).
       if (isBackchannel(trimmed)) return;
       // Real words over the bot: stop it for good (barge-in).
@@ -291,41 +302,92 @@ export class CallSession {
   private onPinResult(ok: boolean, attemptsLeft: number): void {
     if (ok) {
       this.pin = "done";
-      this.say(this.prompts.pinOk, null, false);
+      void this.say(this.prompts.pinOk, null, false);
     } else if (attemptsLeft > 0) {
       this.pin = "collecting";
-      this.say(this.prompts.pinWrong, null, false);
+      void this.say(this.prompts.pinWrong, null, false);
     } else {
       this.pin = "done";
-      const handle = this.say(this.prompts.pinGoodbye, null, false);
-      void handle?.waitForPlayout().then(() => this.hangUp("pin_failed"));
+      void this.say(this.prompts.pinGoodbye, null, false).then(() => this.hangUp("pin_failed"));
     }
   }
 
-  private say(text: string, id: number | null, last: boolean): voice.SpeechHandle | undefined {
-    const session = this.session;
-    if (!session || this.ended || !text.trim()) {
-      if (last) void this.finish();
-      return undefined;
+  /**
+   * Speaks a bot message (or a prompt) after those before it: its call-control markup (protocol/markup.ts) is never
+   * spoken; it pauses at `<break>`, sends `<dtmf>` keys once the text before them has played, and `<hangup/>` ends
+   * the call like `last`. Resolves once it has played (or was cut).
+   */
+  private say(body: string, id: number | null, last: boolean): Promise<void> {
+    const markup = parseMarkup(body);
+    const ends = last || markup.hangup;
+    const steps = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
+    if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
+      // Nothing to say or key: a `last` (or a lone `<hangup/>`) still lets the messages before it play out.
+      return ends ? this.speaking.then(() => this.finish()) : Promise.resolve();
     }
-    this.emit({ type: "bot", id, text });
-    this.usage.ttsCharacters += text.length;
-    const handle = session.say(text, { allowInterruptions: true });
-    this.active.add(handle);
-    void handle.waitForPlayout().finally(() => this.active.delete(handle));
-    const played = handle.waitForPlayout().then(() => {
-      if (handle.interrupted) {
-        const spokenText = this.spokenPart(text, handle);
+    if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
+    this.usage.ttsCharacters += markup.spokenText.length;
+    const turn = this.queued;
+    let handedOver!: () => void;
+    this.queued = new Promise((resolve) => (handedOver = resolve));
+    this.running++;
+    const played = (async () => {
+      let heard: string[] | undefined;
+      try {
+        await turn;
+        heard = await this.perform(steps, this.bargeIns, handedOver);
+      } finally {
+        handedOver();
+        this.running--;
+      }
+      if (heard) {
+        const spokenText = heard.join(" ");
         this.emit({ type: "interrupted", id, spokenText });
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
-      if (last) return this.finish();
-    });
+      if (ends) await this.finish();
+    })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
-    return handle;
+    return played.catch(() => undefined);
+  }
+
+  /**
+   * Runs a message's steps in order; calls `handedOver` once its last speech is queued on the session (a plain
+   * message at once, so the next one's speech is synthesized meanwhile). Returns the words heard if it was cut.
+   */
+  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void): Promise<string[] | undefined> {
+    const heard: string[] = [];
+    const lastSpeech = steps.findLastIndex((a) => a.type === "say");
+    for (const [i, step] of steps.entries()) {
+      const session = this.session;
+      if (!session || this.ended) return undefined;
+      if (this.bargeIns !== bargeIns) return heard;
+      if (step.type === "say") {
+        const handle = session.say(step.text, { allowInterruptions: true });
+        this.active.add(handle);
+        if (i === lastSpeech) handedOver();
+        await handle.waitForPlayout().finally(() => this.active.delete(handle));
+        if (handle.interrupted) return [...heard, this.spokenPart(step.text, handle)].filter(Boolean);
+        heard.push(step.text);
+      } else if (step.type === "break") await Promise.race([sleep(step.ms), this.nextBargeIn.promise]);
+      else if (step.type === "dtmf") await this.sendKeys(step.digits);
+    }
+    return undefined;
+  }
+
+  /** The bot's `<dtmf digits>`: each key on the call in order, `w` a half-second wait. */
+  private async sendKeys(digits: string): Promise<void> {
+    for (const key of digits) {
+      if (this.ended) return;
+      if (key === "w") await sleep(DTMF_WAIT_MS);
+      else await this.options.sendDtmf?.(key);
+    }
   }
 
   private interruptSpeech(): void {
+    this.bargeIns++;
+    this.nextBargeIn.resolve();
+    this.nextBargeIn = signal();
     if (this.active.size === 0 || !this.session) return;
     for (const handle of this.active) if (!handle.interrupted && handle.allowInterruptions) handle.interrupt();
   }
@@ -346,7 +408,7 @@ export class CallSession {
     this.clearNoReply();
     this.noReplyTimer = setTimeout(() => {
       this.noReplyTimer = undefined;
-      this.say(this.prompts.stillThere, null, false);
+      void this.say(this.prompts.stillThere, null, false);
     }, this.options.noReplyTimeoutMs ?? 8_000);
   }
 
@@ -410,6 +472,14 @@ export class CallSession {
     this.emit({ type: "ended", reason });
     this.resolveEnded(reason);
   }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 const BACKCHANNEL = new Set(

@@ -1,5 +1,6 @@
 import { log } from "@livekit/agents";
 import { RoomEvent } from "@livekit/rtc-node";
+import { rfc4733Code } from "../protocol/markup.ts";
 import { CallSession, type CallOptions, type CallStart } from "./call.ts";
 import { type RoomService, deleteCallRoom } from "./livekit-hangup.ts";
 
@@ -22,6 +23,8 @@ export interface CallRoom {
   on(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
   off(event: RoomEvent.DtmfReceived, listener: DtmfListener): unknown;
   off(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
+  /** The agent's own participant, which sends the bot's keys (absent before the room is joined). */
+  readonly localParticipant?: { publishDtmf(code: number, digit: string): Promise<void> } | undefined;
 }
 
 /** What the call uses of @livekit/agents' `JobContext`, once connected to the room. */
@@ -40,7 +43,7 @@ export interface LiveKitCallDeps {
    * Everything the call's `CallSession` needs but what the job decides: its start and its hang-up, and no
    * conversation id (each call gets a random one: the room name of a phone call carries the caller's number).
    */
-  call: Omit<CallOptions, "conversation" | "start" | "hangUp">;
+  call: Omit<CallOptions, "conversation" | "start" | "hangUp" | "sendDtmf">;
 }
 
 /**
@@ -82,6 +85,9 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
     ...deps.call,
     start: callStartFrom(caller, job.job.metadata, job.room.name),
     hangUp: (reason) => void (hangingUp = hangUp(reason)),
+    // The bot's `<dtmf digits>` as RFC 4733 events in the room (SIP sends them on to the caller's line). No LiveKit
+    // server here: this line has not been run, only typechecked against @livekit/rtc-node.
+    sendDtmf: (digit) => job.room.localParticipant?.publishDtmf(rfc4733Code(digit), digit),
   });
   const onDtmf: DtmfListener = (_code, digit, from) => {
     if (from.identity === caller.identity) call.dtmf(digit);

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
+import { parseMarkup } from "../protocol/markup.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
 import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
@@ -221,10 +222,12 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message);
   }
 
-  private async acceptBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
+    // `<hangup/>` in the body (docs/api.md, "Call control markup") ends the call as `last` does.
+    const message = { ...received, last: received.last || parseMarkup(received.body).hangup };
     if (!message.last && message.body.trim() === "") return "rejected";
     const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(

@@ -40,8 +40,11 @@ export type CallEvent =
   | { type: "interrupted"; id: number | null; spokenText: string }
   | { type: "ended"; reason: string };
 
-/** What the local transport sends as JSON: the call's events, and `clear` (drop the audio not played yet). */
-export type LocalCallMessage = CallEvent | { type: "clear" };
+/**
+ * What the local transport sends as JSON: the call's events, `clear` (drop the audio not played yet), and `dtmf`:
+ * one key the bot sends on the call (its `<dtmf digits>` markup), in order.
+ */
+export type LocalCallMessage = CallEvent | { type: "clear" } | { type: "dtmf"; digits: string };
 
 /** Reasons the agent may end a local call with beyond the call end reasons (agent/call.ts, protocol/bridge.ts). */
 const LOCAL_END_REASON_TEXT: Record<string, string> = {

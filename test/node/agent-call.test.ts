@@ -328,3 +328,61 @@ describe("provider connections that fail mid-call", () => {
     expect(c.hungUp()).toBeUndefined();
   });
 });
+
+describe("call-control markup in the bot's messages (protocol/markup.ts)", () => {
+  it("speaks the text before a <break>, pauses that long, then the rest; no tag is spoken", async () => {
+    const c = await newCall();
+    const t0 = performance.now();
+    const first = "Your table is booked.";
+    const rest = "See you at eight.";
+    const body = `<speak>Your table is <emphasis level="strong">booked</emphasis>.<break time="1s"/>&lt;prosody rate='slow'&gt;See you at eight.&lt;/prosody&gt;</speak>`;
+    gateway.send(c.call.conversation, { type: "say", id: 4, body, last: false });
+    const total = speak(first).length + speak(rest).length;
+    await waitFor(() => c.sink.samplesSince(t0).length >= total, 15_000, "both parts played");
+    expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual([first, rest]);
+    expect(c.events.filter((e) => e.type === "bot")).toEqual([{ type: "bot", id: 4, text: `${first} ${rest}` }]);
+    expect(c.sink.samplesSince(t0).length).toBe(total);
+    // The silence on the line: from the last frame of the first part to the first of the rest.
+    const chunks = c.sink.chunks.filter((chunk) => chunk.at >= t0);
+    let samples = 0;
+    const lastOfFirst = chunks.findIndex((chunk) => (samples += chunk.frame.samplesPerChannel) >= speak(first).length);
+    const pause = chunks[lastOfFirst + 1]!.at - chunks[lastOfFirst]!.at;
+    expect(pause).toBeGreaterThanOrEqual(1000);
+    expect(pause).toBeLessThan(2000);
+    expect(c.call.totals.ttsCharacters).toBe(`${first} ${rest}`.length);
+  });
+
+  it("<hangup/> (or <hungup/>) ends the call after the sentence, like `last`", async () => {
+    const c = await newCall();
+    const t0 = performance.now();
+    gateway.send(c.call.conversation, { type: "say", id: 5, body: "Goodbye.<hungup/>", last: false });
+    expect(await c.call.done).toBe("bot_ended");
+    expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual(["Goodbye."]);
+    expect(c.sink.samplesSince(t0).length).toBe(speak("Goodbye.").length);
+    expect(c.sent("finished")).toHaveLength(1);
+  });
+
+  it("a lone <hangup/> lets the message before it play out", async () => {
+    const c = await newCall();
+    const t0 = performance.now();
+    gateway.send(c.call.conversation, { type: "say", id: 1, body: "Thank you for calling.", last: false });
+    gateway.send(c.call.conversation, { type: "say", id: 2, body: "<hangup/>", last: false });
+    expect(await c.call.done).toBe("bot_ended");
+    expect(c.sink.samplesSince(t0).length).toBe(speak("Thank you for calling.").length);
+  });
+
+  it("a barge-in during a <break> drops the rest: spokenText is what was heard before it", async () => {
+    const c = await newCall();
+    const t0 = performance.now();
+    const first = "We have a table at seven.";
+    gateway.send(c.call.conversation, { type: "say", id: 6, body: `${first}<break time="5s"/>Shall I book it for you?`, last: false });
+    await waitFor(() => c.sink.samplesSince(t0).length >= speak(first).length, 10_000, "the first part played");
+    deepgram.push("Yes, please.");
+    await c.caller.say(speech16k("yes please"));
+    const [interrupted] = await waitFor(() => c.sent("interrupted").length > 0 && c.sent("interrupted"), 8000, "interrupted");
+    expect(interrupted).toEqual({ type: "interrupted", id: 6, spokenText: first });
+    await waitFor(() => c.sent("transcript").length > 0, 5000, "the caller's turn");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(synthesized(t0, /Shall I book it/)).toBe(false);
+  });
+});

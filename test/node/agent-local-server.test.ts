@@ -117,6 +117,35 @@ describe("local transport: who may place a call", () => {
     }
   });
 
+  it("sends the bot's <dtmf digits> to the caller in order after the text before them, then <hangup/> ends the call", async () => {
+    const before = starts().length;
+    const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId: "svc_1", from: "x" }));
+    await waitFor(() => starts().length > before, 5000, "start");
+    const { conversation } = gateway.received.filter((r) => r.message.type === "start")[before]!;
+    gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: false });
+    await waitFor(() => caller.event("started"), 10_000, "started");
+    gateway.send(conversation, { type: "say", id: 1, body: `Connecting you.<dtmf digits="1w2x#"/>Done.<hangup/>`, last: false });
+    await waitFor(() => caller.event("ended"), 20_000, "the call ended");
+    expect(caller.events.filter((e) => e.type !== "started" && e.type !== "clear")).toEqual([
+      { type: "bot", id: 1, text: "Connecting you. Done." },
+      { type: "dtmf", digits: "1" },
+      { type: "dtmf", digits: "2" },
+      { type: "dtmf", digits: "#" },
+      { type: "ended", reason: "bot_ended" },
+    ]);
+    const [one, two, hash] = caller.events.filter((e) => e.type === "dtmf");
+    // After "Connecting you." had played (its audio arrived before the first key), and `w` waited half a second.
+    const keysAt = caller.timeOf(one!);
+    expect(caller.audio.filter((a) => a.at < keysAt).length).toBeGreaterThan(0);
+    expect(caller.timeOf(two!) - keysAt).toBeGreaterThanOrEqual(500);
+    expect(caller.timeOf(hash!)).toBeGreaterThanOrEqual(caller.timeOf(two!));
+    // "Done." was spoken after the keys.
+    expect(caller.audio.filter((a) => a.at > caller.timeOf(hash!)).length).toBeGreaterThan(0);
+    expect(gateway.received.filter((r) => r.conversation === conversation && r.message.type === "finished")).toHaveLength(1);
+    await caller.closed;
+    await waitFor(() => local.calls.size === 0, 5000, "the call over in the agent");
+  });
+
   it("has no page of its own that calls without a ticket, and no socket but /calls", async () => {
     const page = await fetch(local.url);
     expect(await page.text()).not.toContain("<script");
