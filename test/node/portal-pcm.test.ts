@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { concatSamples } from "../../agent/audio.ts";
 import { Downsampler, FrameChunker, PlaybackQueue } from "../../web/src/lib/pcm.ts";
 
 // The browser call's audio conversions (web/src/lib/pcm.ts), which its AudioWorklet runs on 128-sample blocks.
@@ -12,21 +13,11 @@ function inBlocks<T>(samples: Float32Array, size: number, push: (block: Float32A
   return out;
 }
 
-const concat = (parts: Int16Array[]) => {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-};
-
 describe("microphone → PCM16 16 kHz", () => {
   it("48 kHz: one sample in three, the mean of its three, whatever the block size", () => {
     const input = sine(48_000, 440, 1);
     const down = new Downsampler(48_000, 16_000);
-    const out = concat(inBlocks(input, 128, (b) => down.push(b)));
+    const out = concatSamples(inBlocks(input, 128, (b) => down.push(b)));
     expect(out.length).toBe(16_000);
     for (const i of [0, 1, 777, 15_999]) {
       const mean = (input[3 * i]! + input[3 * i + 1]! + input[3 * i + 2]!) / 3;
@@ -39,7 +30,7 @@ describe("microphone → PCM16 16 kHz", () => {
   it("44.1 kHz: 16,000 samples a second with no drift across blocks, and the tone kept", () => {
     const input = sine(44_100, 440, 3);
     const down = new Downsampler(44_100, 16_000);
-    const out = concat(inBlocks(input, 128, (b) => down.push(b)));
+    const out = concatSamples(inBlocks(input, 128, (b) => down.push(b)));
     expect(out.length).toBe(48_000);
     // Still a 440 Hz tone of the same strength: 880 zero crossings a second, RMS 0.5/√2.
     let crossings = 0;
