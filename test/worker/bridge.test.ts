@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GatewayToAgent, GatewayToChat } from "../../protocol/bridge.ts";
-import { api, botSends, createService, deliveredMessages, eventually, freshNumber, register, serviceWithBot, startCall } from "./helpers.ts";
+import { api, botSends, createService, deliveredOnce, eventually, freshNumber, register, serviceWithBot, startCall } from "./helpers.ts";
 import { agent, connect, numberedServiceWithBot } from "./sockets.ts";
 
 describe("the agent's socket onto a call", () => {
@@ -19,10 +19,7 @@ describe("the agent's socket onto a call", () => {
 
     socket!.send({ type: "transcript", text: "I would like a pizza" });
     socket!.send({ type: "dtmf", digits: "42#" });
-    const messages = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 3 && m;
-    });
+    const messages = await deliveredOnce(conversation, 3);
     expect(messages.map((m) => [m.body, m.new, m.dtmf])).toEqual([
       ["", "true", undefined],
       ["I would like a pizza", "false", undefined],
@@ -60,10 +57,7 @@ describe("the agent's socket onto a call", () => {
     expect(await socket!.next()).toMatchObject({ type: "started" });
     const sent = Array.from({ length: 120 }, (_, i) => (i % 3 === 2 ? { type: "dtmf", digits: `${i % 10}#` } : { type: "transcript", text: `turn ${i}` }));
     for (const message of sent) socket!.send(message);
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === sent.length + 1 && m;
-    }, 20_000);
+    const delivered = await deliveredOnce(conversation, sent.length + 1, 20_000);
     const expected = sent.map((m) => (m.type === "dtmf" ? ["", m.digits] : [m.text, undefined]));
     expect(delivered.slice(1).map((m) => [m.body, m.dtmf])).toEqual(expected);
     expect(delivered[0]).toMatchObject({ new: "true" });
@@ -76,10 +70,7 @@ describe("the agent's socket onto a call", () => {
     socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
     await socket!.next();
     socket!.ws.close(1011, "agent crashed");
-    const messages = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 2 && m;
-    });
+    const messages = await deliveredOnce(conversation, 2);
     expect(messages[1]).toMatchObject({ last: "true", body: "" });
   });
 
@@ -102,10 +93,7 @@ describe("the agent's socket onto a call", () => {
     expect(await second.next()).toMatchObject({ type: "say", body: "While you were away", last: false });
     // The call goes on over the new socket.
     second.send({ type: "transcript", text: "after the drop" });
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 3 && m;
-    });
+    const delivered = await deliveredOnce(conversation, 3);
     expect(delivered.map((m) => m.body)).toEqual(["", "before the drop", "after the drop"]);
     // Longer than the grace (1 s in vitest.config.ts): the call is still on.
     await new Promise((r) => setTimeout(r, 1500));
@@ -156,10 +144,7 @@ describe("the agent's socket onto a call", () => {
     socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
     await socket!.next();
     socket!.send(hangup);
-    const messages = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 2 && m;
-    });
+    const messages = await deliveredOnce(conversation, 2);
     expect(messages[1]).toMatchObject({ last: "true", body: "" });
     expect((await api(`/api/v1/calls/${conversation}`, { key })).body).toMatchObject({ state: "ended", endReason });
     // The service's call log (monitoring) says the same.

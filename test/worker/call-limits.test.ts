@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, botSends, deliveredMessages, eventually, say, serviceWithBot, startCall } from "./helpers.ts";
-import { agent, numberedServiceWithBot } from "./sockets.ts";
+import { api, botSends, deliveredOnce, eventually, say, serviceWithBot, startCall } from "./helpers.ts";
+import { agent, numberedServiceWithBot, phoneCall } from "./sockets.ts";
 
 /** vitest.config.ts: a call-limit minute lasts CALL_LIMIT_MINUTE_MS = 3 s. */
 const MINUTE_MS = 3_000;
@@ -39,10 +39,7 @@ describe("call limits", () => {
     const { number, key, serviceId } = await numberedServiceWithBot();
     // The idle timeout (1 minute) is shorter, but a call carried by an agent is not idle-timed.
     await setLimits(key, serviceId, { maxCallMinutes: 2, idleTimeoutMinutes: 1 });
-    const conversation = crypto.randomUUID();
-    const { socket } = await agent(conversation);
-    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
-    expect(await socket!.next()).toMatchObject({ type: "started" });
+    const { conversation, socket } = await phoneCall(number);
 
     await sleep(1.5 * MINUTE_MS);
     expect(await callOf(key, conversation)).toMatchObject({ state: "active" });
@@ -50,10 +47,7 @@ describe("call limits", () => {
     const call = await callOf(key, conversation);
     expect(call).toMatchObject({ state: "ended", endReason: "max_duration" });
     expect(Date.parse(call.endedAt) - Date.parse(call.startedAt)).toBeGreaterThanOrEqual(2 * MINUTE_MS);
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 2 && m;
-    });
+    const delivered = await deliveredOnce(conversation, 2);
     expect(delivered[1]).toMatchObject({ body: "", last: "true" });
   });
 
@@ -78,10 +72,7 @@ describe("call limits", () => {
     const lastBeforeEnd = call.messages.filter((m: { last: boolean }) => !m.last).at(-1);
     expect(lastBeforeEnd.body).toBe("still here 2");
     expect(Date.parse(call.endedAt) - Date.parse(lastBeforeEnd.at)).toBeGreaterThanOrEqual(MINUTE_MS);
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 4 && m;
-    });
+    const delivered = await deliveredOnce(conversation, 4);
     expect(delivered.map((m) => [m.body, m.last])).toEqual([
       ["", "false"],
       ["still here 0", "false"],

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConversationObject } from "../../durable-objects/conversation.ts";
 import { type Env, conversationStub } from "../../worker/env.ts";
-import { api, botSends, deliveredMessages, eventually, received, say, serviceWithBot, startCall } from "./helpers.ts";
+import { api, botSends, deliveredMessages, deliveredOnce, eventually, received, say, serviceWithBot, startCall } from "./helpers.ts";
 
 // vitest.config.ts sets the retry waits to 150, 300 and 600 ms (4 tries) and the bot timeout to 4 s.
 
@@ -18,10 +18,7 @@ describe("delivery to the bot", () => {
     const conversation = await startCall(key, serviceId);
     const words = Array.from({ length: 25 }, (_, i) => `utterance ${i}`);
     await Promise.all(words.map((w) => say(key, conversation, w)));
-    const bodies = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 26 && m.map((x) => x.body);
-    });
+    const bodies = (await deliveredOnce(conversation, 26)).map((x) => x.body);
     // Requests sent together may reach the object in any order; what it accepted, it delivers in that order.
     const accepted = (await transcript(key, conversation)).messages.map((m: { body: string }) => m.body);
     expect(bodies).toEqual(accepted);

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { jsonValue, weird } from "../support/arbitraries.ts";
 import { describe, expect, it } from "vitest";
-import { api, createService, register, serviceWithBot, startCall } from "./helpers.ts";
+import { api, createService, register, startCall } from "./helpers.ts";
 
 // Property-based fuzzing of the WebSockets (2,000 generated messages); the HTTP endpoints are fuzzed over real
 // HTTP against `npm start`'s server in test/e2e/fuzz-http.test.ts (8,000 requests).

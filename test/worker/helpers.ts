@@ -82,6 +82,13 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
 export const deliveredMessages = async (conversation: string) =>
   (await received(conversation)).filter((r) => r.answered === 200).map((r) => r.message);
 
+/** The messages the bot took, once it has taken exactly `count` of them. */
+export const deliveredOnce = (conversation: string, count: number, timeoutMs?: number) =>
+  eventually(async () => {
+    const m = await deliveredMessages(conversation);
+    return m.length === count && m;
+  }, timeoutMs);
+
 /** The same secret with its last character changed: always wrong (a fixed replacement letter would be right 1 time in 64). */
 export function flipLastCharacter(secret: string): string {
   return secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, botSends, eventually } from "./helpers.ts";
-import { agent, numberedServiceWithBot } from "./sockets.ts";
+import { agent, numberedServiceWithBot, phoneCall } from "./sockets.ts";
 
 // Call-control markup at the gateway (docs/api.md, "Call control markup"): `<hangup/>` in a bot's body ends the call
 // as `last` does. The body goes to the agent as sent: the agent strips the tags from speech.
@@ -28,10 +28,7 @@ describe("call-control markup at the gateway", () => {
 
   it("a body without the tag, or with it only as words, does not end the call", async () => {
     const { number, token, key } = await numberedServiceWithBot();
-    const conversation = crypto.randomUUID();
-    const { socket } = await agent(conversation);
-    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
-    expect(await socket!.next()).toMatchObject({ type: "started" });
+    const { conversation, socket } = await phoneCall(number);
     expect((await botSends(conversation, token, { body: "Say hangup to hang up, or < hangup/ >." })).body.reason).toBe("delivered");
     expect(await socket!.next()).toMatchObject({ type: "say", last: false });
     expect((await api(`/api/v1/calls/${conversation}`, { key })).body).toMatchObject({ state: "active" });

@@ -1,18 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  api,
-  botSends,
-  createService,
-  deliveredMessages,
-  eventually,
-  fakeBotUrl,
-  flipLastCharacter,
-  received,
-  register,
-  say,
-  serviceWithBot,
-  startCall,
-} from "./helpers.ts";
+import { api, botSends, createService, deliveredMessages, deliveredOnce, eventually, fakeBotUrl, flipLastCharacter, received, register, say, serviceWithBot, startCall } from "./helpers.ts";
 
 describe("a whole conversation over the messaging API", () => {
   it("goes from new to last, with every field, the bot token, and the bot's opaque echoed back", async () => {
@@ -54,10 +41,7 @@ describe("a whole conversation over the messaging API", () => {
     const { key, serviceId, token } = await serviceWithBot();
     const conversation = await startCall(key, serviceId);
     expect((await api(`/api/v1/calls/${conversation}`, { method: "DELETE", key })).status).toBe(204);
-    const messages = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 2 && m;
-    });
+    const messages = await deliveredOnce(conversation, 2);
     expect(messages[1]).toMatchObject({ body: "", new: "false", last: "true" });
     expect((await botSends(conversation, token, { body: "are you there?" })).body.reason).toBe("conversation not found");
     expect((await api(`/api/v1/calls/${conversation}`, { method: "DELETE", key })).status).toBe(409);

@@ -1,17 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { GatewayToChat } from "../../protocol/bridge.ts";
-import { api, createService, deliveredMessages, eventually, received, register, serviceWithBot, startCall } from "./helpers.ts";
-import { agent, connect, numberedServiceWithBot } from "./sockets.ts";
+import { api, createService, deliveredMessages, deliveredOnce, eventually, received, register, serviceWithBot, startCall } from "./helpers.ts";
+import { agent, connect, numberedServiceWithBot, phoneCall } from "./sockets.ts";
 
 const deleteService = (key: string, serviceId: string) => api(`/api/v1/services/${serviceId}`, { method: "DELETE", key });
 
 describe("deleting a service ends its live calls", () => {
   it("hangs up on the caller: the agent gets ended service_deleted", async () => {
     const { number, key, serviceId } = await numberedServiceWithBot();
-    const conversation = crypto.randomUUID();
-    const { socket } = await agent(conversation);
-    socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
-    expect(await socket!.next()).toMatchObject({ type: "started" });
+    const { conversation, socket } = await phoneCall(number);
 
     expect((await deleteService(key, serviceId)).status).toBe(204);
     expect(await socket!.next((m) => m.type === "ended")).toEqual({ type: "ended", reason: "service_deleted" });
@@ -29,10 +26,7 @@ describe("deleting a service ends its live calls", () => {
     expect((await api(`/api/v1/calls/${ended}`, { method: "DELETE", key })).status).toBe(204);
 
     expect((await deleteService(key, serviceId)).status).toBe(204);
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === 2 && m;
-    });
+    const delivered = await deliveredOnce(conversation, 2);
     expect(delivered.map((m) => [m.new, m.last])).toEqual([
       ["true", "false"],
       ["false", "true"],

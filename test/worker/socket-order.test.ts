@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, deliveredMessages, eventually } from "./helpers.ts";
+import { api, deliveredOnce, eventually } from "./helpers.ts";
 import { agent, numberedServiceWithBot } from "./sockets.ts";
 
 describe("one call's socket messages, one at a time in arrival order", () => {
@@ -15,10 +15,7 @@ describe("one call's socket messages, one at a time in arrival order", () => {
     for (const message of burst) socket!.send(message);
 
     expect(await socket!.next()).toMatchObject({ type: "started", conversation });
-    const delivered = await eventually(async () => {
-      const m = await deliveredMessages(conversation);
-      return m.length === burst.length + 1 && m;
-    });
+    const delivered = await deliveredOnce(conversation, burst.length + 1);
     expect(delivered[0]).toMatchObject({ new: "true", body: "" });
     expect(delivered.slice(1).map((m) => [m.body, m.dtmf])).toEqual(
       burst.map((m) => (m.type === "dtmf" ? ["", m.digits] : [m.text, undefined])),

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { SELF } from "cloudflare:test";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { api, eventually, freshNumber, serviceWithBot } from "./helpers.ts";
@@ -32,4 +33,13 @@ export async function numberedServiceWithBot(behaviour = "") {
   const number = freshNumber();
   const res = await api(`/api/v1/services/${bot.serviceId}`, { method: "PATCH", key: bot.key, json: { numbers: [number] } });
   return { ...bot, token: res.body.token as string, number };
+}
+
+/** A phone call to `number`, carried by an agent socket, once the gateway has answered `started`. */
+export async function phoneCall(number: string) {
+  const conversation = crypto.randomUUID();
+  const { socket } = await agent(conversation);
+  socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
+  expect(await socket!.next()).toMatchObject({ type: "started" });
+  return { conversation, socket: socket! };
 }
