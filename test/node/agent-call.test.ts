@@ -1,35 +1,30 @@
 import type { VAD } from "@livekit/agents";
-import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, rms, silence } from "../../agent/audio.ts";
 import { CallSession, type CallEvent } from "../../agent/call.ts";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
-import { startFakeGateway } from "../agent/fake-gateway.ts";
 import { speak, startFakeOpenAI } from "../agent/fake-openai.ts";
-import { RecordingSink, initLogger, Caller, waitFor } from "../agent/helpers.ts";
+import { RecordingSink, Caller, waitFor } from "../agent/helpers.ts";
+import { type CallFakes, startCallFakes } from "../agent/call-fakes.ts";
 
 /**
  * The call pipeline with the real Deepgram and OpenAI clients against fakes, and a stand-in gateway socket:
  * turns, ordered speech, barge-in, false interruptions, DTMF/PIN, dead air, usage.
  */
 let vad: VAD;
-let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
-let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
-let gateway: Awaited<ReturnType<typeof startFakeGateway>>;
+let deepgram: CallFakes["deepgram"];
+let openai: CallFakes["openai"];
+let gateway: CallFakes["gateway"];
+let fakes: CallFakes;
 const calls: { call: CallSession; caller: Caller }[] = [];
 
 beforeAll(async () => {
-  initLogger();
-  vad = await silero.VAD.load();
-  deepgram = await startFakeDeepgram([]);
-  openai = await startFakeOpenAI({ chunkDelayMs: 5 });
-  gateway = await startFakeGateway("agent-secret");
+  fakes = await startCallFakes();
+  ({ vad, deepgram, openai, gateway } = fakes);
 });
-afterAll(async () => {
-  await Promise.all([deepgram.close(), openai.close(), gateway.close()]);
-});
+afterAll(() => fakes.close());
 afterEach(async () => {
   for (const { call, caller } of calls.splice(0)) {
     caller.stop();

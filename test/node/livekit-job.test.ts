@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
 import type { VAD } from "@livekit/agents";
-import * as silero from "@livekit/agents-plugin-silero";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CallEvent } from "../../agent/call.ts";
 import { roomServiceFor } from "../../agent/livekit-hangup.ts";
@@ -8,10 +7,9 @@ import { type CallJob, type CallerParticipant, runLiveKitCall } from "../../agen
 import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import type { AgentToGateway } from "../../protocol/bridge.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
-import { startFakeGateway } from "../agent/fake-gateway.ts";
-import { startFakeOpenAI } from "../agent/fake-openai.ts";
-import { RecordingSink, initLogger, waitFor } from "../agent/helpers.ts";
+import { RecordingSink, waitFor } from "../agent/helpers.ts";
 import { type FakeLiveKit, startFakeLiveKit } from "../support/fake-livekit.ts";
+import { type CallFakes, startCallFakes } from "../agent/call-fakes.ts";
 
 /**
  * The LiveKit job's glue (agent/livekit-job.ts) without a LiveKit server: a stand-in room (an EventEmitter emitting
@@ -20,21 +18,19 @@ import { type FakeLiveKit, startFakeLiveKit } from "../support/fake-livekit.ts";
  * room's audio path is not exercised: the call's audio goes through a pushed input and a paced output instead.
  */
 let vad: VAD;
-let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
-let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
-let gateway: Awaited<ReturnType<typeof startFakeGateway>>;
+let deepgram: CallFakes["deepgram"];
+let openai: CallFakes["openai"];
+let gateway: CallFakes["gateway"];
+let fakes: CallFakes;
 let liveKit: FakeLiveKit;
 
 beforeAll(async () => {
-  initLogger();
-  vad = await silero.VAD.load();
-  deepgram = await startFakeDeepgram([]);
-  openai = await startFakeOpenAI({ chunkDelayMs: 5 });
-  gateway = await startFakeGateway("agent-secret");
+  fakes = await startCallFakes();
+  ({ vad, deepgram, openai, gateway } = fakes);
   liveKit = await startFakeLiveKit();
 });
 afterAll(async () => {
-  await Promise.all([deepgram.close(), openai.close(), gateway.close(), liveKit.close()]);
+  await Promise.all([fakes.close(), liveKit.close()]);
 });
 
 /** Calls a test left running end as the caller hanging up. */
