@@ -3,6 +3,7 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
+import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
 import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
@@ -108,6 +109,11 @@ export class ConversationObject extends DurableObject<Env> {
     return (await this.serviceLink(call)).target;
   }
 
+  /** The service's settings as this call last heard of them (defaults for a call stored before links carried them). */
+  settings(): ServiceSettings {
+    return settingsWithDefaults(this.serviceLinkKept.read()?.settings);
+  }
+
   /** The service changed (a new token, a reconfiguration): the call keeps the newest link. */
   serviceChanged(link: ServiceLink): void {
     this.serviceLinkKept.keep(link);
@@ -148,7 +154,7 @@ export class ConversationObject extends DurableObject<Env> {
       started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
-    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo };
+    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo, settings: settingsView(this.settings()) };
   }
 
   serviceId(): string | null {

@@ -1,3 +1,5 @@
+import type { ServiceSettings } from "../protocol/service-settings.ts";
+
 /**
  * What a live call keeps of its service, so that neither the send API nor delivery to the bot has to ask the
  * service: the hash of the service's current token and where messages for the bot go. The service pushes a new
@@ -12,6 +14,8 @@ export interface ServiceLink {
   tokenHash: string;
   /** Where messages for the bot go; null once the service is deleted. */
   target: DeliveryTarget | null;
+  /** The service's settings (protocol/service-settings.ts); absent from links kept by older versions. */
+  settings?: ServiceSettings;
 }
 
 /** The bot's URL (and the bot token we send, if any), or the portal's test chat when the service is in demo mode. */

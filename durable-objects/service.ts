@@ -12,6 +12,7 @@ import type {
   UsageDay,
 } from "../protocol/management.ts";
 import { CALL_LIMITS } from "../protocol/management.ts";
+import { type ServiceSettings, SETTINGS_FIELDS, mergeSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { type Env, conversationStub, directory } from "./bindings.ts";
 import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
 import { parseTimeout } from "./delivery-policy.ts";
@@ -33,6 +34,8 @@ interface ConfigRow {
   deleted_at: number | null;
   max_call_minutes: number;
   idle_timeout_minutes: number;
+  /** The settings of protocol/service-settings.ts as saved, JSON. */
+  settings: string;
   [key: string]: SqlStorageValue;
 }
 
@@ -104,6 +107,7 @@ export class ServiceObject extends DurableObject<Env> {
     if (!config.has("idle_timeout_minutes")) {
       this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
     }
+    if (!config.has("settings")) this.sql.exec("ALTER TABLE config ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
     // The version that live calls and the Directory's token index keep the newest of.
     if (!config.has("config_version")) this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
     if (!columns("calls").has("ends_by")) {
@@ -164,7 +168,12 @@ export class ServiceObject extends DurableObject<Env> {
   link(): ServiceLink {
     const row = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
     if (!row) return { version: 0, tokenHash: "", target: null };
-    return { version: row.config_version, tokenHash: row.token_hash, target: row.deleted_at === null ? targetOf(row) : null };
+    return {
+      version: row.config_version,
+      tokenHash: row.token_hash,
+      target: row.deleted_at === null ? targetOf(row) : null,
+      settings: settingsOf(row),
+    };
   }
 
   /**
@@ -196,6 +205,7 @@ export class ServiceObject extends DurableObject<Env> {
       demo: row.bot_url === null,
       maxCallMinutes: row.max_call_minutes,
       idleTimeoutMinutes: row.idle_timeout_minutes,
+      ...settingsView(settingsOf(row)),
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
       ...(provisioning ? { provisioning } : {}),
@@ -241,10 +251,15 @@ export class ServiceObject extends DurableObject<Env> {
     } as const;
     const changed = Object.entries(columns).filter(([, [, value]]) => value !== undefined);
     for (const [, [column, value]] of changed) this.sql.exec(`UPDATE config SET ${column} = ?`, value!);
+    const settingsChanged = SETTINGS_FIELDS.filter((field) => patch[field] !== undefined);
+    if (settingsChanged.length > 0) {
+      const settings = mergeSettings(settingsOf(this.config()!), patch);
+      this.sql.exec("UPDATE config SET settings = ?", JSON.stringify(settings));
+    }
     this.sql.exec("UPDATE config SET updated_at = ?", Date.now());
     this.logEvent(
       "reconfigured",
-      changed.map(([field]) => field),
+      [...changed.map(([field]) => field), ...settingsChanged],
     );
     return this.withToken(await this.issueToken());
   }
@@ -436,6 +451,10 @@ export class ServiceObject extends DurableObject<Env> {
         peakConcurrentCalls: row.peak,
       }));
   }
+}
+
+function settingsOf(row: ConfigRow): ServiceSettings {
+  return settingsWithDefaults(JSON.parse(row.settings));
 }
 
 /** Where a service's messages for the bot go: the bot's URL, or the portal's test chat in demo mode. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
+import type { ServiceSettingsView } from "./service-settings.ts";
 
 /**
  * The caller-side WebSockets onto a call's Conversation Durable Object.
@@ -60,7 +61,8 @@ export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
-  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean }
+  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out. */
+  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
   /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */

@@ -3,6 +3,7 @@ import { END_REASONS, type EndReason } from "./end-reasons.ts";
 import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
+import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -86,6 +87,7 @@ export const ServicePatchSchema = z
     botToken: BotTokenSchema,
     maxCallMinutes: limitMinutes(CALL_LIMITS.maxCallMinutes),
     idleTimeoutMinutes: limitMinutes(CALL_LIMITS.idleTimeoutMinutes),
+    ...SettingsPatchShape,
   })
   .partial()
   .strict()
@@ -112,6 +114,7 @@ export const ServiceSchema = z.object({
   maxCallMinutes: z.number().int(),
   /** How long a simulated call may go without a message either way, in minutes (1–1440, default 10); then `idle`. */
   idleTimeoutMinutes: z.number().int(),
+  ...SettingsViewShape,
   createdAt: z.string(),
   updatedAt: z.string(),
   provisioning: ProvisioningSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HintsInputSchema } from "./hints.ts";
 
 /** The messaging API path; the same method serves both directions. */
 export const SEND_PATH = "/cloudengine/rest/voicebot/send/{conversation}";
@@ -53,16 +54,25 @@ const flag = z
   .union([z.boolean(), z.enum(["true", "false"])])
   .transform((value) => value === true || value === "true");
 
+/** A string field a bot may also send as null (as the real product's bots do): null reads as absent. */
+const nullable = (schema: z.ZodString) =>
+  schema
+    .nullish()
+    .transform((value) => value ?? undefined)
+    .optional();
+
 /** A message as the bot sends it to us; only the one that ends the call (`last`) may have an empty body. */
 export const BotMessageSchema = z
   .object({
-    from: z.string().max(MESSAGE_LIMITS.address).optional(),
-    to: z.string().max(MESSAGE_LIMITS.address).optional(),
-    body: z.string().max(MESSAGE_LIMITS.body).default(""),
-    conversation: z.string().max(MESSAGE_LIMITS.conversationId).optional(),
-    opaque: z.string().max(MESSAGE_LIMITS.opaque).optional(),
+    from: nullable(z.string().max(MESSAGE_LIMITS.address)),
+    to: nullable(z.string().max(MESSAGE_LIMITS.address)),
+    body: z.string().max(MESSAGE_LIMITS.body).nullish().transform((body) => body ?? ""),
+    conversation: nullable(z.string().max(MESSAGE_LIMITS.conversationId)),
+    opaque: nullable(z.string().max(MESSAGE_LIMITS.opaque)),
     new: flag.default(false),
     last: flag.default(false),
+    /** Out-of-band data (protocol/hints.ts): an object or a JSON-encoded object. */
+    hints: HintsInputSchema.nullish().transform((hints) => hints ?? undefined).optional(),
   })
   .refine((message) => message.last || message.body.trim() !== "", { path: ["body"], message: "empty without last" });
 export type BotMessage = z.infer<typeof BotMessageSchema>;
@@ -78,6 +88,8 @@ export interface GatewayMessage {
   last: "true" | "false";
   /** Keys the caller pressed (0-9, *, #), present only on a message that carries them. */
   dtmf?: string;
+  /** Out-of-band data (call events, turn numbers), always a JSON-encoded object (protocol/hints.ts). */
+  hints?: string;
 }
 
 export const flagString = (value: boolean): "true" | "false" => (value ? "true" : "false");

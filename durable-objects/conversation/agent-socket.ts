@@ -51,6 +51,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       serviceId: started.call.serviceId,
       language: started.language,
       testMode: started.testMode,
+      settings: started.settings,
     } satisfies GatewayToAgent);
     return host.agentWatch.watch();
   }

@@ -1,3 +1,4 @@
+import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
 import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
@@ -89,7 +90,7 @@ export interface CallStart {
 
 /** What answering a call gives: the call, or why it was not answered. */
 export type StartResult =
-  | { ok: true; call: Call; language: string; testMode: boolean }
+  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView }
   | { ok: false; reason: "service_not_found" | "exists" };
 
 export function readCall(sql: SqlStorage): CallRow | undefined {

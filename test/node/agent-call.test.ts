@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
 import type { VAD } from "@livekit/agents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, rms, silence } from "../../agent/audio.ts";
@@ -60,7 +61,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
   const caller = new Caller(input, 16_000);
   calls.push({ call, caller });
   await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
-  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
+  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: DEFAULT_SETTINGS_VIEW });
   if (opts.rightBehindStarted) gateway.send(call.conversation, opts.rightBehindStarted);
   await call.ready;
   const sent = (type: string) => gateway.received.filter((r) => r.conversation === call.conversation && r.message.type === type).map((r) => r.message as Record<string, unknown>);

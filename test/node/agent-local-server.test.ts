@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalServer } from "../../agent/local-server.ts";
@@ -108,7 +109,7 @@ describe("local transport: who may place a call", () => {
       const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId: "svc_1", from: "x" }));
       await waitFor(() => starts().length > before, 5000, "start");
       const { conversation } = gateway.received.filter((r) => r.message.type === "start")[before]!;
-      gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language, testMode: false });
+      gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language, testMode: false, settings: DEFAULT_SETTINGS_VIEW });
       const started = await waitFor(() => caller.event("started"), 10_000, "started");
       expect(started).toMatchObject({ language, stt: "pocketsphinx", sttUnderstandsLanguage: understood });
       caller.hangUp();
@@ -122,7 +123,7 @@ describe("local transport: who may place a call", () => {
     const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId: "svc_1", from: "x" }));
     await waitFor(() => starts().length > before, 5000, "start");
     const { conversation } = gateway.received.filter((r) => r.message.type === "start")[before]!;
-    gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: false });
+    gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings: DEFAULT_SETTINGS_VIEW });
     await waitFor(() => caller.event("started"), 10_000, "started");
     gateway.send(conversation, { type: "say", id: 1, body: `Connecting you.<dtmf digits="1w2x#"/>Done.<hangup/>`, last: false });
     await waitFor(() => caller.event("ended"), 20_000, "the call ended");

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
 import { EventEmitter } from "node:events";
 import type { VAD } from "@livekit/agents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -98,7 +99,7 @@ async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser
     5000,
     "start",
   );
-  gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false });
+  gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: DEFAULT_SETTINGS_VIEW });
   await waitFor(() => events.some((e) => e.type === "started"), 5000, "the call started");
   const sent = (type: AgentToGateway["type"]) => gateway.received.filter((r) => r.conversation === conversation && r.message.type === type).map((r) => r.message);
   return { room, caller, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };

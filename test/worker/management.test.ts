@@ -194,6 +194,6 @@ describe("OpenAPI", () => {
       expect(Object.keys(doc.paths), path).toContain(path);
     }
     const sendBody = doc.paths["/cloudengine/rest/voicebot/send/{conversation}"].post.requestBody.content["application/json"].schema;
-    expect(Object.keys(sendBody.properties).sort()).toEqual(["body", "conversation", "from", "last", "new", "opaque", "to"]);
+    expect(Object.keys(sendBody.properties).sort()).toEqual(["body", "conversation", "from", "hints", "last", "new", "opaque", "to"]);
   });
 });
