@@ -59,6 +59,7 @@ export class ConversationObject extends DurableObject<Env> {
       call: () => this.call(),
       service: (call) => this.service(call),
       deliveryTarget: (call) => this.deliveryTarget(call),
+      settings: () => this.settings(),
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HintsInputSchema } from "./hints.ts";
+import type { MessageFormat } from "./settings/message-format.ts";
 
 /** The messaging API path; the same method serves both directions. */
 export const SEND_PATH = "/cloudengine/rest/voicebot/send/{conversation}";
@@ -77,19 +78,37 @@ export const BotMessageSchema = z
   .refine((message) => message.last || message.body.trim() !== "", { path: ["body"], message: "empty without last" });
 export type BotMessage = z.infer<typeof BotMessageSchema>;
 
-/** A message as we send it to the bot: every field present, flags as strings. */
-export interface GatewayMessage {
+/** A message for the bot before its spelling (the service's message format) is chosen. */
+export interface OutgoingMessage {
   from: string;
   to: string;
   body: string;
   conversation: string;
   opaque: string;
-  new: "true" | "false";
-  last: "true" | "false";
+  new: boolean;
+  last: boolean;
   /** Keys the caller pressed (0-9, *, #), present only on a message that carries them. */
   dtmf?: string;
   /** Out-of-band data (call events, turn numbers), always a JSON-encoded object (protocol/hints.ts). */
   hints?: string;
 }
 
+/**
+ * A message as we send it to the bot: every field present. Format `seed`: flags as "true"/"false", unknown
+ * `from`/`to`/`opaque` as "". Format `booleans` (the real PhoneMyBot's): flags as JSON booleans, unknown ones as null.
+ */
+export type GatewayMessage = Omit<OutgoingMessage, "new" | "last" | "from" | "to" | "opaque"> & {
+  from: string | null;
+  to: string | null;
+  opaque: string | null;
+  new: "true" | "false" | boolean;
+  last: "true" | "false" | boolean;
+};
+
 export const flagString = (value: boolean): "true" | "false" => (value ? "true" : "false");
+
+export function spellMessage(message: OutgoingMessage, format: MessageFormat): GatewayMessage {
+  if (format === "seed") return { ...message, new: flagString(message.new), last: flagString(message.last) };
+  const orNull = (value: string) => (value === "" ? null : value);
+  return { ...message, from: orNull(message.from), to: orNull(message.to), opaque: orNull(message.opaque) };
+}

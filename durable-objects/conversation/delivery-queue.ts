@@ -1,5 +1,7 @@
 import type { DeliveryState } from "../../protocol/management.ts";
-import { type GatewayMessage, flagString } from "../../protocol/messaging.ts";
+import { type GatewayMessage, spellMessage } from "../../protocol/messaging.ts";
+import { type Hints, encodeHints } from "../../protocol/hints.ts";
+import type { ServiceSettings } from "../../protocol/service-settings.ts";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { botUrlRefusal } from "../../worker/bot-url-guard.ts";
 import { type Env, serviceStub } from "../bindings.ts";
@@ -22,6 +24,8 @@ export interface DeliveryHost {
   service(call: CallRow): ReturnType<typeof serviceStub>;
   /** Where the call's messages for the bot go now; null when nowhere (the service is gone). */
   deliveryTarget(call: CallRow): Promise<DeliveryTarget | null>;
+  /** The service's settings as the call last heard of them. */
+  settings(): ServiceSettings;
   /** No message is pending any more. */
   drained(): void;
   /** Shows the test chat a new or changed message. */
@@ -44,15 +48,16 @@ export class DeliveryQueue {
 
   constructor(private readonly host: DeliveryHost) {}
 
-  enqueue(message: { body: string; isNew?: boolean; last?: boolean; dtmf?: string }) {
+  enqueue(message: { body: string; isNew?: boolean; last?: boolean; dtmf?: string; hints?: Hints }) {
     const { sql, ctx } = this.host;
     sql.exec(
-      "INSERT INTO messages (direction, body, at, is_new, last, dtmf, delivery) VALUES ('to_bot', ?, ?, ?, ?, ?, 'pending')",
+      "INSERT INTO messages (direction, body, at, is_new, last, dtmf, hints, delivery) VALUES ('to_bot', ?, ?, ?, ?, ?, ?, 'pending')",
       message.body,
       Date.now(),
       message.isNew ? 1 : 0,
       message.last ? 1 : 0,
       message.dtmf ?? null,
+      message.hints ? encodeHints(message.hints) : null,
     );
     this.host.announce(sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq);
     ctx.waitUntil(this.drain());
@@ -102,17 +107,21 @@ export class DeliveryQueue {
     const refusal = botUrlRefusal(target.url, this.host.env);
     if (refusal) return this.settle(message, "failed", message.attempts, refusal);
 
-    const payload: GatewayMessage = {
-      from: call.from_number,
-      to: call.to_number,
-      body: message.body,
-      conversation: call.conversation,
-      // Read now, not when queued: the bot gets back its latest opaque value.
-      opaque: this.host.call()!.opaque,
-      new: flagString(message.is_new === 1),
-      last: flagString(message.last === 1),
-      ...(message.dtmf ? { dtmf: message.dtmf } : {}),
-    };
+    const payload = spellMessage(
+      {
+        from: call.from_number,
+        to: call.to_number,
+        body: message.body,
+        conversation: call.conversation,
+        // Read now, not when queued: the bot gets back its latest opaque value.
+        opaque: this.host.call()!.opaque,
+        new: message.is_new === 1,
+        last: message.last === 1,
+        ...(message.dtmf ? { dtmf: message.dtmf } : {}),
+        ...(message.hints ? { hints: message.hints } : {}),
+      },
+      this.host.settings().messageFormat,
+    );
     // The same key on every attempt of this message: a bot that answered too late to count can drop the retry.
     const idempotencyKey = `${call.conversation}:${message.seq}`;
     const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey));

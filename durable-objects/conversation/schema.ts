@@ -45,6 +45,8 @@ export interface MessageRow {
   next_attempt_at: number;
   error: string | null;
   spoken_text: string | null;
+  /** JSON: to the bot, the hints we send; from the bot, the hints it sent. */
+  hints: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -67,6 +69,8 @@ export function createSchema(sql: SqlStorage): void {
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+  const messageColumns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((c) => c.name));
+  if (!messageColumns.has("hints")) sql.exec("ALTER TABLE messages ADD COLUMN hints TEXT");
   if (!columns.has("ends_by")) {
     sql.exec("ALTER TABLE call ADD COLUMN ends_by INTEGER NOT NULL DEFAULT 0");
     sql.exec("ALTER TABLE call ADD COLUMN idle_ms INTEGER NOT NULL DEFAULT 0");

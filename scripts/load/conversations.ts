@@ -1,3 +1,4 @@
+import type { GatewayMessage } from "../../protocol/messaging.ts";
 import type { LoadBot } from "./bot.ts";
 import { type GatewayClient, runPool } from "./gateway.ts";
 import { ErrorTally, insist, ledger } from "./tally.ts";
@@ -33,8 +34,8 @@ export interface ConversationsResult {
   accepted: Accepted[];
 }
 
-const keyOf = (message: { new: string; last: string; body: string }) =>
-  message.new === "true" ? "<new>" : message.last === "true" ? "<last>" : message.body;
+const keyOf = (message: Pick<GatewayMessage, "new" | "last" | "body">) =>
+  String(message.new) === "true" ? "<new>" : String(message.last) === "true" ? "<last>" : message.body;
 
 /**
  * `count` simulated conversations, `concurrency` at a time: the call starts (the bot gets `new`), then `exchanges`
