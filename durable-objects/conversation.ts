@@ -3,6 +3,8 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
+import type { Hints } from "../protocol/hints.ts";
+import { sayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
@@ -82,7 +84,8 @@ export class ConversationObject extends DurableObject<Env> {
       call: () => this.call(),
       service: (call) => this.service(call),
       start: (input) => this.start(input),
-      callerSays: (text) => this.callerSays(text),
+      callerSays: (text, turn) => this.callerSays(text, turn),
+      notifyBot: (event) => this.notifyBot(event),
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
@@ -163,10 +166,16 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** What the caller said, for the bot. False when the call is over. */
-  callerSays(text: string): boolean {
+  callerSays(text: string, turn?: number): boolean {
     if (this.call()?.state !== "active") return false;
-    this.delivery.enqueue({ body: text });
+    this.delivery.enqueue({ body: text, ...(turn !== undefined ? { hints: { turn } } : {}) });
     return true;
+  }
+
+  /** Something the bot asked to be told of (conversation settings): an empty message with `hints.event`. */
+  notifyBot(event: "reprompt" | "endofprompt"): void {
+    if (this.call()?.state !== "active") return;
+    this.delivery.enqueue({ body: "", hints: { event } });
   }
 
   /** Keys the caller pressed, for the bot (in the message's `dtmf` field). */
@@ -198,7 +207,9 @@ export class ConversationObject extends DurableObject<Env> {
 
   /** Ends the call from the gateway's side: the bot gets `last` (and the agent `ended`, from `end`). */
   private async hangUp(call: CallRow, reason: EndReason): Promise<void> {
-    this.delivery.enqueue({ body: "", last: true });
+    // The agent ended the call for silence or a silent bot (conversation settings): the bot's `last` says which.
+    const event = reason === "silence_timeout" || reason === "bot_not_responding" ? reason : undefined;
+    this.delivery.enqueue({ body: "", last: true, ...(event ? { hints: { event } } : {}) });
     await this.end(call, reason);
   }
 
@@ -229,7 +240,7 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
@@ -238,15 +249,16 @@ export class ConversationObject extends DurableObject<Env> {
     if (!message.last && message.body.trim() === "") return "rejected";
     const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
+        "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
         message.body,
         Date.now(),
         message.last ? 1 : 0,
+        message.hints ? JSON.stringify(message.hints) : null,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
-    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...sayCues(message.hints) });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
     return "delivered";

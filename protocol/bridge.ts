@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
+import type { SayCues } from "./say-cues.ts";
 import type { ServiceSettingsView } from "./service-settings.ts";
 
 /**
@@ -39,8 +40,14 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),
-  /** A final transcript of the caller's turn. */
-  z.object({ type: z.literal("transcript"), text: Text.min(1) }),
+  /** A final transcript of the caller's turn; `turn` numbers the caller's turns from 1 (the bot gets it as `hints.turn`). */
+  z.object({ type: z.literal("transcript"), text: Text.min(1), turn: z.number().int().positive().optional() }),
+  /**
+   * Something the bot asked to be told of (conversation settings): a silence reprompt was said (`reprompt`), or one of
+   * its messages finished playing (`endofprompt`, with that message's `id`). The bot gets an empty message with
+   * `hints.event`.
+   */
+  z.object({ type: z.literal("notice"), event: z.enum(["reprompt", "endofprompt"]), id: z.number().int().optional() }),
   /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
   z.object({ type: z.literal("dtmf"), digits: Digits }),
   /** The 4-digit test PIN the caller keyed in. */
@@ -53,9 +60,11 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("finished") }),
   /**
    * The call is over on the caller's side: the caller hung up, or the agent hung up on them after three wrong test
-   * PINs (`pin_failed`) or because speech recognition or synthesis failed for good (`speech_failed`).
+   * PINs (`pin_failed`), because speech recognition or synthesis failed for good (`speech_failed`), after the
+   * caller's silence outlasted every reprompt (`silence_timeout`) or the bot did not answer in time
+   * (`bot_not_responding`), as the service's conversation settings ask.
    */
-  z.object({ type: z.literal("hangup"), reason: z.enum(["pin_failed", "speech_failed"]).optional() }),
+  z.object({ type: z.literal("hangup"), reason: z.enum(["pin_failed", "speech_failed", "silence_timeout", "bot_not_responding"]).optional() }),
 ]);
 export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 
@@ -65,8 +74,11 @@ export type GatewayToAgent =
   | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
-  /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */
-  | { type: "say"; id: number; body: string; last: boolean }
+  /**
+   * Something for the caller to hear, in order; `last` means hang up once it has been spoken. The bot's hints that
+   * matter to speech come along as typed fields (protocol/say-cues.ts): `inReplyTo`, `bargeIn`, `keyterms`.
+   */
+  | ({ type: "say"; id: number; body: string; last: boolean } & SayCues)
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }
   /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
   | { type: "delivery_failed" }

@@ -11,6 +11,8 @@ export const END_REASON_TEXT = {
   service_deleted: "the service was deleted",
   max_duration: "the call reached the service's maximum duration",
   idle: "nothing was said for too long",
+  silence_timeout: "the caller stayed silent after every reprompt",
+  bot_not_responding: "the bot did not answer in time",
 } as const;
 
 export type EndReason = keyof typeof END_REASON_TEXT;

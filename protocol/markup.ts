@@ -21,6 +21,11 @@ export interface ParsedMarkup {
   /** In order: speech and breaks, keys and transfers where their tags stand; `hangup` last, once, if any. */
   actions: MarkupAction[];
   hangup: boolean;
+  /**
+   * The real product's speech-context markup, `<context name="…"/>`: the names (in order) of what the caller's next
+   * utterance is about (e.g. "digits", "yes_no"), given to the recognizer as hints. Never spoken.
+   */
+  contexts: string[];
 }
 
 /** A pause longer than this is shortened to it. */
@@ -108,6 +113,7 @@ const normalize = (text: string) => text.replace(/\s+/g, " ").trim();
 export function parseMarkup(body: string): ParsedMarkup {
   const actions: MarkupAction[] = [];
   const spoken: string[] = [];
+  const contexts: string[] = [];
   let hangup = false;
   let text = "";
   const flush = () => {
@@ -123,6 +129,10 @@ export function parseMarkup(body: string): ParsedMarkup {
     at = match.index + match[0].length;
     const [, closing, rawName, rawAttributes] = match;
     const name = rawName?.toLowerCase();
+    if (name === "context" && !closing) {
+      const context = attributesOf(rawAttributes ?? "").get("name");
+      if (context) contexts.push(context);
+    }
     if (!name || !ACTION_TAGS.has(name)) continue;
     text += " ";
     if (closing) continue;
@@ -136,5 +146,5 @@ export function parseMarkup(body: string): ParsedMarkup {
   text += body.slice(at);
   flush();
   if (hangup) actions.push({ type: "hangup" });
-  return { spokenText: spoken.join(" "), actions, hangup };
+  return { spokenText: spoken.join(" "), actions, hangup, contexts };
 }

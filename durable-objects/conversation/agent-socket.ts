@@ -1,5 +1,6 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
+import { sayCuesOfStored } from "../../protocol/say-cues.ts";
 import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, CallStart, StartResult } from "./schema.ts";
@@ -16,7 +17,8 @@ export interface AgentSocketHost {
   call(): CallRow | undefined;
   service(call: CallRow): ReturnType<typeof serviceStub>;
   start(input: CallStart): Promise<StartResult>;
-  callerSays(text: string): boolean;
+  callerSays(text: string, turn?: number): boolean;
+  notifyBot(event: "reprompt" | "endofprompt"): void;
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
   callerHangsUp(reason?: EndReason): Promise<boolean>;
@@ -65,7 +67,10 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
   host.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
   switch (message.type) {
     case "transcript":
-      host.callerSays(message.text);
+      host.callerSays(message.text, message.turn);
+      return;
+    case "notice":
+      host.notifyBot(message.event);
       return;
     case "dtmf":
       host.callerKeys(message.digits);
@@ -96,7 +101,7 @@ async function resumeAgent(host: AgentSocketHost, ws: WebSocket, call: CallRow, 
   host.sockets.supersedeAgents(ws);
   send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
   for (const m of host.transcript.botMessagesAfter(lastSayId)) {
-    send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1 } satisfies GatewayToAgent);
+    send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1, ...sayCuesOfStored(m.hints) } satisfies GatewayToAgent);
   }
   await host.agentWatch.watch();
 }
