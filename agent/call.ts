@@ -11,6 +11,13 @@ import { type Prompts, promptsFor } from "./prompts.ts";
 import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
+import type { SayCues } from "../protocol/say-cues.ts";
+import { type ServiceSettingsView, DEFAULT_SETTINGS_VIEW } from "../protocol/service-settings.ts";
+import { keysInterrupt, voiceInterrupts } from "./conversation/barge-in.ts";
+import { classifyTurn } from "./conversation/caller-turn.ts";
+import { ConversationFlow } from "./conversation/flow.ts";
+import { pickMessage } from "./conversation/pick.ts";
+import { shouldSpeakReply } from "./conversation/stale-replies.ts";
 
 export interface CallStart {
   from: string;
@@ -34,8 +41,11 @@ export interface CallOptions {
   room?: Room;
   speech: SpeechConfig;
   vad: VAD;
-  /** Say something if the bot has not answered this long after the caller's turn. Default 8000. */
-  noReplyTimeoutMs?: number;
+  /**
+   * Say something if the bot has not answered this long after the caller's turn, whatever the service's
+   * `botSlowSeconds` (default: that setting, 8 s unless the service changed it).
+   */
+  noReplyTimeoutMs?: number | undefined;
   /** How often speech usage is reported while the call lasts. Default 15000. */
   usageIntervalMs?: number;
   /**
@@ -77,6 +87,7 @@ class BridgeAgent extends voice.Agent {
       new TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string>({
         transform(event, controller) {
           const text = typeof event === "string" ? event : event.alternatives?.[0]?.text;
+          if (typeof event !== "string" && event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) call.noteConfidence(event.alternatives?.[0]?.confidence);
           const isTranscript = typeof event === "string" || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT;
           if (isTranscript && text && call.botSpeaking && isBackchannel(text)) return;
           controller.enqueue(event);
@@ -105,7 +116,19 @@ export class CallSession {
   private prompts: Prompts = promptsFor("en-US");
   private pin: PinState = "off";
   private digits = "";
-  private noReplyTimer: NodeJS.Timeout | undefined;
+  /** The service's settings (conversation settings: protocol/settings/conversation.ts), from `started`. */
+  settings: ServiceSettingsView = DEFAULT_SETTINGS_VIEW;
+  private flow: ConversationFlow | undefined;
+  /** Caller turns sent to the bot so far (`hints.turn` of the latest). */
+  private turns = 0;
+  /** The recognizer's confidence in the latest final transcript (undefined when it gives none). */
+  private lastConfidence: number | undefined;
+  /** The bot's latest message, for the caller's "say that again". */
+  private lastBotMessage: { body: string; cues: SayCues } | undefined;
+  /** Bot messages received so far: a stale reply knows whether a newer one came after it. */
+  private botMessagesReceived = 0;
+  /** Whether the message playing now may be cut off by the caller's voice / keys (barge-in policy). */
+  private playing = { voice: true, keys: true };
   private usageTimer: NodeJS.Timeout | undefined;
   private usage = { sttSeconds: 0, ttsCharacters: 0 };
   private reported = { sttSeconds: 0, ttsCharacters: 0 };
@@ -167,21 +190,24 @@ export class CallSession {
 
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
-      this.begun = this.begin(message.language, message.testMode);
+      this.begun = this.begin(message.language, message.testMode, message.settings);
       return this.begun;
     }
     // What comes after `started` waits, in arrival order, until the session has started: a bot that greets at once
     // would otherwise find no session to speak with (and the call would end on the framework's error).
     await this.begun.catch(() => undefined);
     switch (message.type) {
-      case "say":
-        this.clearNoReply();
-        void this.say(message.body, message.id, message.last);
+      case "say": {
+        this.flow?.botAnswered();
+        const { type: _type, id, body, last, ...cues } = message;
+        this.lastBotMessage = { body, cues };
+        void this.say(body, id, last, { ...cues, arrival: ++this.botMessagesReceived });
         return;
+      }
       case "pin_result":
         return this.onPinResult(message.ok, message.attemptsLeft);
       case "delivery_failed":
-        this.clearNoReply();
+        this.flow?.botAnswered();
         void this.say(this.prompts.deliveryFailed, null, false);
         return;
       case "ended":
@@ -195,13 +221,22 @@ export class CallSession {
     }
   }
 
-  private async begin(language: string, testMode: boolean): Promise<void> {
+  private async begin(language: string, testMode: boolean, settings: ServiceSettingsView | undefined): Promise<void> {
     const o = this.options;
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
+    this.settings = { ...DEFAULT_SETTINGS_VIEW, ...settings };
+    this.flow = new ConversationFlow(
+      {
+        say: (text) => this.say(text, null, false),
+        notifyReprompt: () => void this.bridge.send({ type: "notice", event: "reprompt" }),
+        hangUp: (reason) => void this.speaking.then(() => this.hangUp(reason)),
+      },
+      { settings: this.settings, prompts: this.prompts, botSlowMs: o.noReplyTimeoutMs },
+    );
     const vad = stableSpeechFrames(o.vad);
-    this.speech = createSpeech(o.speech, language, vad);
+    this.speech = createSpeech(o.speech, language, vad, this.settings.speechKeyterms);
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
@@ -226,6 +261,9 @@ export class CallSession {
     if (o.input) session.input.audio = o.input;
     if (o.output) session.output.audio = o.output;
     session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => this.emit({ type: "caller", text: ev.transcript, final: ev.isFinal }));
+    session.on(voice.AgentSessionEventTypes.UserStateChanged, (ev) => {
+      if (ev.newState === "speaking") this.flow?.callerSpeaking();
+    });
     // Provider errors (also reported to the framework, which retries or gives up). Without a listener the session's
     // `error` event would be thrown.
     session.on(voice.AgentSessionEventTypes.Error, ({ error }) => {
@@ -244,6 +282,9 @@ export class CallSession {
     if (testMode) {
       this.pin = "collecting";
       void this.say(this.prompts.pinRequest, null, false);
+    } else if (this.settings.greeting) {
+      // Callers hang up on silence: the service's greeting plays while the bot prepares its first message.
+      void this.say(this.settings.greeting, null, false);
     }
     this.resolveReady();
   }
@@ -257,6 +298,10 @@ export class CallSession {
     this.usage.sttSeconds += seconds;
   }
 
+  noteConfidence(confidence: number | undefined): void {
+    this.lastConfidence = confidence;
+  }
+
   /** A final caller turn (from the agent). */
   callerTurn(text: string): void {
     const trimmed = text.trim();
@@ -264,13 +309,25 @@ export class CallSession {
     if (this.botSpeaking) {
       // "mm-hmm" over the bot is not a turn: the paused speech resumes (false-interruption timeout).
       if (isBackchannel(trimmed)) return;
-      // Real words over the bot: stop it for good (barge-in).
-      this.interruptSpeech();
+      // Real words over the bot: stop it for good (barge-in), unless the barge-in policy or the message forbids it.
+      if (this.playing.voice) this.interruptSpeech();
     }
     if (this.pin === "collecting" || this.pin === "checking") return; // the test chat is not bridged yet
+    const outcome = classifyTurn(trimmed, this.lastConfidence, this.language, this.settings);
+    this.lastConfidence = undefined;
+    if (outcome.kind === "repeat") {
+      this.flow?.callerHeard();
+      if (this.lastBotMessage) void this.say(this.lastBotMessage.body, null, false, this.lastBotMessage.cues);
+      return;
+    }
+    if (outcome.kind === "no_match") {
+      this.flow?.callerHeard();
+      void this.say(pickMessage(this.settings.noMatchMessages, this.prompts.noMatch), null, false);
+      return;
+    }
     this.transcriptSentAt.push(performance.now());
-    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000) });
-    this.armNoReply();
+    void this.bridge.send({ type: "transcript", text: outcome.text.slice(0, 10_000), turn: ++this.turns });
+    this.flow?.callerTurnSent();
   }
 
   /** Keys from SIP DTMF or the browser keypad. */
@@ -296,6 +353,7 @@ export class CallSession {
       return;
     }
     if (this.pin === "checking") return;
+    if (this.botSpeaking && this.playing.keys) this.interruptSpeech();
     void this.bridge.send({ type: "dtmf", digits: valid.slice(0, 32) });
   }
 
@@ -317,7 +375,7 @@ export class CallSession {
    * spoken; it pauses at `<break>`, sends `<dtmf>` keys once the text before them has played, and `<hangup/>` ends
    * the call like `last`. Resolves once it has played (or was cut).
    */
-  private say(body: string, id: number | null, last: boolean): Promise<void> {
+  private say(body: string, id: number | null, last: boolean, cues: SayCues & { arrival?: number } = {}): Promise<void> {
     const markup = parseMarkup(body);
     const ends = last || markup.hangup;
     const steps = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
@@ -333,9 +391,17 @@ export class CallSession {
     this.running++;
     const played = (async () => {
       let heard: string[] | undefined;
+      let spoken = false;
       try {
         await turn;
-        heard = await this.perform(steps, this.bargeIns, handedOver);
+        // A reply to a turn the caller has moved past (conversation setting `staleReplies`).
+        const newerArrived = cues.arrival !== undefined && cues.arrival < this.botMessagesReceived;
+        if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: cues.inReplyTo, newerArrived }, this.turns)) {
+          const policy = this.settings.bargeIn;
+          this.playing = { voice: voiceInterrupts(policy, cues.bargeIn !== false), keys: keysInterrupt(policy, cues.bargeIn !== false) };
+          heard = await this.perform(steps, this.bargeIns, handedOver);
+          spoken = true;
+        }
       } finally {
         handedOver();
         this.running--;
@@ -345,7 +411,9 @@ export class CallSession {
         this.emit({ type: "interrupted", id, spokenText });
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
+      if (spoken && id !== null && this.settings.endOfPromptNotice && !this.ended) void this.bridge.send({ type: "notice", event: "endofprompt", id });
       if (ends) await this.finish();
+      else if (this.running === 0) this.flow?.speechIdle();
     })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
     return played.catch(() => undefined);
@@ -363,7 +431,7 @@ export class CallSession {
       if (!session || this.ended) return undefined;
       if (this.bargeIns !== bargeIns) return heard;
       if (step.type === "say") {
-        const handle = session.say(step.text, { allowInterruptions: true });
+        const handle = session.say(step.text, { allowInterruptions: this.playing.voice });
         this.active.add(handle);
         if (i === lastSpeech) handedOver();
         await handle.waitForPlayout().finally(() => this.active.delete(handle));
@@ -404,19 +472,6 @@ export class CallSession {
     return spokenText(text, played, total, sentences);
   }
 
-  private armNoReply(): void {
-    this.clearNoReply();
-    this.noReplyTimer = setTimeout(() => {
-      this.noReplyTimer = undefined;
-      void this.say(this.prompts.stillThere, null, false);
-    }, this.options.noReplyTimeoutMs ?? 8_000);
-  }
-
-  private clearNoReply(): void {
-    if (this.noReplyTimer) clearTimeout(this.noReplyTimer);
-    this.noReplyTimer = undefined;
-  }
-
   private async reportUsage(): Promise<void> {
     const sttSeconds = Math.max(0, this.usage.sttSeconds - this.reported.sttSeconds);
     const ttsCharacters = Math.max(0, this.usage.ttsCharacters - this.reported.ttsCharacters);
@@ -444,7 +499,7 @@ export class CallSession {
   }
 
   /** The call is over on the caller's side: they hung up, or we hang up on them. */
-  private async hangUp(reason: "caller_hangup" | "pin_failed" | "speech_failed"): Promise<void> {
+  private async hangUp(reason: "caller_hangup" | "pin_failed" | "speech_failed" | "silence_timeout" | "bot_not_responding"): Promise<void> {
     if (this.ended) return;
     await this.reportUsage();
     await this.bridge.send(reason === "caller_hangup" ? { type: "hangup" } : { type: "hangup", reason });
@@ -454,7 +509,7 @@ export class CallSession {
   private async end(reason: string): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    this.clearNoReply();
+    this.flow?.close();
     if (this.usageTimer) clearInterval(this.usageTimer);
     this.rejectReady(new Error(`call ended: ${reason}`));
     this.options.hangUp(reason);

@@ -14,7 +14,8 @@ export function readDevVars(path = ".dev.vars"): Record<string, string> {
 export interface AgentConfig {
   gatewayUrl: string;
   agentSecret: string;
-  noReplyTimeoutMs: number;
+  /** NO_REPLY_TIMEOUT_MS: overrides every service's `botSlowSeconds` (tests, benchmarks); unset, each service's own. */
+  noReplyTimeoutMs: number | undefined;
 }
 
 export function agentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -24,6 +25,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AgentC
   return {
     gatewayUrl: env.GATEWAY_URL ?? `http://127.0.0.1:${env.PORT ?? 8787}`,
     agentSecret,
-    noReplyTimeoutMs: Number(env.NO_REPLY_TIMEOUT_MS ?? 8000),
+    noReplyTimeoutMs: env.NO_REPLY_TIMEOUT_MS ? Number(env.NO_REPLY_TIMEOUT_MS) : undefined,
   };
 }

@@ -13,6 +13,11 @@ export interface DeepgramSTTOptions {
   language: string;
   /** Milliseconds of silence before `speech_final`. */
   endpointingMs: number;
+  /**
+   * Words and phrases to expect (the service's `speechKeyterms`): `keyterm` for Nova-3 models, `keywords` for older
+   * ones, which do not know `keyterm` (Deepgram, "Keyterm Prompting" and "Keywords").
+   */
+  keyterms?: readonly string[];
   sampleRate?: number;
   /** Waits between reconnection attempts after a drop (ms); the call's STT fails after the last one. */
   reconnectDelaysMs?: number[];
@@ -62,6 +67,8 @@ export class DeepgramSTT extends stt.STT {
       smart_format: "true",
     };
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const keytermParam = this.options.model.startsWith("nova-3") ? "keyterm" : "keywords";
+    for (const term of this.options.keyterms ?? []) url.searchParams.append(keytermParam, term);
     return url;
   }
 

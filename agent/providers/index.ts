@@ -49,7 +49,8 @@ export interface SpeechProviders {
 }
 
 /** The STT and TTS for one call in `language` (a tag from protocol/languages.ts). */
-export function createSpeech(config: SpeechConfig, language: string, vad: VAD): SpeechProviders {
+/** `keyterms`: the service's `speechKeyterms` (conversation settings), hints for the recognizer. */
+export function createSpeech(config: SpeechConfig, language: string, vad: VAD, keyterms: readonly string[] = []): SpeechProviders {
   const recognizer: SpeechProviders["stt"] = config.deepgramApiKey
     ? new DeepgramSTT({
         apiKey: config.deepgramApiKey,
@@ -57,9 +58,10 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD): 
         language: deepgramLanguage(language),
         model: config.deepgramModel ?? deepgramModel(language),
         endpointingMs: config.endpointingMs ?? 300,
+        keyterms,
       })
     : // The adapter recognizes each utterance from the VAD's END_OF_SPEECH audio, which must be a copy (stable-vad.ts).
-      new stt.StreamAdapter(new SphinxSTT({ phrases: config.offlinePhrases }), stableSpeechFrames(vad));
+      new stt.StreamAdapter(new SphinxSTT({ phrases: config.offlinePhrases, keyterms }), stableSpeechFrames(vad));
   const synthesizer: tts.TTS = config.openaiApiKey
     ? new OpenAIStreamingTTS({
         apiKey: config.openaiApiKey,

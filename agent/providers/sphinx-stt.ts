@@ -37,6 +37,11 @@ export interface SphinxSTTOptions {
    * model is used (poor: see docs/voice.md).
    */
   phrases?: string[];
+  /**
+   * The service's key terms (`speechKeyterms`): added to the phrase grammar as phrases of their own, so a caller
+   * saying one is recognized. Only with `phrases` (the general model takes no hints).
+   */
+  keyterms?: readonly string[];
   binary?: string;
 }
 
@@ -69,7 +74,9 @@ export class SphinxSTT extends stt.STT {
 
   private grammarFile(): Promise<string | undefined> {
     this.grammar ??= (async () => {
-      const phrases = (this.options.phrases ?? []).map(normalizePhrase).filter((p) => p.length > 0);
+      const given = this.options.phrases ?? [];
+      if (given.length === 0) return undefined;
+      const phrases = [...new Set([...given, ...(this.options.keyterms ?? [])].map(normalizePhrase).filter((p) => p.length > 0))];
       if (phrases.length === 0) return undefined;
       const file = join(await this.dir(), "phrases.gram");
       await writeFile(file, `#JSGF V1.0;\ngrammar phrases;\npublic <utterance> = ${phrases.join(" | ")} ;\n`);
