@@ -23,9 +23,10 @@ export interface ParsedMarkup {
   hangup: boolean;
   /**
    * The real product's speech-context markup, `<context name="…"/>`: the names (in order) of what the caller's next
-   * utterance is about (e.g. "digits", "yes_no"), given to the recognizer as hints. Never spoken.
+   * utterance is about (e.g. "digits", "yes_no"), given to the recognizer as hints. Never spoken. Present only when
+   * the body has one.
    */
-  contexts: string[];
+  contexts?: string[];
 }
 
 /** A pause longer than this is shortened to it. */
@@ -146,5 +147,5 @@ export function parseMarkup(body: string): ParsedMarkup {
   text += body.slice(at);
   flush();
   if (hangup) actions.push({ type: "hangup" });
-  return { spokenText: spoken.join(" "), actions, hangup, contexts };
+  return { spokenText: spoken.join(" "), actions, hangup, ...(contexts.length > 0 ? { contexts } : {}) };
 }

@@ -74,7 +74,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     deepgram.push("I would like to book a table.");
     await c.caller.say(speech16k("i would like to book a table"));
     const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 8000, "transcript");
-    expect(transcript).toEqual({ type: "transcript", text: "I would like to book a table." });
+    expect(transcript).toEqual({ type: "transcript", text: "I would like to book a table.", turn: 1 });
     expect(c.events.some((e) => e.type === "caller" && !e.final)).toBe(true); // interim results reached the session
 
     const t0 = performance.now();
@@ -254,7 +254,7 @@ describe("provider connections that fail mid-call", () => {
     deepgram.drop();
     await saying;
     const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 10_000, "the transcript after reconnecting");
-    expect(transcript).toEqual({ type: "transcript", text: "I would like the salmon, please." });
+    expect(transcript).toEqual({ type: "transcript", text: "I would like the salmon, please.", turn: 1 });
     expect(first.closed).toBe(true);
     const second = deepgram.connections.at(-1)!;
     expect(second).not.toBe(first);
@@ -271,7 +271,7 @@ describe("provider connections that fail mid-call", () => {
     deepgram.push("Thank you.");
     await c.caller.say(speech16k("thank you"));
     await waitFor(() => c.sent("transcript").length === 2, 10_000, "the next turn");
-    expect(c.sent("transcript")[1]).toEqual({ type: "transcript", text: "Thank you." });
+    expect(c.sent("transcript")[1]).toEqual({ type: "transcript", text: "Thank you.", turn: 2 });
     expect(deepgram.connections.at(-1)).toBe(second);
   });
 
