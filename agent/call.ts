@@ -317,7 +317,8 @@ export class CallSession {
     this.lastConfidence = undefined;
     if (outcome.kind === "repeat") {
       this.flow?.callerHeard();
-      if (this.lastBotMessage) void this.say(this.lastBotMessage.body, null, false, this.lastBotMessage.cues);
+      // Said again as it was heard (its barge-in cue kept), never judged stale: the caller asked for it.
+      if (this.lastBotMessage) void this.say(this.lastBotMessage.body, null, false, { ...this.lastBotMessage.cues, inReplyTo: undefined });
       return;
     }
     if (outcome.kind === "no_match") {
@@ -383,8 +384,6 @@ export class CallSession {
       // Nothing to say or key: a `last` (or a lone `<hangup/>`) still lets the messages before it play out.
       return ends ? this.speaking.then(() => this.finish()) : Promise.resolve();
     }
-    if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
-    this.usage.ttsCharacters += markup.spokenText.length;
     const turn = this.queued;
     let handedOver!: () => void;
     this.queued = new Promise((resolve) => (handedOver = resolve));
@@ -397,6 +396,8 @@ export class CallSession {
         // A reply to a turn the caller has moved past (conversation setting `staleReplies`).
         const newerArrived = cues.arrival !== undefined && cues.arrival < this.botMessagesReceived;
         if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: cues.inReplyTo, newerArrived }, this.turns)) {
+          if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
+          this.usage.ttsCharacters += markup.spokenText.length;
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, cues.bargeIn !== false), keys: keysInterrupt(policy, cues.bargeIn !== false) };
           heard = await this.perform(steps, this.bargeIns, handedOver);

@@ -1,17 +1,17 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { concatSamples, decodeWav, frames, resample, rms, silence } from "../../agent/audio.ts";
+import { rms } from "../../agent/audio.ts";
 import { startLocalServer } from "../../agent/local-server.ts";
 import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
-import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
+import { normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
 import { callGateway, freePort, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
+import { botSendsTo, espeakSeconds, heardUntilQuiet, poll, speech, transcribe, voiceOnsetMs } from "../agent/offline-speech.ts";
 
 /**
  * End to end, offline: espeak-ng speech → local transport → pocketsphinx → the real gateway (wrangler dev) →
@@ -35,61 +35,10 @@ let apiKey: string;
 let serviceId: string;
 let token: string;
 
-/** Caller speech: espeak-ng at 16 kHz, with a little silence around it. */
-function speech(text: string): Int16Array {
-  const out = spawnSync("espeak-ng", ["-v", "en-us", "--stdout", text]);
-  const { samples, sampleRate } = decodeWav(out.stdout);
-  return concatSamples([silence(16_000, 200), resample(samples, sampleRate, 16_000), silence(16_000, 200)]);
-}
-
-/** Where the voice starts in 16 kHz caller speech (ms): the first 20 ms frame with some energy. */
-function voiceOnsetMs(samples: Int16Array): number {
-  for (let i = 0; i < samples.length; i += 320) if (rms(samples.subarray(i, i + 320)) > 0.02) return i / 16;
-  throw new Error("no voice in the caller's speech");
-}
-
-/** Seconds of speech espeak-ng makes of `text` with the agent's voice and speed (agent/providers/espeak-tts.ts). */
-function espeakSeconds(text: string): number {
-  const { samples, sampleRate } = decodeWav(spawnSync("espeak-ng", ["-v", "en-us", "-s", "165", "--stdout", text]).stdout);
-  return samples.length / sampleRate;
-}
-
-/** Waits until the caller has heard something since `t0` and then nothing for a while; returns what it heard. */
-async function heardUntilQuiet(caller: LocalCaller, t0: number): Promise<Int16Array> {
-  await waitFor(() => caller.audio.some((a) => a.at >= t0) && performance.now() - caller.audio.at(-1)!.at > 600, 30_000, "the audio to end");
-  return caller.heardSince(t0);
-}
-
-/** What pocketsphinx recognizes in 24 kHz audio the caller heard, constrained to `phrases`. */
-async function transcribe(heard: Int16Array, phrases: string[]): Promise<string | undefined> {
-  const sphinx = new SphinxSTT({ phrases });
-  try {
-    return (await sphinx.recognize([...frames(heard, 24_000)])).alternatives?.[0]?.text;
-  } finally {
-    await sphinx.close();
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-async function botSays(conversation: string, body: string, last = false) {
-  const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Basic ${token}` },
-    body: JSON.stringify({ conversation, body, last: last ? "true" : "false" }),
-  });
-  expect(await res.json()).toEqual({ success: true, reason: "delivered" });
-}
-
-async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await get();
-    if (ok(value)) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const botSays = (conversation: string, body: string, last = false) =>
+  botSendsTo(gateway.url, token, conversation, { body, last: last ? "true" : "false" });
 
 /** A ticket for a call on `service` from a phone number (minted with the agent secret, as only the gateway can). */
 const phoneTicket = (service: string) => mintTicket(SECRET, { serviceId: service, from: "+442071838750" });

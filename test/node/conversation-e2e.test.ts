@@ -1,0 +1,202 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { rms } from "../../agent/audio.ts";
+import { startLocalServer } from "../../agent/local-server.ts";
+import { SileroModel } from "../../agent/providers/silero.ts";
+import { type Received, startFakeBot } from "../support/fake-bot.ts";
+import { callGateway, freePort, startGateway } from "../e2e/server.ts";
+import { initLogger, waitFor } from "../agent/helpers.ts";
+import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
+import { botSendsTo, espeakSeconds, heardUntilQuiet, poll, speech, transcribe } from "../agent/offline-speech.ts";
+
+/**
+ * Conversation settings end to end, offline: espeak-ng speech → local transport → pocketsphinx (phrase grammar) →
+ * the real gateway (wrangler dev) → the fake bot, and back. Each test configures a service of its own.
+ */
+const SECRET = "e2e-conversation-secret";
+const CALLER_PHRASES = ["what time do you open", "i want to cancel my order", "yeah", "say that again", "stop i want the salmon"];
+const HEARD_PHRASES = ["please hold the line", "are you still there", "we are open until ten tonight", "thank you for calling", "what would you like", "one moment please"];
+
+let silero: SileroModel;
+let gateway: Awaited<ReturnType<typeof startGateway>>;
+let persistTo: string;
+let bot: Awaited<ReturnType<typeof startFakeBot>>;
+let local: Awaited<ReturnType<typeof startLocalServer>>;
+let apiKey: string;
+
+const received = async (conversation: string) => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as Received[];
+const hintsOf = (r: Received) => (typeof r.message.hints === "string" ? (JSON.parse(r.message.hints) as Record<string, unknown>) : undefined);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A service wired to the fake bot with these conversation settings; its token for the bot's messages. */
+async function serviceWith(settings: Record<string, unknown>) {
+  const created = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Conversation", language: "en-US" } });
+  const patched = await callGateway(gateway.url, `/api/v1/services/${created.body.id}`, {
+    method: "PATCH",
+    key: apiKey,
+    json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret", ...settings },
+  });
+  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+  return { serviceId: created.body.id as string, token: patched.body.token as string };
+}
+
+async function call(settings: Record<string, unknown>) {
+  const { serviceId, token } = await serviceWith(settings);
+  const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
+  const started = await waitFor(() => caller.event("started"), 15_000, "started");
+  const conversation = started.conversation as string;
+  const botSays = (body: string, extra: Record<string, unknown> = {}) => botSendsTo(gateway.url, token, conversation, { body, ...extra });
+  return { caller, conversation, botSays };
+}
+
+/** The caller says `text` and the agent hears it whole (its final transcript). */
+async function callerSays(caller: LocalCaller, text: string) {
+  const before = caller.events.filter((e) => e.type === "caller" && e.final).length;
+  await caller.say(speech(text));
+  const finals = await waitFor(() => {
+    const all = caller.events.filter((e) => e.type === "caller" && e.final);
+    return all.length > before && all;
+  }, 15_000, `the final transcript of "${text}"`);
+  expect(finals.at(-1)!.text).toBe(text);
+}
+
+beforeAll(async () => {
+  initLogger();
+  persistTo = await mkdtemp(join(tmpdir(), "pmb-conversation-"));
+  [silero, gateway, bot] = await Promise.all([
+    SileroModel.load(),
+    startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false, port: await freePort(), persistTo }),
+    startFakeBot(),
+  ]);
+  // No NO_REPLY_TIMEOUT_MS override: each service's own `botSlowSeconds` applies.
+  local = await startLocalServer({
+    agent: { gatewayUrl: gateway.url, agentSecret: SECRET },
+    speech: { offlinePhrases: CALLER_PHRASES },
+    vadForCall: () => silero.forCall(),
+  });
+  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `conv-${Date.now()}@example.com`, password: "correct horse battery" } });
+  apiKey = account.body.apiKey;
+}, 90_000);
+
+afterEach(async () => {
+  await waitFor(() => local.calls.size === 0, 10_000, `every call over in the agent (${local.calls.size} left)`);
+});
+
+afterAll(async () => {
+  await local?.close();
+  await bot?.close();
+  await gateway?.stop();
+  if (persistTo) await rm(persistTo, { recursive: true, force: true });
+});
+
+describe("conversation settings end to end (offline speech, real gateway)", () => {
+  it("the greeting is heard as the call is answered, before the bot's first message", async () => {
+    const { caller, conversation, botSays } = await call({ greeting: "Please hold the line." });
+    const greeting = await waitFor(() => caller.events.find((e) => e.type === "bot"), 10_000, "the greeting");
+    expect(greeting).toMatchObject({ id: null, text: "Please hold the line." });
+    expect(await transcribe(await heardUntilQuiet(caller, caller.timeOf(greeting)), HEARD_PHRASES)).toBe("please hold the line");
+    // The bot's first message comes after it (the bot answers the call's `new` message now).
+    await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    const t0 = performance.now();
+    await botSays("Thank you for calling.");
+    expect(await transcribe(await heardUntilQuiet(caller, t0), HEARD_PHRASES)).toBe("thank you for calling");
+    expect(caller.events.filter((e) => e.type === "bot").map((e) => e.id === null ? "greeting" : "bot")).toEqual(["greeting", "bot"]);
+    caller.hangUp();
+    await caller.closed;
+  });
+
+  it("silence: a reprompt is heard after the silence, the bot is told of each, and the call ends after the last one", async () => {
+    const { caller, conversation, botSays } = await call({
+      silenceSeconds: 1.5,
+      silenceMessages: ["Are you still there?"],
+      silenceMaxReprompts: 2,
+      silenceEndsCall: true,
+      silenceNotifyBot: true,
+    });
+    await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    const asked = performance.now();
+    await botSays("What would you like?");
+    const bot = await waitFor(() => caller.events.find((e) => e.type === "bot"), 10_000, "the bot's question");
+    const reprompt = await waitFor(() => caller.events.find((e) => e.type === "bot" && e.id === null), 15_000, "the first reprompt");
+    expect(reprompt.text).toBe("Are you still there?");
+    // Heard after the question had played and the caller had been silent for the setting's time.
+    const questionEnded = caller.audio.filter((a) => a.at >= asked && a.at < caller.timeOf(reprompt)).at(-1)!.at;
+    expect(caller.timeOf(reprompt) - questionEnded).toBeGreaterThan(1400);
+    expect(caller.timeOf(bot)).toBeLessThan(caller.timeOf(reprompt));
+    expect(await transcribe(await heardUntilQuiet(caller, caller.timeOf(reprompt)), HEARD_PHRASES)).toBe("are you still there");
+
+    await caller.closed;
+    expect(caller.event("ended")?.reason).toBe("silence_timeout");
+    expect(caller.events.filter((e) => e.type === "bot" && e.id === null)).toHaveLength(2);
+    const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.last === "true"), "the bot's last");
+    expect(log.map(hintsOf).filter(Boolean)).toEqual([{ event: "reprompt" }, { event: "reprompt" }, { event: "silence_timeout" }]);
+    expect(log.at(-1)!.message).toMatchObject({ last: "true", body: "" });
+    const record = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+    expect(record.body).toMatchObject({ state: "ended", endReason: "silence_timeout" });
+  }, 60_000);
+
+  it("\"yeah\" reaches the bot as \"yes\", with the caller's turn number", async () => {
+    const { caller, conversation } = await call({ yesNoAlternatives: true });
+    await callerSays(caller, "yeah");
+    const log = await poll(() => received(conversation), (l) => l.length >= 2, "the caller's answer at the bot");
+    expect(log[1]!.message.body).toBe("yes");
+    expect(hintsOf(log[1]!)).toEqual({ turn: 1 });
+    caller.hangUp();
+    await caller.closed;
+  });
+
+  it("\"say that again\" repeats the bot's last message without reaching the bot", async () => {
+    const { caller, conversation, botSays } = await call({ repeatPattern: "repeat|say that again|pardon" });
+    await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    const t0 = performance.now();
+    await botSays("We are open until ten tonight.");
+    await heardUntilQuiet(caller, t0);
+    await callerSays(caller, "say that again");
+    const again = await waitFor(() => caller.events.find((e) => e.type === "bot" && e.id === null), 10_000, "the repeat");
+    expect(again.text).toBe("We are open until ten tonight.");
+    expect(await transcribe(await heardUntilQuiet(caller, caller.timeOf(again)), HEARD_PHRASES)).toBe("we are open until ten tonight");
+    await sleep(500);
+    expect((await received(conversation)).map((r) => r.message.body)).toEqual([""]);
+    caller.hangUp();
+    await caller.closed;
+  });
+
+  it("a message with hints.bargein false is heard whole while the caller talks over it", async () => {
+    const long = "Please write down your booking code. It is seven four two nine. Once again, seven four two nine. Thank you for calling.";
+    const { caller, conversation, botSays } = await call({});
+    await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    const t0 = performance.now();
+    await botSays(long, { hints: { bargein: false } });
+    const first = await waitFor(() => caller.audio.find((a) => a.at >= t0), 15_000, "the message's audio");
+    await sleep(1000 - (performance.now() - first.at));
+    await caller.say(speech("stop i want the salmon"));
+    const heard = await heardUntilQuiet(caller, t0);
+    expect(caller.event("clear")).toBeUndefined();
+    expect(caller.event("interrupted")).toBeUndefined();
+    expect(heard.length / 24_000).toBeGreaterThan(0.9 * espeakSeconds(long));
+    expect(rms(heard)).toBeGreaterThan(0.03);
+    caller.hangUp();
+    await caller.closed;
+  }, 60_000);
+
+  it("a stale reply (to a turn the caller has moved past) is dropped when so set; the reply to the latest is heard", async () => {
+    const { caller, conversation, botSays } = await call({ staleReplies: "drop", botSlowSeconds: 60 });
+    await callerSays(caller, "what time do you open");
+    await callerSays(caller, "i want to cancel my order");
+    const log = await poll(() => received(conversation), (l) => l.length >= 3, "both turns at the bot");
+    expect(log.slice(1).map((r) => [r.message.body, hintsOf(r)])).toEqual([
+      ["what time do you open", { turn: 1 }],
+      ["i want to cancel my order", { turn: 2 }],
+    ]);
+    const t0 = performance.now();
+    await botSays("We are open until ten tonight.", { hints: JSON.stringify({ inReplyTo: 1 }) });
+    await botSays("Thank you for calling.", { hints: JSON.stringify({ inReplyTo: 2 }) });
+    const heard = await heardUntilQuiet(caller, t0);
+    expect(caller.events.filter((e) => e.type === "bot").map((e) => e.text)).toEqual(["Thank you for calling."]);
+    expect(await transcribe(heard, HEARD_PHRASES)).toBe("thank you for calling");
+    caller.hangUp();
+    await caller.closed;
+  }, 60_000);
+});
