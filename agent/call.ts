@@ -398,6 +398,8 @@ export class CallSession {
         if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: cues.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
+          // The bot's `hints.stt.keyterms`: what the caller's answer to this message may contain.
+          if (cues.keyterms?.length) this.speech?.hintNextUtterance(cues.keyterms);
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, cues.bargeIn !== false), keys: keysInterrupt(policy, cues.bargeIn !== false) };
           heard = await this.perform(steps, this.bargeIns, handedOver);

@@ -36,8 +36,56 @@ const CLOSE_WAIT_MS = 5000;
 export class DeepgramSTT extends stt.STT {
   label = "phonemybot.DeepgramSTT";
 
+  /** Key terms for the caller's next utterance only (a bot message's `hints.stt.keyterms`), until its final transcript. */
+  private utteranceKeyterms: readonly string[] = [];
+  /** The open connections of this recognizer's streams, to reconfigure mid-stream. */
+  readonly sockets = new Set<WebSocket>();
+
   constructor(readonly options: DeepgramSTTOptions) {
     super({ streaming: true, interimResults: true, alignedTranscript: "word" });
+  }
+
+  /** Whether the model takes `keyterm` (and mid-stream `Configure` of key terms): Nova-3 models. */
+  get takesKeyterms(): boolean {
+    return this.options.model.startsWith("nova-3");
+  }
+
+  /** The service's key terms and those for the next utterance. */
+  get keyterms(): string[] {
+    return [...new Set([...(this.options.keyterms ?? []), ...this.utteranceKeyterms])];
+  }
+
+  /**
+   * Expects `terms` in the caller's next utterance: on Nova-3 the open connection is told at once with a `Configure`
+   * message (Deepgram, "Configure"), and told again without them after that utterance's final transcript. Older
+   * models cannot change their `keywords` mid-stream: they keep the service's. Returns whether it was applied.
+   */
+  hintNextUtterance(terms: readonly string[]): boolean {
+    if (!this.takesKeyterms || terms.length === 0) return false;
+    this.utteranceKeyterms = terms;
+    this.configureKeyterms();
+    return true;
+  }
+
+  /** The next utterance has been transcribed: back to the service's key terms. */
+  utteranceDone(): void {
+    if (this.utteranceKeyterms.length === 0) return;
+    this.utteranceKeyterms = [];
+    this.configureKeyterms();
+  }
+
+  private configureKeyterms(): void {
+    for (const ws of this.sockets) this.configure(ws);
+  }
+
+  private configure(ws: WebSocket): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "Configure", keyterms: this.keyterms }));
+  }
+
+  /** A connection of one of this recognizer's streams is open: it gets the next utterance's key terms if any are set. */
+  opened(ws: WebSocket): void {
+    this.sockets.add(ws);
+    if (this.utteranceKeyterms.length > 0) this.configure(ws);
   }
 
   override get model(): string {
@@ -67,8 +115,8 @@ export class DeepgramSTT extends stt.STT {
       smart_format: "true",
     };
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    const keytermParam = this.options.model.startsWith("nova-3") ? "keyterm" : "keywords";
-    for (const term of this.options.keyterms ?? []) url.searchParams.append(keytermParam, term);
+    const keytermParam = this.takesKeyterms ? "keyterm" : "keywords";
+    for (const term of this.keyterms) url.searchParams.append(keytermParam, term);
     return url;
   }
 
@@ -150,10 +198,14 @@ class DeepgramSpeechStream extends stt.SpeechStream {
   private async listen(ws: WebSocket): Promise<Outcome> {
     const offset = this.unfinalized.startsAt;
     const closed = new Promise<"closed">((resolve) => ws.once("close", () => resolve("closed")));
+    this.owner.opened(ws);
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
       const { events, finalizedUntil } = interpretDeepgramMessage(data.toString(), this.listenState, this.owner.options.language, this.startTimeOffset + offset);
-      for (const event of events) this.emit(event);
+      for (const event of events) {
+        this.emit(event);
+        if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT && event.alternatives?.[0]?.text) this.owner.utteranceDone();
+      }
       if (finalizedUntil !== undefined) this.unfinalized.finalizedUntil(offset + finalizedUntil);
     });
     const keepAlive = setInterval(() => ws.send(JSON.stringify({ type: "KeepAlive" })), KEEPALIVE_MS);
@@ -184,6 +236,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
       return "ended";
     } finally {
       clearInterval(keepAlive);
+      this.owner.sockets.delete(ws);
       ws.removeAllListeners("message");
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
     }

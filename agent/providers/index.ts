@@ -46,11 +46,14 @@ export interface SpeechProviders {
   ttsName: "openai" | "espeak-ng";
   /** Whether the recognizer knows the call's language (Deepgram knows all of ours; pocketsphinx only English). */
   sttUnderstandsLanguage: boolean;
+  /** Key terms for the caller's next utterance (a bot message's `hints.stt.keyterms`); false when the recognizer cannot. */
+  hintNextUtterance(terms: readonly string[]): boolean;
 }
 
 /** The STT and TTS for one call in `language` (a tag from protocol/languages.ts). */
 /** `keyterms`: the service's `speechKeyterms` (conversation settings), hints for the recognizer. */
 export function createSpeech(config: SpeechConfig, language: string, vad: VAD, keyterms: readonly string[] = []): SpeechProviders {
+  const sphinx = config.deepgramApiKey ? undefined : new SphinxSTT({ phrases: config.offlinePhrases, keyterms });
   const recognizer: SpeechProviders["stt"] = config.deepgramApiKey
     ? new DeepgramSTT({
         apiKey: config.deepgramApiKey,
@@ -61,7 +64,7 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD, k
         keyterms,
       })
     : // The adapter recognizes each utterance from the VAD's END_OF_SPEECH audio, which must be a copy (stable-vad.ts).
-      new stt.StreamAdapter(new SphinxSTT({ phrases: config.offlinePhrases, keyterms }), stableSpeechFrames(vad));
+      new stt.StreamAdapter(sphinx!, stableSpeechFrames(vad));
   const synthesizer: tts.TTS = config.openaiApiKey
     ? new OpenAIStreamingTTS({
         apiKey: config.openaiApiKey,
@@ -76,5 +79,6 @@ export function createSpeech(config: SpeechConfig, language: string, vad: VAD, k
     sttName: config.deepgramApiKey ? "deepgram" : "pocketsphinx",
     ttsName: config.openaiApiKey ? "openai" : "espeak-ng",
     sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
+    hintNextUtterance: (terms) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(terms) : (sphinx?.hintNextUtterance(terms) ?? false)),
   };
 }

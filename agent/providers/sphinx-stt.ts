@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +13,20 @@ const run = promisify(execFile);
  * this tag whatever the service's language; speech in another language comes out as English-sounding guesses.
  */
 const SPHINX_LANGUAGE = "en-US";
+
+/** Debian's pronunciation dictionary for the en-us model: a grammar with a word outside it makes pocketsphinx fail. */
+const DEBIAN_DICTIONARY = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
+
+let dictionaryWords: Promise<Set<string> | undefined> | undefined;
+
+/** The dictionary's words (alternative pronunciations `word(2)` folded), or undefined when it cannot be read. */
+function knownWords(path: string): Promise<Set<string> | undefined> {
+  dictionaryWords ??= readFile(path, "utf8").then(
+    (text) => new Set(text.split("\n").map((line) => line.slice(0, line.indexOf(" ")).replace(/\(\d+\)$/, ""))),
+    () => undefined,
+  );
+  return dictionaryWords;
+}
 
 /** pocketsphinx's `-logbase` (default 1.0001): the scores and probabilities in its log are powers of it. */
 const LOG_BASE = 1.0001;
@@ -53,6 +67,9 @@ export interface SphinxSTTOptions {
 export class SphinxSTT extends stt.STT {
   label = "phonemybot.SphinxSTT";
   private grammar: Promise<string | undefined> | undefined;
+  /** Phrases for the next utterance only (a bot message's key terms), added to the grammar once. */
+  private utterancePhrases: readonly string[] = [];
+  private grammars = 0;
   private workdir: Promise<string> | undefined;
 
   constructor(readonly options: SphinxSTTOptions) {
@@ -72,13 +89,25 @@ export class SphinxSTT extends stt.STT {
     return this.workdir;
   }
 
+  /** Expects `terms` in the next utterance (added to the phrase grammar for it). Only with `phrases`. */
+  hintNextUtterance(terms: readonly string[]): boolean {
+    if (!this.options.phrases?.length || terms.length === 0) return false;
+    this.utterancePhrases = terms;
+    this.grammar = undefined;
+    return true;
+  }
+
   private grammarFile(): Promise<string | undefined> {
     this.grammar ??= (async () => {
       const given = this.options.phrases ?? [];
       if (given.length === 0) return undefined;
-      const phrases = [...new Set([...given, ...(this.options.keyterms ?? [])].map(normalizePhrase).filter((p) => p.length > 0))];
+      // Key terms the dictionary cannot pronounce are left out: one unknown word would make every utterance fail.
+      const words = await knownWords(DEBIAN_DICTIONARY);
+      const pronounceable = (phrase: string) => !words || phrase.split(" ").every((w) => words.has(w));
+      const terms = [...(this.options.keyterms ?? []), ...this.utterancePhrases].map(normalizePhrase).filter(pronounceable);
+      const phrases = [...new Set([...given.map(normalizePhrase), ...terms].filter((p) => p.length > 0))];
       if (phrases.length === 0) return undefined;
-      const file = join(await this.dir(), "phrases.gram");
+      const file = join(await this.dir(), `phrases-${this.grammars++}.gram`);
       await writeFile(file, `#JSGF V1.0;\ngrammar phrases;\npublic <utterance> = ${phrases.join(" | ")} ;\n`);
       return file;
     })();
@@ -93,6 +122,11 @@ export class SphinxSTT extends stt.STT {
     await writeFile(wav, encodeWav(samples, 16_000));
     try {
       const grammar = await this.grammarFile();
+      // The next utterance's phrases were for this one: the one after gets the service's grammar again.
+      if (this.utterancePhrases.length > 0) {
+        this.utterancePhrases = [];
+        this.grammar = undefined;
+      }
       const args = ["-infile", wav, ...(grammar ? ["-jsgf", grammar] : [])];
       // The transcript on stdout, one line per utterance; the log, with the posterior, on stderr.
       const { stdout, stderr } = await run(this.options.binary ?? "pocketsphinx_continuous", args, { signal: abortSignal });

@@ -10,6 +10,8 @@ export interface DeepgramConnection {
   /** The audio received, in order. */
   audio: Buffer[];
   controls: string[];
+  /** The `keyterms` of each `Configure` message, in order. */
+  configuredKeyterms: string[][];
   closed: boolean;
 }
 
@@ -35,7 +37,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
 
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const conn: DeepgramConnection = { authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], closed: false };
+    const conn: DeepgramConnection = { authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = Number(url.searchParams.get("endpointing") ?? 300) || 300;
@@ -96,8 +98,9 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
 
     ws.on("message", (data, isBinary) => {
       if (!isBinary) {
-        const message = JSON.parse(data.toString()) as { type: string };
+        const message = JSON.parse(data.toString()) as { type: string; keyterms?: string[] };
         conn.controls.push(message.type);
+        if (message.type === "Configure" && message.keyterms) conn.configuredKeyterms.push(message.keyterms);
         if (message.type === "Finalize" && voicedMs > 0) finish({ from_finalize: true });
         if (message.type === "CloseStream") ws.close(1000);
         return;
