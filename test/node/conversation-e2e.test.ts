@@ -137,6 +137,23 @@ describe("conversation settings end to end (offline speech, real gateway)", () =
     expect(record.body).toMatchObject({ state: "ended", endReason: "silence_timeout" });
   }, 60_000);
 
+  it("the end-of-prompt notice: the bot is told once its message has played", async () => {
+    const { caller, conversation, botSays } = await call({ endOfPromptNotice: true });
+    await poll(() => received(conversation), (l) => l.length > 0, "the call's first message at the bot");
+    const t0 = performance.now();
+    await botSays("We are open until ten tonight.");
+    await heardUntilQuiet(caller, t0);
+    const log = await poll(() => received(conversation), (l) => l.length >= 2, "the notice at the bot");
+    expect(log[1]!.message).toMatchObject({ body: "", last: "false" });
+    expect(hintsOf(log[1]!)).toEqual({ event: "endofprompt" });
+    // It came once the audio had played (about 2 s of speech), not when the message arrived.
+    const lastAudio = caller.audio.at(-1)!.at;
+    expect(log[1]!.at - (performance.timeOrigin + t0)).toBeGreaterThan(1000);
+    expect(log[1]!.at).toBeGreaterThan(performance.timeOrigin + lastAudio - 100);
+    caller.hangUp();
+    await caller.closed;
+  });
+
   it("\"yeah\" reaches the bot as \"yes\", with the caller's turn number", async () => {
     const { caller, conversation } = await call({ yesNoAlternatives: true });
     await callerSays(caller, "yeah");

@@ -12,6 +12,7 @@ import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { ConversationCard } from "./service/ConversationCard.tsx";
+import type { Patch } from "./service/patch.ts";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -21,7 +22,7 @@ const TABS = [
   { id: "monitoring", label: "Monitoring" },
 ] as const;
 
-export type Patch = (patch: Partial<Record<keyof ServicePatch, unknown>>) => Promise<ServiceWithToken>;
+export type { Patch };
 
 export function ServicePage(props: { id: string; tab: string }) {
   const portal = usePortal();

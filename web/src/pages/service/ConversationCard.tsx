@@ -9,7 +9,7 @@ import {
 } from "../../../../protocol/settings/conversation.ts";
 import { ApiProblem, errorText } from "../../api.ts";
 import { Alert, Button, Card, Field } from "../../components/ui.tsx";
-import type { Patch } from "../Service.tsx";
+import type { Patch } from "./patch.ts";
 
 type Key = keyof ConversationSettings;
 const KEYS = Object.keys(conversationSettings.defaults) as Key[];
