@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import type { Service, ServicePatch, ServiceWithToken } from "../../../protocol/management.ts";
+import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
 import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
