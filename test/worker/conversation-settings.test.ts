@@ -65,6 +65,11 @@ describe("conversation settings (protocol/settings/conversation.ts)", () => {
     // 0 turns the silence reprompts and the give-up off.
     const off = await api(`/api/v1/services/${id}`, { method: "PATCH", key, json: { silenceSeconds: 0, botGiveUpSeconds: 0 } });
     expect(off.body).toMatchObject({ silenceSeconds: 0, botGiveUpSeconds: 0 });
+
+    // In the OpenAPI document, for PATCH and GET alike.
+    const doc = JSON.stringify((await api("/api/v1/openapi.json")).body);
+    for (const field of Object.keys(conversationSettings.defaults)) expect(doc.split(`"${field}"`).length - 1, field).toBeGreaterThanOrEqual(2);
+    expect(doc).toContain(`"speak_if_latest"`);
   });
 
   it("numbers the caller's turns on our messages, carries the bot's hints to the agent, and tells the bot of notices and silence", async () => {
