@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
+import { DEFAULT_SETTINGS_VIEW, type ServiceSettingsView } from "../../protocol/service-settings.ts";
 import type { VAD } from "@livekit/agents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, rms, silence } from "../../agent/audio.ts";
@@ -39,7 +39,7 @@ const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.fi
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
 /** A call through the stand-in gateway, started; `rightBehindStarted` is sent in the same instant as `started`. */
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent } = {}) {
+async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent; settings?: Partial<ServiceSettingsView> } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -61,7 +61,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
   const caller = new Caller(input, 16_000);
   calls.push({ call, caller });
   await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
-  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: DEFAULT_SETTINGS_VIEW });
+  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: { ...DEFAULT_SETTINGS_VIEW, ...opts.settings } });
   if (opts.rightBehindStarted) gateway.send(call.conversation, opts.rightBehindStarted);
   await call.ready;
   const sent = (type: string) => gateway.received.filter((r) => r.conversation === call.conversation && r.message.type === type).map((r) => r.message as Record<string, unknown>);
@@ -380,5 +380,51 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     await waitFor(() => c.sent("transcript").length > 0, 5000, "the caller's turn");
     await new Promise((r) => setTimeout(r, 500));
     expect(synthesized(t0, /Shall I book it/)).toBe(false);
+  });
+});
+
+describe("conversation settings in the call pipeline (protocol/settings/conversation.ts)", () => {
+  it("no match: a turn the recognizer is less sure of than the service asks is not sent; a no-match message is said", async () => {
+    // The fake Deepgram gives every transcript a confidence of 0.98.
+    const c = await newCall({ settings: { noMatchConfidence: 0.99, noMatchMessages: ["Sorry, could you say it again?"] } });
+    const t0 = performance.now();
+    deepgram.push("I would like to book a table.");
+    await c.caller.say(speech16k("i would like to book a table"));
+    await waitFor(() => synthesized(t0, /could you say it again/), 10_000, "the no-match message");
+    expect(c.events.filter((e) => e.type === "caller" && e.final)).toHaveLength(1);
+    expect(c.sent("transcript")).toHaveLength(0);
+  });
+
+  it("barge-in policy none: the caller's voice does not cut the bot off, the message plays whole", async () => {
+    const c = await newCall({ settings: { bargeIn: "none" } });
+    const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie.";
+    const t0 = performance.now();
+    gateway.send(c.call.conversation, { type: "say", id: 3, body: long, last: false });
+    await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
+    await new Promise((r) => setTimeout(r, 1000));
+    deepgram.push("Stop, I want the salmon.");
+    await c.caller.say(speech16k("stop i want the salmon"));
+    await waitFor(() => c.output.pendingPlayoutSegments === 0 && performance.now() - c.sink.lastWriteAt > 300, 15_000, "the message played");
+    expect(c.sink.samplesSince(t0).length).toBeGreaterThanOrEqual(speak(long).length);
+    expect(c.sink.clears.filter((t) => t >= t0)).toHaveLength(0);
+    expect(c.sent("interrupted")).toHaveLength(0);
+  });
+
+  it("keys cut the bot off under the default policy (any) and reach the bot; under speech they only reach the bot", async () => {
+    const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie.";
+    for (const [bargeIn, cuts] of [["any", true], ["speech", false]] as const) {
+      const c = await newCall({ settings: { bargeIn } });
+      gateway.send(c.call.conversation, { type: "say", id: 4, body: long, last: false });
+      await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
+      await new Promise((r) => setTimeout(r, 800));
+      c.call.dtmf("1");
+      await waitFor(() => c.sent("dtmf").length > 0, 5000, "the key at the bot");
+      if (cuts) await waitFor(() => c.sent("interrupted").length > 0, 5000, "interrupted");
+      else {
+        await waitFor(() => c.output.pendingPlayoutSegments === 0 && performance.now() - c.sink.lastWriteAt > 300, 15_000, "the message played");
+        expect(c.sent("interrupted"), bargeIn).toHaveLength(0);
+      }
+      await c.call.callerHangsUp();
+    }
   });
 });
