@@ -7,10 +7,11 @@ import { serviceForBot, simulatedCall } from "./simulated-calls.ts";
 
 const AGENT_NUMBER = "+14155550100";
 
+// Each on a different message format: both bots read either spelling.
 const examples = [
-  { name: "typescript-bot", command: process.execPath, args: ["--import", "tsx", "examples/typescript-bot/bot.ts"] },
-  { name: "python-bot", command: "python3", args: ["examples/python-bot/bot.py"] },
-];
+  { name: "typescript-bot", command: process.execPath, args: ["--import", "tsx", "examples/typescript-bot/bot.ts"], messageFormat: "booleans" },
+  { name: "python-bot", command: "python3", args: ["examples/python-bot/bot.py"], messageFormat: "seed" },
+] as const;
 
 let gateway: Gateway;
 beforeAll(async () => {
@@ -18,7 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => gateway?.stop(), 30_000);
 
-describe.each(examples)("examples/$name", ({ command, args }) => {
+describe.each(examples)("examples/$name (messageFormat $messageFormat)", ({ command, args, messageFormat }) => {
   let bot: BotProcess | undefined;
   afterAll(async () => bot?.stop());
 
@@ -26,10 +27,10 @@ describe.each(examples)("examples/$name", ({ command, args }) => {
     const port = await freePort();
     const botUrl = `http://127.0.0.1:${port}/bot`;
     const botToken = `bot-secret-${crypto.randomUUID()}`;
-    const service = await serviceForBot(gateway, { botUrl, botToken });
+    const service = await serviceForBot(gateway, { botUrl, botToken, messageFormat });
     bot = await startBotProcess(
       command,
-      args,
+      [...args],
       { PORT: String(port), BOT_TOKEN: botToken, PHONEMYBOT_TOKEN: service.token, PHONEMYBOT_URL: gateway.url, AGENT_NUMBER },
       botUrl,
     );

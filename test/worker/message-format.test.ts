@@ -60,6 +60,11 @@ describe("the service's message format", () => {
       ["two", { telephony: { action: "none" } }],
       ["three", undefined],
     ]);
+    // The OpenAPI document describes it on the call's messages.
+    const doc = (await api("/api/v1/openapi.json")).body;
+    const callPath = Object.entries(doc.paths as Record<string, any>).find(([path]) => path.endsWith("/calls/{conversation}"))![1];
+    const messageProperties = callPath.get.responses["200"].content["application/json"].schema.properties.messages.items.properties;
+    expect(messageProperties.hints).toMatchObject({ type: "object" });
   });
 
   it("sends the hints we add as a JSON-encoded string and shows them on our message as an object", async () => {
