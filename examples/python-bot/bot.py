@@ -87,5 +87,5 @@ class Bot(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
-    print(f"bot listening on http://localhost:{PORT}/bot", flush=True)
+    print(f"bot listening on http://127.0.0.1:{PORT}/bot", flush=True)
     ThreadingHTTPServer(("127.0.0.1", PORT), Bot).serve_forever()
