@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ECHO_GREETING, type EchoBot, startEchoBot } from "../support/echo-bot.ts";
+import { ECHO_GREETING, type SampleEchoBot, startSampleEchoBot } from "../support/sample-echo-bot.ts";
 import { type Gateway, startGateway } from "./server.ts";
 import { serviceForBot, simulatedCall } from "./simulated-calls.ts";
 
 /**
- * The real PhoneMyBot's sample bot, brought unchanged (test/support/echo-bot.ts): it works with the service's
+ * The real PhoneMyBot's sample bot, brought unchanged (te../support/sample-echo-bot.ts): it works with the service's
  * messageFormat "booleans", and not with "seed", whose "false" string in `last` it reads as true.
  */
 
 let gateway: Gateway;
-let bot: EchoBot;
+let bot: SampleEchoBot;
 beforeAll(async () => {
-  [gateway, bot] = await Promise.all([startGateway({}, { agent: false }), startEchoBot()]);
+  [gateway, bot] = await Promise.all([startGateway({}, { agent: false }), startSampleEchoBot()]);
 }, 120_000);
 afterAll(async () => {
   await bot?.close();

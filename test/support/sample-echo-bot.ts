@@ -6,7 +6,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
  * `JSON.parse(req.body.hints)` when hints are present, greets a new call and echoes every utterance through the
  * send API. Kept to that logic on purpose: it is the bot a new user brings, unchanged.
  */
-export interface EchoBot {
+export interface SampleEchoBot {
   url: string;
   /** Where and with which PhoneMyBot token it answers (known once its service is configured). */
   configure(gateway: { url: string; token: string }): void;
@@ -19,7 +19,7 @@ export interface EchoBot {
 
 export const ECHO_GREETING = "This is an echo chatbot. Whatever you say I will repeat the same. Try me!";
 
-export async function startEchoBot(): Promise<EchoBot> {
+export async function startSampleEchoBot(): Promise<SampleEchoBot> {
   let gateway = { url: "", token: "" };
   const errors: string[] = [];
   const sent: { conversation: string; body: string }[] = [];
