@@ -4,7 +4,6 @@ import { runCall, type CallerInput } from "./call.ts";
 import { scriptLines } from "./call-progress.ts";
 import { HELP, parseCommand, UsageError } from "./options.ts";
 import { Output } from "./output.ts";
-import { runSay } from "./say.ts";
 
 /** Exit codes (also in `--help`). */
 const EXIT = { usage: 2, gateway: 3 } as const;
@@ -25,6 +24,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         command.script !== undefined || !process.stdin.isTTY ? { lines: await scriptFrom(command.script) } : { terminal: process.stdin };
       return await runCall(api, command, input, output);
     }
+    // Only `say` loads the audio code (and its native module).
+    const { runSay } = await import("./say.ts");
     return await runSay(api, command, output);
   } catch (error) {
     if (error instanceof UsageError) {

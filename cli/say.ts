@@ -12,6 +12,8 @@ import { pcmToWav, wavToCallerAudio } from "./wav.ts";
 const REPLY_RATE = 24_000;
 /** A pause this long in the agent's audio ends the bot's reply. */
 const REPLY_PAUSE_MS = 1200;
+/** Before speaking, a pause this long in the agent's audio (or no audio at all) ends the bot's greeting. */
+const GREETING_PAUSE_MS = 2000;
 /** How long to wait for the reply's audio to start once its text has come. */
 const REPLY_AUDIO_MS = 10_000;
 
@@ -58,10 +60,20 @@ export async function runSay(api: PhoneMyBotClient, options: SayOptions, output:
     output.progress(`· call ${started.conversation} started (speech: ${started.stt} → bot → ${started.tts})`);
     if (!started.sttUnderstandsLanguage) output.progress(`· warning: ${started.stt} does not understand ${started.language}; expect a poor transcript`);
 
+    // Like a caller, listen to the bot's greeting (if any) before speaking.
+    const startedAt = performance.now();
+    const quietFor = (ms: number) => performance.now() - (call.audio.at(-1)?.at ?? startedAt) > ms;
+    await call.until(() => endedOrClosed() || quietFor(GREETING_PAUSE_MS), options.timeoutMs);
+    const botSaid = () => of("bot").filter((e) => e.id !== null);
+    for (const greeting of botSaid()) output.say(`bot (greeting): ${greeting.text}`);
+    const greetings = botSaid().map((g) => g.text);
+
     output.progress("· speaking the recording…");
     await Promise.race([call.speak(recording), call.closed]);
     output.progress("· waiting for the transcript and the bot's reply");
-    const replies = () => of("bot").filter((e) => e.id !== null);
+    const heardAt = () => call.events.findIndex((e) => e.type === "caller" && e.final);
+    // The reply: what the bot says after the caller's words were recognized.
+    const replies = () => (heardAt() < 0 ? [] : call.events.slice(heardAt()).filter((e): e is Event<"bot"> => e.type === "bot" && e.id !== null));
     const replied = await call.until(() => replies().length > 0 || endedOrClosed(), options.timeoutMs);
     const heard = of("caller").filter((e) => e.final).map((e) => e.text);
     const transcript = heard.join(" ");
@@ -73,7 +85,7 @@ export async function runSay(api: PhoneMyBotClient, options: SayOptions, output:
       const sinceReply = () => call.audio.slice(audioIndexAt(call, firstReplyAt));
       // The reply's audio: from its first chunk until the agent pauses, the call ends, or nothing comes at all.
       await call.until(() => sinceReply().length > 0 || endedOrClosed(), REPLY_AUDIO_MS);
-      await call.until(() => endedOrClosed() || (sinceReply().length > 0 && performance.now() - call.audio.at(-1)!.at > REPLY_PAUSE_MS), options.timeoutMs);
+      await call.until(() => endedOrClosed() || (sinceReply().length > 0 && quietFor(REPLY_PAUSE_MS)), options.timeoutMs);
       replyAudio = concatSamples(sinceReply().map((a) => a.samples));
     }
     for (const reply of replies()) output.say(`bot: ${reply.text}`);
@@ -95,6 +107,7 @@ export async function runSay(api: PhoneMyBotClient, options: SayOptions, output:
     output.result({
       ok,
       conversation: started.conversation,
+      greeting: greetings,
       transcript,
       reply: replies().map((r) => r.text).join(" "),
       replies: replies().map((r) => r.text),

@@ -21,7 +21,10 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    /** @description the call's id */
+                    conversation: string;
+                };
                 cookie?: never;
             };
             requestBody?: {
