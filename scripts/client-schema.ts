@@ -17,3 +17,14 @@ export async function clientSchemaSource(document: unknown): Promise<string> {
   const ast = await openapiTS(document as OpenAPI3, { silent: true });
   return HEADER + astToString(ast);
 }
+
+/**
+ * The OpenAPI document of the Worker's own app (worker/app.ts), built in Node exactly as its route serves it, so that
+ * regenerating needs no running gateway (the drift test checks that it equals the served one).
+ */
+export async function workerAppDocument(): Promise<unknown> {
+  // Through a variable, so that Node typechecks do not take in the Worker's (workerd-typed) sources.
+  const workerApp = "../worker/app.ts";
+  const { app, OPENAPI_CONFIG } = (await import(workerApp)) as { app: { getOpenAPI31Document(config: unknown): unknown }; OPENAPI_CONFIG: unknown };
+  return app.getOpenAPI31Document(OPENAPI_CONFIG);
+}

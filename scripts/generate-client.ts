@@ -1,26 +1,19 @@
 // `npm run client:generate`: regenerates client/schema.d.ts (the typed client's types) from the OpenAPI document.
-// By default the document is built here from the Worker's own app (worker/app.ts), exactly as the Worker serves it
-// (test/e2e/client-schema.test.ts checks both that and that the checked-in file matches); `--url http://…` reads it
-// from a running gateway instead.
+// By default the document is built here from the Worker's own app, as the Worker serves it; `--url http://…` reads
+// it from a running gateway instead. test/e2e/client-schema.test.ts fails when the checked-in file is out of date.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { CLIENT_SCHEMA_PATH, clientSchemaSource } from "./client-schema.ts";
+import { CLIENT_SCHEMA_PATH, clientSchemaSource, workerAppDocument } from "./client-schema.ts";
 
 const { values } = parseArgs({ options: { url: { type: "string" } } });
 
-async function servedDocument(): Promise<unknown> {
-  if (values.url) {
-    const res = await fetch(new URL("/api/v1/openapi.json", values.url));
-    if (!res.ok) throw new Error(`${values.url} answered ${res.status} for /api/v1/openapi.json`);
-    return res.json();
-  }
-  // Through a variable, so that this Node script's typecheck does not take in the Worker's (workerd-typed) sources.
-  const workerApp = "../worker/app.ts";
-  const { app, OPENAPI_CONFIG } = (await import(workerApp)) as { app: { getOpenAPI31Document(config: unknown): unknown }; OPENAPI_CONFIG: unknown };
-  return app.getOpenAPI31Document(OPENAPI_CONFIG);
+async function servedDocument(url: string): Promise<unknown> {
+  const res = await fetch(new URL("/api/v1/openapi.json", url));
+  if (!res.ok) throw new Error(`${url} answered ${res.status} for /api/v1/openapi.json`);
+  return res.json();
 }
 
-const target = join(import.meta.dirname, "..", CLIENT_SCHEMA_PATH);
-await writeFile(target, await clientSchemaSource(await servedDocument()));
+const document = values.url ? await servedDocument(values.url) : await workerAppDocument();
+await writeFile(join(import.meta.dirname, "..", CLIENT_SCHEMA_PATH), await clientSchemaSource(document));
 console.log(`wrote ${CLIENT_SCHEMA_PATH}`);
