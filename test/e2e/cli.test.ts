@@ -8,7 +8,7 @@ import { decodeWav, rms } from "../../agent/audio.ts";
 import { expectData, managementClient } from "../../client/index.ts";
 import { startEchoBot } from "../support/echo-bot.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, startGateway } from "./server.ts";
+import { type Gateway, newAccount, newService, startGateway } from "./server.ts";
 
 /**
  * The `phonemybot` terminal caller (cli/), run as a child process against `npm start`'s gateway and voice agent:
@@ -52,22 +52,12 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "pmb-cli-"));
   gateway = await startGateway({ OFFLINE_STT_PHRASES: PHRASES.join("|"), DELIVERY_RETRY_DELAYS_MS: "100,200" });
   [echo, refusing] = await Promise.all([startEchoBot(gateway.url), startFakeBot()]);
-  const open = managementClient(gateway.url);
-  const account = expectData(
-    await open.POST("/api/v1/accounts", { body: { email: `cli-${crypto.randomUUID()}@example.com`, password: "a long cli password" } }),
-    "signing up",
-  );
+  const account = await newAccount(gateway.url, "cli");
   apiKey = account.apiKey;
-  const api = managementClient(gateway.url, apiKey);
-  const line = async (name: string, botUrl: string) => {
-    const { id } = expectData(await api.POST("/api/v1/services", { body: { name, language: "en-US" } }), "subscribing");
-    const patched = expectData(await api.PATCH("/api/v1/services/{id}", { params: { path: { id } }, body: { botUrl, botToken: "cli-bot-secret" } }), "configuring");
-    return { id, token: patched.token };
-  };
-  const echoLine = await line("Echo", `${echo.url}/bot/{conversation}`);
+  const echoLine = await newService(account.api, { name: "Echo", botUrl: `${echo.url}/bot/{conversation}`, botToken: "cli-bot-secret" });
   echo.token = echoLine.token;
   echoService = echoLine.id;
-  refusingService = (await line("Refusing", `${refusing.url}/bot/{conversation}?refuse=1`)).id;
+  refusingService = (await newService(account.api, { name: "Refusing", botUrl: `${refusing.url}/bot/{conversation}?refuse=1` })).id;
 }, 120_000);
 
 afterAll(async () => {
@@ -162,7 +152,7 @@ describe("phonemybot say", () => {
     const out = join(work, "reply.wav");
     const run = await phonemybot(["say", echoService, recording, "--out", out, "--json"]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout).toBe(0);
     const result = JSON.parse(run.stdout);
     const reply = `You said: ${CALLER_PHRASE}.`;
     expect(result).toMatchObject({ ok: true, greeting: ["Hello, this is the echo bot."], transcript: CALLER_PHRASE, reply, failedDeliveries: 0 });
@@ -184,7 +174,7 @@ describe("phonemybot say", () => {
     const recording = join(work, "open.wav");
     await writeFile(recording, spawnSync("espeak-ng", ["-v", "en-us", "--stdout", "what time do you open"]).stdout);
     const run = await phonemybot(["say", echoService, recording]);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toBe("bot (greeting): Hello, this is the echo bot.\nyou (heard): what time do you open\nbot: You said: what time do you open.\n");
     expect(run.stderr).toContain("✓ the bot answered");
   }, 90_000);
