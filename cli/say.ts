@@ -60,7 +60,9 @@ export async function runSay(api: PhoneMyBotClient, options: SayOptions, output:
     output.progress(`· call ${started.conversation} started (speech: ${started.stt} → bot → ${started.tts})`);
     if (!started.sttUnderstandsLanguage) output.progress(`· warning: ${started.stt} does not understand ${started.language}; expect a poor transcript`);
 
-    // Like a caller, listen to the bot's greeting (if any) before speaking.
+    // Like a caller, listen to the bot's greeting (if any) before speaking: once the bot has been told of the call,
+    // until the agent's audio pauses.
+    await firstDeliverySettled(api, started.conversation, options.timeoutMs);
     const startedAt = performance.now();
     const quietFor = (ms: number) => performance.now() - (call.audio.at(-1)?.at ?? startedAt) > ms;
     await call.until(() => endedOrClosed() || quietFor(GREETING_PAUSE_MS), options.timeoutMs);
@@ -140,5 +142,16 @@ async function settledRecord(api: PhoneMyBotClient, conversation: string): Promi
     if (!result.data) return undefined;
     if ((result.data.state === "ended" && allSettled(result.data)) || Date.now() > deadline) return result.data;
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits (up to `timeoutMs`) until the call's first message, the bot's `new`, has been delivered or has failed. */
+async function firstDeliverySettled(api: PhoneMyBotClient, conversation: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { data } = await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } });
+    const first = data?.messages.find((m) => m.direction === "to_bot");
+    if (!data || data.state === "ended" || (first?.delivery !== undefined && first.delivery !== "pending")) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
