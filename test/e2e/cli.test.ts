@@ -8,7 +8,7 @@ import { decodeWav, rms } from "../../agent/audio.ts";
 import { expectData, managementClient } from "../../client/index.ts";
 import { startEchoBot } from "../support/echo-bot.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, newAccount, newService, startGateway } from "./server.ts";
+import { type Gateway, newAccount, newService, startGateway, until } from "./server.ts";
 
 /**
  * The `phonemybot` terminal caller (cli/), run as a child process against `npm start`'s gateway and voice agent:
@@ -108,6 +108,29 @@ describe("phonemybot call", () => {
     );
     expect(call.from).toBe("+442071838750");
     expect(call.state).toBe("ended");
+  }, 60_000);
+
+  it("lets you type as the caller at a terminal and hangs up on Ctrl-D", async () => {
+    // util-linux's `script` gives the CLI a pseudo-terminal, as a person's shell would.
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, "cli/phonemybot.mjs"))} call ${echoService}`;
+    const child = spawn("script", ["-qfec", cli, "/dev/null"], {
+      cwd: work,
+      env: { ...process.env, PHONEMYBOT_URL: gateway.url, PHONEMYBOT_API_KEY: apiKey, TERM: "dumb" },
+    });
+    let screen = "";
+    child.stdout.on("data", (chunk) => (screen += String(chunk)));
+    child.stderr.on("data", (chunk) => (screen += String(chunk)));
+    const exited = new Promise<number | null>((done) => child.on("close", done));
+    const shows = (text: string) => until(async () => screen.includes(text), 20_000, `the terminal to show ${JSON.stringify(text)}:\n${screen}`);
+
+    await shows("bot: Hello, this is the echo bot.");
+    await shows("you> ");
+    child.stdin.write("a table for two\r");
+    await shows("bot: You said: a table for two.");
+    child.stdin.write("\x04"); // Ctrl-D
+    expect(await exited, screen).toBe(0);
+    expect(screen).toContain("you hung up");
+    expect(screen).toMatch(/✓ 3 message\(s\) delivered, 2 answer\(s\)/);
   }, 60_000);
 
   it("exits 1 when the bot refuses the messages", async () => {
