@@ -14,6 +14,7 @@ export class CallWatcher {
   private waiters = new Set<() => void>();
   private loop: Promise<void> | undefined;
   private failure: unknown;
+  private reading: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly api: PhoneMyBotClient,
@@ -36,8 +37,14 @@ export class CallWatcher {
     })();
   }
 
-  /** Reads the record now and reports what changed since the last read. */
-  async refresh(): Promise<CallRecord> {
+  /** Reads the record now and reports what changed since the last read (one read at a time, so nothing is told twice). */
+  refresh(): Promise<CallRecord> {
+    const read = this.reading.then(() => this.read());
+    this.reading = read.catch(() => undefined);
+    return read;
+  }
+
+  private async read(): Promise<CallRecord> {
     const call = expectData(
       await this.api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation: this.conversation } } }),
       "reading the call",
