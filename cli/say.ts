@@ -32,13 +32,12 @@ type Event<T extends CallEvent["type"]> = Extract<CallEvent, { type: T }>;
  * Returns the exit code: 1 when the bot did not answer or a message did not reach it.
  */
 export async function runSay(api: PhoneMyBotClient, options: SayOptions, output: Output): Promise<number> {
-  let bytes: Buffer;
+  let recording: Int16Array;
   try {
-    bytes = await readFile(options.wav);
+    recording = wavToCallerAudio(await readFile(options.wav));
   } catch (error) {
     throw new UsageError(`cannot read ${options.wav}: ${(error as Error).message}`);
   }
-  const recording = wavToCallerAudio(bytes);
   output.progress(`· ${options.wav}: ${(recording.length / 16_000).toFixed(1)} s of audio`);
 
   const grant = expectData(await api.POST("/api/v1/services/{id}/browser-calls", { params: { path: { id: options.serviceId } } }), "asking for a voice call");

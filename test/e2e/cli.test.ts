@@ -154,6 +154,11 @@ describe("phonemybot call", () => {
     expect(badKey.stderr).toMatch(/starting the call: 401 .*check PHONEMYBOT_API_KEY/);
     expect(JSON.parse(badKey.stdout)).toMatchObject({ ok: false });
 
+    await writeFile(join(work, "notes.txt"), "not audio at all");
+    const notWav = await phonemybot(["say", echoService, "notes.txt"]);
+    expect(notWav.code).toBe(2);
+    expect(notWav.stderr).toMatch(/cannot read notes.txt: not a WAV file we can read/);
+
     const unknown = await phonemybot(["call", "no-such-service"], { stdin: "hi\n" });
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toMatch(/starting the call: 404/);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type PhoneMyBotClient, expectData } from "../../client/index.ts";
-import { type Gateway, freePort, newAccount, newService, startGateway, until } from "./server.ts";
+import { type Gateway, callRecord, freePort, newAccount, newService, startCall, startGateway, until, utter } from "./server.ts";
 
 // Faults, against `npm start`'s server with its production delivery settings (retries after 2, 5, 10 and 15 s).
 
@@ -20,12 +19,6 @@ async function serviceFor(botUrl: string) {
   return { api, serviceId: service.id };
 }
 
-async function startCall(api: PhoneMyBotClient, serviceId: string, from: string): Promise<string> {
-  return expectData(await api.POST("/api/v1/services/{id}/calls", { params: { path: { id: serviceId } }, body: { from } }), "starting a call").conversation;
-}
-
-const utter = (api: PhoneMyBotClient, conversation: string, text: string) =>
-  api.POST("/api/v1/calls/{conversation}/utterances", { params: { path: { conversation } }, body: { text } });
 
 describe("faults", () => {
   it("a bot that is down for 30 s gets every queued message once, in order, when it comes back", async () => {
@@ -46,7 +39,7 @@ describe("faults", () => {
       const after = (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as unknown[];
       expect(after).toHaveLength(4);
       expect(log.map((r) => (r.message.new === "true" ? "<new>" : r.message.body))).toEqual(["<new>", "one", "two", "three"]);
-      const transcript = expectData(await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } }), "reading the call");
+      const transcript = await callRecord(api, conversation);
       expect(transcript.failedDeliveries).toBe(0);
       expect(transcript.messages[0]).toMatchObject({ delivery: "delivered", attempts: 5 });
     } finally {

@@ -148,6 +148,21 @@ export async function newService(api: PhoneMyBotClient, options: { name: string;
   return { id: created.id, token: patched.token };
 }
 
+/** Starts a simulated call on `serviceId` from `from`: its conversation id. */
+export async function startCall(api: PhoneMyBotClient, serviceId: string, from: string): Promise<string> {
+  return expectData(await api.POST("/api/v1/services/{id}/calls", { params: { path: { id: serviceId } }, body: { from } }), "starting a call").conversation;
+}
+
+/** The simulated caller says `text` (the raw result: 202, or 409 once the call has ended). */
+export function utter(api: PhoneMyBotClient, conversation: string, text: string) {
+  return api.POST("/api/v1/calls/{conversation}/utterances", { params: { path: { conversation } }, body: { text } });
+}
+
+/** The call record (`GET /api/v1/calls/{conversation}`). */
+export async function callRecord(api: PhoneMyBotClient, conversation: string) {
+  return expectData(await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } }), "reading the call");
+}
+
 /** A JSON request to the gateway; `key` is sent as a Bearer API key. For requests the typed client can't make (malformed on purpose). */
 export async function callGateway(
   base: string,

@@ -9,8 +9,8 @@ import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { type PhoneMyBotClient, expectData } from "../../client/index.ts";
-import { freePort, newAccount, newService, startGateway } from "../e2e/server.ts";
+import type { PhoneMyBotClient } from "../../client/index.ts";
+import { callRecord, freePort, newAccount, newService, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
 
@@ -93,9 +93,7 @@ async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: s
   }
 }
 
-/** The call record (`GET /api/v1/calls/{conversation}`). */
-const callRecord = async (conversation: string) =>
-  expectData(await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } }), "reading the call");
+const record = (conversation: string) => callRecord(api, conversation);
 
 /** A demo-mode service (no bot URL) and a TEST session on it, with its PIN. */
 async function demoWithTestSession(name: string) {
@@ -176,7 +174,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await botSays(conversation, "Your table is booked. Goodbye.", true);
     await caller.closed;
     expect(caller.event("ended")?.reason).toBe("bot_ended");
-    expect(JSON.stringify(await callRecord(conversation))).toMatch(/ended|finished|over/);
+    expect(JSON.stringify(await record(conversation))).toMatch(/ended|finished|over/);
   });
 
   it("two calls at once, then the callers hang up: each bot conversation gets its own words and a `last`", async () => {
@@ -254,7 +252,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(final?.text).toBe("stop i want the salmon");
     await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "stop i want the salmon"), "the bot got the barge-in words");
     const call = await poll(
-      () => callRecord(conversation),
+      () => record(conversation),
       (c) => c.messages.some((m) => m.direction === "from_bot" && m.spokenText !== undefined),
       "the spoken part on the call record",
     );
@@ -293,7 +291,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(await transcribe(goodbye, phrases)).toBe(normalizePhrase(PROMPTS.pinGoodbye));
 
     expect(await testSessionState(demo.id, session.id)).toMatchObject({ state: "waiting", conversation: null });
-    const call = await poll(() => callRecord(started.conversation), (c) => c.state === "ended", "the call to end");
+    const call = await poll(() => record(started.conversation), (c) => c.state === "ended", "the call to end");
     expect(call.endReason).toBe("pin_failed");
     expect(call.messages.some((m) => m.direction === "from_bot")).toBe(false);
   });
@@ -317,7 +315,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.stillThere, PROMPTS.deliveryFailed, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe("one moment please");
     // The prompt is the agent's own: it is not a bot message on the call record.
-    expect((await callRecord(conversation)).messages.some((m) => m.direction === "from_bot")).toBe(false);
+    expect((await record(conversation)).messages.some((m) => m.direction === "from_bot")).toBe(false);
     caller.hangUp();
     await caller.closed;
   }, NO_REPLY_MS + 60_000);
@@ -332,7 +330,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const heard = await heardUntilQuiet(caller, caller.timeOf(apology));
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.deliveryFailed, PROMPTS.stillThere, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe(normalizePhrase(PROMPTS.deliveryFailed));
-    expect((await callRecord(started.conversation)).messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
+    expect((await record(started.conversation)).messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
     caller.hangUp();
     await caller.closed;
   });
@@ -366,7 +364,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       await botSays(conversation, "Thank you for calling.", true);
       await caller.closed;
       expect(caller.event("ended")?.reason).toBe("bot_ended");
-      expect(await callRecord(conversation)).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+      expect(await record(conversation)).toMatchObject({ state: "ended", endReason: "bot_hangup" });
       expect(gateway.logs()).not.toContain("socket handler failed");
     } finally {
       await patient.close();
