@@ -3,7 +3,7 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
-import type { Hints } from "../protocol/hints.ts";
+import { type Hints, encodeHints } from "../protocol/hints.ts";
 import { sayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
@@ -253,7 +253,7 @@ export class ConversationObject extends DurableObject<Env> {
         message.body,
         Date.now(),
         message.last ? 1 : 0,
-        message.hints ? JSON.stringify(message.hints) : null,
+        message.hints ? encodeHints(message.hints) : null,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;

@@ -13,6 +13,7 @@ import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { ConversationCard } from "./service/ConversationCard.tsx";
 import type { Patch } from "./service/patch.ts";
+import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -115,6 +116,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
       <ConversationCard service={props.service} patch={props.patch} />
+      <MessageFormatCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );
