@@ -1,0 +1,70 @@
+import { parseTimeout } from "../delivery-policy.ts";
+import {
+  type BotpressSession,
+  CreateConversationAnswer,
+  CreateUserAnswer,
+  MessageList,
+  SEEN_KEPT,
+  botpressBase,
+  botpressMessage,
+  botpressReplies,
+} from "./botpress.ts";
+import { callPlatform, failed, outcomeOf, wait } from "./http.ts";
+import type { BotReply, PlatformAdaptor, PlatformCall } from "./types.ts";
+
+const NAME = "Botpress";
+const json = { "content-type": "application/json" };
+
+/** Reads the bot's messages as the Direct Line adaptor does (PLATFORM_POLL_INTERVAL_MS, PLATFORM_REPLY_WAIT_MS). */
+export const botpressAdaptor: PlatformAdaptor = {
+  deliver: (turn, call) =>
+    outcomeOf(async () => {
+      const store = call.session as { read(): BotpressSession | undefined; write(state: BotpressSession): void };
+      const base = botpressBase(call.url);
+      let session = store.read();
+      if (turn.kind === "end") return { kind: "delivered", replies: [] };
+      if (session === undefined) {
+        const user = CreateUserAnswer.safeParse(await callPlatform(NAME, `${base}/users`, { method: "POST", headers: json, body: "{}" }, call.env));
+        if (!user.success) throw failed(`${NAME}'s answer to creating a user has no user and key`);
+        const conversation = CreateConversationAnswer.safeParse(
+          await callPlatform(NAME, `${base}/conversations`, { method: "POST", headers: { ...json, "x-user-key": user.data.key }, body: "{}" }, call.env),
+        );
+        if (!conversation.success) throw failed(`${NAME}'s answer to creating a conversation has no conversation`);
+        session = { userKey: user.data.key, userId: user.data.user.id, conversationId: conversation.data.conversation.id, postedSeq: turn.seq, seen: [] };
+        store.write(session);
+      }
+      const headers = { ...json, "x-user-key": session.userKey };
+      const message = botpressMessage(turn, session.conversationId);
+      if (message !== null && session.postedSeq < turn.seq) {
+        await callPlatform(NAME, `${base}/messages`, { method: "POST", headers, body: JSON.stringify(message) }, call.env);
+        session = { ...session, postedSeq: turn.seq };
+        store.write(session);
+      }
+      return { kind: "delivered", replies: await readReplies(call, headers, store, session) };
+    }),
+};
+
+async function readReplies(
+  call: PlatformCall,
+  headers: Record<string, string>,
+  store: { write(state: BotpressSession): void },
+  start: BotpressSession,
+): Promise<BotReply[]> {
+  const interval = parseTimeout(call.env.PLATFORM_POLL_INTERVAL_MS, 250);
+  const deadline = Date.now() + parseTimeout(call.env.PLATFORM_REPLY_WAIT_MS, 5_000);
+  const url = `${botpressBase(call.url)}/conversations/${encodeURIComponent(start.conversationId)}/messages`;
+  let session = start;
+  const replies: BotReply[] = [];
+  for (;;) {
+    const list = MessageList.safeParse(await callPlatform(NAME, url, { method: "GET", headers }, call.env));
+    if (!list.success) throw failed(`${NAME}'s answer is not a list of messages`);
+    const read = botpressReplies(list.data, session.userId, session.seen);
+    replies.push(...read.replies);
+    if (read.ids.length > 0) {
+      session = { ...session, seen: [...session.seen, ...read.ids].slice(-SEEN_KEPT) };
+      store.write(session);
+    }
+    if ((replies.length > 0 && read.ids.length === 0) || Date.now() + interval > deadline) return replies;
+    await wait(interval);
+  }
+}
