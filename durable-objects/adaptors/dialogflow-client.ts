@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ServiceAccountKeySchema, type ServiceAccountKey } from "../../protocol/settings/bot-platform.ts";
 import { detectIntentRequest, detectIntentUrl, dialogflowReplies } from "./dialogflow-cx.ts";
 import { signAssertion, tokenRequestBody, tokenUriOf } from "./google-jwt.ts";
-import { callPlatform, failed, outcomeOf } from "./http.ts";
+import { PlatformFailure, callPlatform, failed, outcomeOf } from "./http.ts";
 import type { AdaptorEnv, PlatformAdaptor } from "./types.ts";
 
 const NAME = "Dialogflow CX";
@@ -12,8 +12,10 @@ const TokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.nu
 const tokens = new Map<string, { token: string; expiresAt: number }>();
 const EXPIRY_MARGIN_MS = 60_000;
 
+const cacheKeyOf = (key: ServiceAccountKey) => `${key.client_email}\n${key.private_key_id ?? ""}\n${tokenUriOf(key)}`;
+
 async function accessToken(key: ServiceAccountKey, env: AdaptorEnv): Promise<string> {
-  const cacheKey = `${key.client_email}\n${key.private_key_id ?? ""}\n${tokenUriOf(key)}`;
+  const cacheKey = cacheKeyOf(key);
   const cached = tokens.get(cacheKey);
   if (cached && cached.expiresAt > Date.now()) return cached.token;
   const assertion = await signAssertion(key, Math.floor(Date.now() / 1000)).catch(() => {
@@ -46,7 +48,14 @@ export const dialogflowAdaptor: PlatformAdaptor = {
         detectIntentUrl(call.url, turn.conversation),
         { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json; charset=utf-8" }, body: JSON.stringify(request) },
         call.env,
-      );
+      ).catch((error: unknown) => {
+        // A token refused before its time (revoked, or the key rotated): the next try gets a new one.
+        if (error instanceof PlatformFailure && / HTTP 401\b/.test(error.message)) {
+          tokens.delete(cacheKeyOf(key));
+          throw new PlatformFailure({ kind: "retry", error: error.message });
+        }
+        throw error;
+      });
       const replies = dialogflowReplies(answer);
       if (!replies) throw failed(`${NAME}'s answer is not a detectIntent response`);
       return { kind: "delivered", replies };

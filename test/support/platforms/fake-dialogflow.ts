@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
+import { generateKeyPairSync, verify } from "node:crypto";
 import { reply } from "../fake-bot.ts";
 import { startPlatform } from "./loopback.ts";
 
@@ -27,7 +27,7 @@ export function startFakeDialogflow() {
       if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return reply(res, 400, { error: "unsupported_grant_type" });
       const [header, claims, signature] = (form.get("assertion") ?? "").split(".");
       if (!header || !claims || !signature) return grantError("Invalid JWT");
-      const valid = verify("RSA-SHA256", Buffer.from(`${header}.${claims}`), createPublicKey(publicKey), Buffer.from(signature, "base64url"));
+      const valid = verify("RSA-SHA256", Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, "base64url"));
       if (!valid) return grantError("Invalid JWT Signature.");
       const body = JSON.parse(Buffer.from(claims, "base64url").toString()) as { iss: string; aud: string; exp: number; iat: number; scope: string };
       if (body.iss !== DIALOGFLOW_CLIENT_EMAIL) return grantError("Invalid email or User ID");

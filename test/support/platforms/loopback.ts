@@ -14,12 +14,13 @@ export interface PlatformRequest {
 
 /**
  * What the test asked of a fake platform, from the first path segment of the bot URL it configured (`_` for nothing):
- * `fail=N` answers 503 to the first N requests of that segment, `status=S` always answers S.
+ * `fail=N` answers 503 to the first N of that segment's requests that the fake lets fail (each fake says which),
+ * `status=S` always answers S.
  */
 export interface Behaviour {
   segment: string;
   params: URLSearchParams;
-  /** The answer the behaviour forces on this request, if any. */
+  /** The answer the behaviour forces on this request, if any (counts it as one the fake lets fail). */
   forced(): number | undefined;
 }
 
@@ -48,12 +49,12 @@ export async function startPlatform(
     };
     log.push(request);
     const params = new URLSearchParams(segment.replaceAll(";", "&"));
-    const count = (counts.get(segment) ?? 0) + 1;
-    counts.set(segment, count);
     const behaviour: Behaviour = {
       segment,
       params,
       forced: () => {
+        const count = (counts.get(segment) ?? 0) + 1;
+        counts.set(segment, count);
         if (count <= Number(params.get("fail") ?? 0)) return 503;
         const status = params.get("status");
         return status === null ? undefined : Number(status);
