@@ -94,6 +94,15 @@ describe("a service whose bot is a Bot Framework bot (Direct Line 3.0)", () => {
     expect(await botSaid(flaky.key, conversation, 1)).toEqual([{ body: "Welcome to the Bot Framework pizzeria.", last: false }]);
   });
 
+  it("retries only the read when reading the bot's activities failed: the caller's words are posted once", async () => {
+    const { key, serviceId } = await serviceOnPlatform(directLine("readfail=1"));
+    const conversation = await startCall(key, serviceId);
+    const first = await firstSettled(key, conversation);
+    expect(first.messages[0]).toMatchObject({ delivery: "delivered", attempts: 2 });
+    expect(await botSaid(key, conversation, 1)).toEqual([{ body: "Welcome to the Bot Framework pizzeria.", last: false }]);
+    expect((await posted(conversation)).map((r) => r.body.name)).toEqual(["conversationStart"]);
+  });
+
   it("keeps the secret write-only: GET says it is set, never what it is", async () => {
     const { key, serviceId, service } = await serviceOnPlatform(directLine());
     expect(service).toMatchObject({ botType: "directline", directLineSecretSet: true });

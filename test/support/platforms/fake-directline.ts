@@ -21,7 +21,7 @@ interface Activity {
  * Direct Line does). Every request needs `Authorization: Bearer <secret>` (401 without, 403 with a wrong one,
  * Direct Line's error shape). The bot answers ~100 ms after each activity: a `conversationStart` event greets,
  * "goodbye" says goodbye then `endOfConversation`, "agent" sends a `transfer` event, a `DTMF` event is read back,
- * anything else is echoed in two messages. `fail=N`/`status=S` apply to starting a conversation.
+ * anything else is echoed in two messages. `fail=N`/`status=S` apply to starting a conversation, `readfail=N` to reading activities.
  */
 export function startFakeDirectLine() {
   const conversations = new Map<string, Activity[]>();
@@ -49,6 +49,7 @@ export function startFakeDirectLine() {
     const log = conversations.get(decodeURIComponent(id));
     if (!log) return error(404, "BadArgument", "Conversation not found");
     if (request.method === "GET") {
+      if (behaviour.params.has("readfail") && behaviour.forced("readfail") === 503) return error(503, "ServiceError", "read failed");
       const from = watermark ? Number(watermark) + 1 : 0;
       return reply(res, 200, { activities: log.slice(from), watermark: String(log.length - 1) });
     }

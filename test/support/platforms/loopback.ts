@@ -14,14 +14,15 @@ export interface PlatformRequest {
 
 /**
  * What the test asked of a fake platform, from the first path segment of the bot URL it configured (`_` for nothing):
- * `fail=N` answers 503 to the first N of that segment's requests that the fake lets fail (each fake says which),
+ * `fail=N` answers 503 to the first N of that segment's requests that the fake lets fail (each fake says which; a
+ * fake may count another kind of request under another name, e.g. Direct Line's `readfail=N`),
  * `status=S` always answers S.
  */
 export interface Behaviour {
   segment: string;
   params: URLSearchParams;
   /** The answer the behaviour forces on this request, if any (counts it as one the fake lets fail). */
-  forced(): number | undefined;
+  forced(failParam?: string): number | undefined;
 }
 
 /**
@@ -52,10 +53,11 @@ export async function startPlatform(
     const behaviour: Behaviour = {
       segment,
       params,
-      forced: () => {
-        const count = (counts.get(segment) ?? 0) + 1;
-        counts.set(segment, count);
-        if (count <= Number(params.get("fail") ?? 0)) return 503;
+      forced: (failParam = "fail") => {
+        const counter = `${segment} ${failParam}`;
+        const count = (counts.get(counter) ?? 0) + 1;
+        counts.set(counter, count);
+        if (count <= Number(params.get(failParam) ?? 0)) return 503;
         const status = params.get("status");
         return status === null ? undefined : Number(status);
       },
