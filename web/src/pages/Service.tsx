@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import type { Service, ServicePatch, ServiceWithToken } from "../../../protocol/management.ts";
+import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
 import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
@@ -12,6 +12,7 @@ import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { BotCard } from "./service/BotCard.tsx";
+import type { Patch } from "./service/patch.ts";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -21,7 +22,7 @@ const TABS = [
   { id: "monitoring", label: "Monitoring" },
 ] as const;
 
-export type Patch = (patch: Partial<Record<keyof ServicePatch, unknown>>) => Promise<ServiceWithToken>;
+export type { Patch };
 
 export function ServicePage(props: { id: string; tab: string }) {
   const portal = usePortal();

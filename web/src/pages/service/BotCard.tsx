@@ -4,7 +4,7 @@ import { BOT_TYPES, type BotType } from "../../../../protocol/settings/bot-platf
 import { ApiProblem, errorText } from "../../api.ts";
 import { Alert, Button, Card, Field } from "../../components/ui.tsx";
 import { BOT_TYPE_INFO } from "../../lib/bot-types.ts";
-import type { Patch } from "../Service.tsx";
+import type { Patch } from "./patch.ts";
 
 type FieldErrors = Partial<Record<"botType" | "botUrl" | "botToken" | "directLineSecret" | "dialogflowServiceAccountKey", string | undefined>>;
 
