@@ -76,6 +76,10 @@ describe("a service whose bot is a Dialogflow CX agent", () => {
       expect(res.status, bad).toBe(400);
       expect(res.body.details.map((d: { field: string }) => d.field), bad).toEqual(["dialogflowServiceAccountKey"]);
     }
+    const openapi = JSON.stringify((await api("/api/v1/openapi.json")).body);
+    for (const field of ["botType", "directLineSecret", "directLineSecretSet", "dialogflowServiceAccountKey", "dialogflowServiceAccountKeySet"]) {
+      expect(openapi, field).toContain(`"${field}"`);
+    }
     const bot = await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { botType: "teams" } });
     expect(bot.status).toBe(400);
     expect(bot.body.details[0].field).toBe("botType");
