@@ -67,3 +67,27 @@ export const botPlatformSettings: SettingsGroup<typeof patch, typeof view> = {
     dialogflowServiceAccountKeySet: stored.dialogflowServiceAccountKey !== null,
   }),
 };
+
+/** The bot-platform settings as GET shows them, and as a PATCH may change them. */
+type PlatformView = { botType: BotType; directLineSecretSet: boolean; dialogflowServiceAccountKeySet: boolean };
+type PlatformPatch = { botType?: BotType | undefined; directLineSecret?: string | null | undefined; dialogflowServiceAccountKey?: string | null | undefined };
+
+/**
+ * The credential a PATCH leaves its bot type without (Direct Line's secret, Dialogflow's key), naming the field; or
+ * undefined. Pure: `current` is the service as it is.
+ */
+export function missingCredential(current: PlatformView, patch: PlatformPatch): { path: [string]; message: string } | undefined {
+  const botType = patch.botType ?? current.botType;
+  const has = (given: string | null | undefined, set: boolean) => (given === undefined ? set : given !== null);
+  if (botType === "directline" && !has(patch.directLineSecret, current.directLineSecretSet)) {
+    return { path: ["directLineSecret"], message: "a Direct Line bot needs its Direct Line secret" };
+  }
+  if (botType === "dialogflow-cx" && !has(patch.dialogflowServiceAccountKey, current.dialogflowServiceAccountKeySet)) {
+    return { path: ["dialogflowServiceAccountKey"], message: "a Dialogflow CX bot needs a service-account key" };
+  }
+  return undefined;
+}
+
+/** A PATCH that concerns the bot platform (and so is checked against the service as it is). */
+export const touchesBotPlatform = (patch: PlatformPatch) =>
+  patch.botType !== undefined || patch.directLineSecret !== undefined || patch.dialogflowServiceAccountKey !== undefined;

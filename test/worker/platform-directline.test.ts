@@ -109,5 +109,14 @@ describe("a service whose bot is a Bot Framework bot (Direct Line 3.0)", () => {
     const shown = await api(`/api/v1/services/${serviceId}`, { key });
     expect(shown.body).toMatchObject({ botType: "directline", directLineSecretSet: true });
     expect(JSON.stringify(shown.body)).not.toContain(SECRET);
+
+    // Removing the secret of a Direct Line bot, or switching to Direct Line without one, is refused naming the field.
+    const removed = await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { directLineSecret: null } });
+    expect(removed.status).toBe(400);
+    expect(removed.body.details).toEqual([{ field: "directLineSecret", message: "a Direct Line bot needs its Direct Line secret" }]);
+    const other = await serviceOnPlatform({ botType: "rasa", botUrl: `${inject("fakeRasaUrl")}/_` });
+    const switched = await api(`/api/v1/services/${other.serviceId}`, { method: "PATCH", key: other.key, json: { botType: "directline" } });
+    expect(switched.status).toBe(400);
+    expect(switched.body.details[0].field).toBe("directLineSecret");
   });
 });
