@@ -55,6 +55,8 @@ async function readReplies(
   const url = `${botpressBase(call.url)}/conversations/${encodeURIComponent(start.conversationId)}/messages`;
   let session = start;
   const replies: BotReply[] = [];
+  /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
+  let heard = false;
   for (;;) {
     const list = MessageList.safeParse(await callPlatform(NAME, url, { method: "GET", headers }, call.env));
     if (!list.success) throw failed(`${NAME}'s answer is not a list of messages`);
@@ -64,7 +66,8 @@ async function readReplies(
       session = { ...session, seen: [...session.seen, ...read.ids].slice(-SEEN_KEPT) };
       store.write(session);
     }
-    if ((replies.length > 0 && read.ids.length === 0) || Date.now() + interval > deadline) return replies;
+    if ((heard && read.ids.length === 0) || Date.now() + interval > deadline) return replies;
+    heard ||= read.ids.length > 0;
     await wait(interval);
   }
 }

@@ -16,7 +16,7 @@ const NAME = "Direct Line";
 
 /**
  * Direct Line answers asynchronously: after posting a turn, the adaptor reads the bot's activities every
- * PLATFORM_POLL_INTERVAL_MS (default 250 ms) until some came and a read brings nothing new, or the bot ended the
+ * PLATFORM_POLL_INTERVAL_MS (default 250 ms) until the bot sent something and a read brings nothing new, or the bot ended the
  * conversation, or PLATFORM_REPLY_WAIT_MS (default 5 s) passed. Activities that come later are read with the next turn.
  */
 export const directLineAdaptor: PlatformAdaptor = {
@@ -63,6 +63,8 @@ async function readReplies(
   const callerId = caller(turn).id;
   let session = start;
   const replies: BotReply[] = [];
+  /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
+  let heard = false;
   for (;;) {
     const set = ActivitySet.safeParse(
       await callPlatform(NAME, activitiesUrl(call.url, session.conversationId, session.watermark), { method: "GET", headers }, call.env),
@@ -75,7 +77,8 @@ async function readReplies(
       store.write(session);
     }
     const heardBack = set.data.activities.some((a) => a.from?.id !== callerId);
-    if (read.ended || (replies.length > 0 && !heardBack) || Date.now() + interval > deadline) return replies;
+    heard ||= heardBack;
+    if (read.ended || (heard && !heardBack) || Date.now() + interval > deadline) return replies;
     await wait(interval);
   }
 }
