@@ -115,4 +115,22 @@ describe("bot platforms in the portal, in Chromium", () => {
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText("The call ended"));
   });
+
+  it("offers Dialogflow CX with a write-only key: a key that is not one is shown under its field", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "Edit bot configuration" }).click();
+    await page.getByLabel("Bot type").selectOption({ label: "Google Dialogflow CX" });
+    await page.getByLabel("Agent URL").fill("https://global-dialogflow.googleapis.com/v3/projects/p/locations/global/agents/a");
+    const keyField = page.getByLabel("Service-account key (JSON)");
+    await keyField.fill("not json");
+    await page.getByRole("button", { name: "Save bot configuration" }).click();
+    await visible(page.getByText("Paste the whole key file: it is JSON, starting with {."));
+    // JSON, but not a service-account key: the gateway's answer names the field, and the page shows it there.
+    await keyField.fill(JSON.stringify({ client_email: "bot@p.iam.gserviceaccount.com" }));
+    await page.getByRole("button", { name: "Save bot configuration" }).click();
+    await visible(page.getByText(/not a service-account key: private_key/));
+    await expectAccessible(page, "bot configuration form, Dialogflow CX, with a field error");
+    expect((await pageApi("GET", `/api/v1/services/${serviceId}`)).body).toMatchObject({ botType: "directline", dialogflowServiceAccountKeySet: false });
+    await page.getByRole("button", { name: "Cancel" }).click();
+  });
 });
