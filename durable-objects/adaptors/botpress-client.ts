@@ -10,7 +10,7 @@ import {
   botpressReplies,
 } from "./botpress.ts";
 import { callPlatform, failed, outcomeOf, wait } from "./http.ts";
-import type { BotReply, PlatformAdaptor, PlatformCall } from "./types.ts";
+import type { PlatformAdaptor, PlatformCall } from "./types.ts";
 
 const NAME = "Botpress";
 const json = { "content-type": "application/json" };
@@ -40,7 +40,8 @@ export const botpressAdaptor: PlatformAdaptor = {
         session = { ...session, postedSeq: turn.seq };
         store.write(session);
       }
-      return { kind: "delivered", replies: await readReplies(call, headers, store, session) };
+      await readReplies(call, headers, store, session);
+      return { kind: "delivered", replies: [] };
     }),
 };
 
@@ -49,24 +50,23 @@ async function readReplies(
   headers: Record<string, string>,
   store: { write(state: BotpressSession): void },
   start: BotpressSession,
-): Promise<BotReply[]> {
+): Promise<void> {
   const interval = parseTimeout(call.env.PLATFORM_POLL_INTERVAL_MS, 250);
   const deadline = Date.now() + parseTimeout(call.env.PLATFORM_REPLY_WAIT_MS, 5_000);
   const url = `${botpressBase(call.url)}/conversations/${encodeURIComponent(start.conversationId)}/messages`;
   let session = start;
-  const replies: BotReply[] = [];
   /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
   let heard = false;
   for (;;) {
     const list = MessageList.safeParse(await callPlatform(NAME, url, { method: "GET", headers }, call.env));
     if (!list.success) throw failed(`${NAME}'s answer is not a list of messages`);
     const read = botpressReplies(list.data, session.userId, session.seen);
-    replies.push(...read.replies);
+    await call.hear(read.replies);
     if (read.ids.length > 0) {
       session = { ...session, seen: [...session.seen, ...read.ids].slice(-SEEN_KEPT) };
       store.write(session);
     }
-    if ((heard && read.ids.length === 0) || Date.now() + interval > deadline) return replies;
+    if ((heard && read.ids.length === 0) || Date.now() + interval > deadline) return;
     heard ||= read.ids.length > 0;
     await wait(interval);
   }

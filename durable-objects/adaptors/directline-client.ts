@@ -10,7 +10,7 @@ import {
   directLineReplies,
 } from "./directline.ts";
 import { callPlatform, failed, outcomeOf, wait } from "./http.ts";
-import type { BotReply, PlatformAdaptor, PlatformCall, PlatformTurn } from "./types.ts";
+import type { PlatformAdaptor, PlatformCall, PlatformTurn } from "./types.ts";
 
 const NAME = "Direct Line";
 
@@ -47,7 +47,8 @@ export const directLineAdaptor: PlatformAdaptor = {
         store.write(session);
       }
       if (turn.kind === "end") return { kind: "delivered", replies: [] };
-      return { kind: "delivered", replies: await readReplies(turn, call, headers, store, session) };
+      await readReplies(turn, call, headers, store, session);
+      return { kind: "delivered", replies: [] };
     }),
 };
 
@@ -57,12 +58,11 @@ async function readReplies(
   headers: Record<string, string>,
   store: { write(state: DirectLineSession): void },
   start: DirectLineSession,
-): Promise<BotReply[]> {
+): Promise<void> {
   const interval = parseTimeout(call.env.PLATFORM_POLL_INTERVAL_MS, 250);
   const deadline = Date.now() + parseTimeout(call.env.PLATFORM_REPLY_WAIT_MS, 5_000);
   const callerId = caller(turn).id;
   let session = start;
-  const replies: BotReply[] = [];
   /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
   let heard = false;
   for (;;) {
@@ -71,14 +71,14 @@ async function readReplies(
     );
     if (!set.success) throw failed(`${NAME}'s answer is not an activity set`);
     const read = directLineReplies(set.data, callerId);
-    replies.push(...read.replies);
+    await call.hear(read.replies);
     if (set.data.watermark !== undefined) {
       session = { ...session, watermark: set.data.watermark };
       store.write(session);
     }
     const heardBack = set.data.activities.some((a) => a.from?.id !== callerId);
     heard ||= heardBack;
-    if (read.ended || (heard && !heardBack) || Date.now() + interval > deadline) return replies;
+    if (read.ended || (heard && !heardBack) || Date.now() + interval > deadline) return;
     await wait(interval);
   }
 }

@@ -48,6 +48,11 @@ export interface PlatformCall {
   settings: ServiceSettings;
   env: AdaptorEnv;
   session: SessionStore<unknown>;
+  /**
+   * Takes replies as soon as they are read, before the turn is over: for platforms read by polling, so the caller
+   * hears the bot without waiting for the read that ends the turn. What an adaptor returns is taken after them.
+   */
+  hear(replies: BotReply[]): Promise<void>;
 }
 
 export interface PlatformAdaptor {

@@ -184,7 +184,10 @@ export class DeliveryQueue {
       to: call.to_number,
       language: call.language,
     };
-    const outcome = await adaptor.deliver(turn, { url, settings: this.host.settings(), env: this.host.env, session: this.platformSession });
+    const hear = async (replies: BotReply[]) => {
+      for (const reply of replies) await this.host.botSays(reply);
+    };
+    const outcome = await adaptor.deliver(turn, { url, settings: this.host.settings(), env: this.host.env, session: this.platformSession, hear });
     return outcome.kind === "delivered" ? { verdict: { kind: "delivered" }, replies: outcome.replies } : { verdict: outcome, replies: [] };
   }
 
