@@ -1,4 +1,3 @@
-import { parseTimeout } from "../delivery-policy.ts";
 import {
   type BotpressSession,
   CreateConversationAnswer,
@@ -9,13 +8,14 @@ import {
   botpressMessage,
   botpressReplies,
 } from "./botpress.ts";
-import { callPlatform, failed, outcomeOf, wait } from "./http.ts";
+import { callPlatform, failed, outcomeOf } from "./http.ts";
+import { readUntilQuiet } from "./poll.ts";
 import type { PlatformAdaptor, PlatformCall } from "./types.ts";
 
 const NAME = "Botpress";
 const json = { "content-type": "application/json" };
 
-/** Reads the bot's messages as the Direct Line adaptor does (PLATFORM_POLL_INTERVAL_MS, PLATFORM_REPLY_WAIT_MS). */
+/** Reads the bot's messages as the Direct Line adaptor does (poll.ts). */
 export const botpressAdaptor: PlatformAdaptor = {
   deliver: (turn, call) =>
     outcomeOf(async () => {
@@ -51,13 +51,9 @@ async function readReplies(
   store: { write(state: BotpressSession): void },
   start: BotpressSession,
 ): Promise<void> {
-  const interval = parseTimeout(call.env.PLATFORM_POLL_INTERVAL_MS, 250);
-  const deadline = Date.now() + parseTimeout(call.env.PLATFORM_REPLY_WAIT_MS, 5_000);
   const url = `${botpressBase(call.url)}/conversations/${encodeURIComponent(start.conversationId)}/messages`;
   let session = start;
-  /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
-  let heard = false;
-  for (;;) {
+  await readUntilQuiet(call.env, async () => {
     const list = MessageList.safeParse(await callPlatform(NAME, url, { method: "GET", headers }, call.env));
     if (!list.success) throw failed(`${NAME}'s answer is not a list of messages`);
     const read = botpressReplies(list.data, session.userId, session.seen);
@@ -66,8 +62,6 @@ async function readReplies(
       session = { ...session, seen: [...session.seen, ...read.ids].slice(-SEEN_KEPT) };
       store.write(session);
     }
-    if ((heard && read.ids.length === 0) || Date.now() + interval > deadline) return;
-    heard ||= read.ids.length > 0;
-    await wait(interval);
-  }
+    return { heard: read.ids.length > 0, ended: false };
+  });
 }

@@ -1,4 +1,3 @@
-import { parseTimeout } from "../delivery-policy.ts";
 import {
   ActivitySet,
   type DirectLineSession,
@@ -9,15 +8,15 @@ import {
   directLineActivity,
   directLineReplies,
 } from "./directline.ts";
-import { callPlatform, failed, outcomeOf, wait } from "./http.ts";
+import { callPlatform, failed, outcomeOf } from "./http.ts";
+import { readUntilQuiet } from "./poll.ts";
 import type { PlatformAdaptor, PlatformCall, PlatformTurn } from "./types.ts";
 
 const NAME = "Direct Line";
 
 /**
- * Direct Line answers asynchronously: after posting a turn, the adaptor reads the bot's activities every
- * PLATFORM_POLL_INTERVAL_MS (default 250 ms) until the bot sent something and a read brings nothing new, or the bot ended the
- * conversation, or PLATFORM_REPLY_WAIT_MS (default 5 s) passed. Activities that come later are read with the next turn.
+ * Direct Line answers asynchronously: after posting a turn, the adaptor reads the bot's activities (poll.ts) until
+ * the bot is quiet again; activities that come later are read with the next turn.
  */
 export const directLineAdaptor: PlatformAdaptor = {
   deliver: (turn, call) =>
@@ -59,13 +58,9 @@ async function readReplies(
   store: { write(state: DirectLineSession): void },
   start: DirectLineSession,
 ): Promise<void> {
-  const interval = parseTimeout(call.env.PLATFORM_POLL_INTERVAL_MS, 250);
-  const deadline = Date.now() + parseTimeout(call.env.PLATFORM_REPLY_WAIT_MS, 5_000);
   const callerId = caller(turn).id;
   let session = start;
-  /** Whether the bot has sent anything since the turn was posted: once it has, a read that brings nothing ends the wait. */
-  let heard = false;
-  for (;;) {
+  await readUntilQuiet(call.env, async () => {
     const set = ActivitySet.safeParse(
       await callPlatform(NAME, activitiesUrl(call.url, session.conversationId, session.watermark), { method: "GET", headers }, call.env),
     );
@@ -76,9 +71,6 @@ async function readReplies(
       session = { ...session, watermark: set.data.watermark };
       store.write(session);
     }
-    const heardBack = set.data.activities.some((a) => a.from?.id !== callerId);
-    heard ||= heardBack;
-    if (read.ended || (heard && !heardBack) || Date.now() + interval > deadline) return;
-    await wait(interval);
-  }
+    return { heard: set.data.activities.some((a) => a.from?.id !== callerId), ended: read.ended };
+  });
 }

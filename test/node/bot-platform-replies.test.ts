@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { detectIntentRequest, dialogflowReplies } from "../../durable-objects/adaptors/dialogflow-cx.ts";
 import { botpressReplies } from "../../durable-objects/adaptors/botpress.ts";
 import { directLineActivity, directLineReplies } from "../../durable-objects/adaptors/directline.ts";
+import { nextWait, readUntilQuiet } from "../../durable-objects/adaptors/poll.ts";
 import { rasaReplies, rasaRequest } from "../../durable-objects/adaptors/rasa.ts";
 import { endCall, transfer } from "../../durable-objects/adaptors/replies.ts";
 import type { PlatformTurn } from "../../durable-objects/adaptors/types.ts";
@@ -109,5 +110,25 @@ describe("bot platform reply mapping (pure)", () => {
       ],
       ids: ["m1", "m3"],
     });
+  });
+
+  it("reads a platform that answers later quickly at first, then every interval, until the bot is quiet or ended", async () => {
+    const waits: number[] = [];
+    let previous: number | undefined;
+    for (let i = 0; i < 6; i++) waits.push((previous = nextWait(previous, 250)));
+    expect(waits).toEqual([50, 100, 200, 250, 250, 250]);
+
+    // Nothing, nothing, the bot, then quiet: four reads.
+    const script = [false, false, true, false, true];
+    let reads = 0;
+    await readUntilQuiet({ PLATFORM_POLL_INTERVAL_MS: "20" }, async () => ({ heard: script[reads++]!, ended: false }));
+    expect(reads).toBe(4);
+    // The bot's end stops at once; a silent bot is read until the wait is over.
+    reads = 0;
+    await readUntilQuiet({}, async () => ({ heard: reads++ === 0, ended: true }));
+    expect(reads).toBe(1);
+    reads = 0;
+    await readUntilQuiet({ PLATFORM_POLL_INTERVAL_MS: "20", PLATFORM_REPLY_WAIT_MS: "200" }, async () => ({ heard: (reads++, false), ended: false }));
+    expect(reads).toBeGreaterThan(1);
   });
 });
