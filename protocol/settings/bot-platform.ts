@@ -55,10 +55,13 @@ const view = {
   dialogflowServiceAccountKeySet: z.boolean(),
 };
 
+/** No bot platform and no credential: what "reset demo mode" and a deletion leave. */
+export const NO_BOT_PLATFORM = { botType: "messaging-api", directLineSecret: null, dialogflowServiceAccountKey: null } as const;
+
 export const botPlatformSettings: SettingsGroup<typeof patch, typeof view> = {
   patch,
   view,
-  defaults: { botType: "messaging-api", directLineSecret: null, dialogflowServiceAccountKey: null },
+  defaults: { ...NO_BOT_PLATFORM },
   // A PATCH that leaves a secret out keeps it; null removes it.
   merge: (stored, change) => ({ ...stored, ...definedOnly(change) }),
   toView: (stored) => ({

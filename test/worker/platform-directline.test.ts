@@ -83,6 +83,18 @@ describe("a service whose bot is a Bot Framework bot (Direct Line 3.0)", () => {
     expect(types).toEqual(["event", "endOfConversation"]);
   });
 
+  it("still tells Direct Line the call ended when the service is deleted mid-call (its secret already erased)", async () => {
+    const { key, serviceId } = await serviceOnPlatform(directLine());
+    const conversation = await startCall(key, serviceId);
+    await botSaid(key, conversation, 1);
+    expect((await api(`/api/v1/services/${serviceId}`, { method: "DELETE", key })).status).toBe(204);
+    const types = await eventually(async () => {
+      const sent = (await posted(conversation)).map((r) => r.body.type);
+      return sent.length === 2 && sent;
+    });
+    expect(types).toEqual(["event", "endOfConversation"]);
+  });
+
   it("records a wrong secret (403) at once, and retries Direct Line's 5xx", async () => {
     const wrong = await serviceOnPlatform(directLine("_", "not-the-secret"));
     const refused = await firstSettled(wrong.key, await startCall(wrong.key, wrong.serviceId));
@@ -118,5 +130,9 @@ describe("a service whose bot is a Bot Framework bot (Direct Line 3.0)", () => {
     const switched = await api(`/api/v1/services/${other.serviceId}`, { method: "PATCH", key: other.key, json: { botType: "directline" } });
     expect(switched.status).toBe(400);
     expect(switched.body.details[0].field).toBe("directLineSecret");
+
+    // "Reset demo mode" forgets the bot platform and its secret, as it forgets a bot's URL and token.
+    const reset = await api(`/api/v1/services/${serviceId}/reset-demo`, { method: "POST", key });
+    expect(reset.body).toMatchObject({ demo: true, botType: "messaging-api", directLineSecretSet: false });
   });
 });
