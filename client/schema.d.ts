@@ -350,6 +350,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -422,6 +426,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -513,6 +521,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -631,6 +643,10 @@ export interface paths {
                         idleTimeoutMinutes?: number;
                         /** @enum {string} */
                         messageFormat?: "seed" | "booleans";
+                        /** @enum {string} */
+                        botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                        directLineSecret?: string | null;
+                        dialogflowServiceAccountKey?: string | null;
                         greeting?: string;
                         silenceSeconds?: number;
                         silenceMessages?: string[];
@@ -676,6 +692,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -790,6 +810,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -1786,6 +1810,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { conversationSettings } from "./settings/conversation.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 
@@ -7,10 +8,10 @@ import { messageFormatSettings } from "./settings/message-format.ts";
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, conversationSettings] as const;
+const groups = [messageFormatSettings, botPlatformSettings, conversationSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch, ...conversationSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view, ...conversationSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...botPlatformSettings.patch, ...conversationSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...botPlatformSettings.view, ...conversationSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */
