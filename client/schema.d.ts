@@ -1132,6 +1132,9 @@ export interface paths {
                                 error?: string;
                                 dtmf?: string;
                                 spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                         };
                     };
