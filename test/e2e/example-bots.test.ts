@@ -40,7 +40,7 @@ describe.each(examples)("examples/$name (messageFormat $messageFormat)", ({ comm
     expect(unauthenticated.status).toBe(401);
     expect(await unauthenticated.json()).toEqual({ success: false, reason: "authorization fail" });
 
-    const call = await simulatedCall(gateway, service.key, service.serviceId);
+    const call = await simulatedCall(service);
     const [greeting] = await call.botMessagesOnce(1);
     expect(greeting!.body).toMatch(/^Hello!/);
 
