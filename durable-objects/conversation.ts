@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
+import type { Hints } from "../protocol/hints.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
@@ -16,6 +17,7 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import { Transfers } from "./conversation/transfers.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
 declare module "./bindings.ts" {
@@ -45,6 +47,7 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
   private readonly chatSocket: ChatSocketHost;
+  private readonly transfers: Transfers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +67,13 @@ export class ConversationObject extends DurableObject<Env> {
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       scheduleAlarm: () => this.scheduleAlarm(),
+    });
+    this.transfers = new Transfers({
+      sql: this.sql,
+      delivery: this.delivery,
+      settings: () => this.settings(),
+      service: (call) => this.service(call),
+      end: (call, reason) => this.end(call, reason),
     });
     this.agentWatch = new AgentWatch({
       env,
@@ -86,6 +96,10 @@ export class ConversationObject extends DurableObject<Env> {
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
+      transferEnded: async (to, outcome) => {
+        const call = this.call();
+        if (call) await this.transfers.ended(call, to, outcome);
+      },
     };
     this.chatSocket = { call: () => this.call(), acceptBotMessage: (message) => this.acceptBotMessage(message) };
   }
@@ -229,26 +243,35 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(received: {
+    body: string;
+    last: boolean;
+    opaque?: string | undefined;
+    hints?: Hints | undefined;
+  }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
     // `<hangup/>` in the body (docs/api.md, "Call control markup") ends the call as `last` does.
     const message = { ...received, last: received.last || parseMarkup(received.body).hangup };
     if (!message.last && message.body.trim() === "") return "rejected";
+    // Transfers and keys asked for by hints, markup or the service's rules (docs/api.md, "Call control").
+    const control = this.transfers.controlOf(message);
     const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
+        "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
         message.body,
         Date.now(),
         message.last ? 1 : 0,
+        message.hints ? JSON.stringify(message.hints) : null,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
-    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...control });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
+    else await this.transfers.afterMessage(call, control);
     return "delivered";
   }
 
@@ -269,6 +292,7 @@ export class ConversationObject extends DurableObject<Env> {
       endReason: call.end_reason,
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
       room: call.room,
+      transfer: call.transfer_to !== null && call.transfer_result !== null ? { to: call.transfer_to, result: call.transfer_result } : null,
       messages,
     };
   }

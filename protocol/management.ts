@@ -4,6 +4,7 @@ import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
+import { TRANSFER_RESULTS } from "./transfer.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -212,8 +213,13 @@ export const CallMessageSchema = z.object({
   dtmf: z.string().optional(),
   /** For messages from the bot that the caller talked over: what had been spoken when playback stopped. */
   spokenText: z.string().optional(),
+  /** The message's `hints` (protocol/hints.ts): those the bot sent, or those we sent it (call events). */
+  hints: z.record(z.string(), z.unknown()).optional(),
 });
 export type CallMessage = z.infer<typeof CallMessageSchema>;
+
+export const CallTransferSchema = z.object({ to: z.string(), result: z.enum(TRANSFER_RESULTS) });
+export type CallTransfer = z.infer<typeof CallTransferSchema>;
 
 export const CallSchema = z.object({
   conversation: z.string(),
@@ -227,6 +233,8 @@ export const CallSchema = z.object({
   failedDeliveries: z.number().int(),
   /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
   room: z.string().nullable(),
+  /** The call's last transfer and how it ended (protocol/transfer.ts); null when none was asked for. */
+  transfer: CallTransferSchema.nullable(),
   messages: z.array(CallMessageSchema),
 });
 export type Call = z.infer<typeof CallSchema>;

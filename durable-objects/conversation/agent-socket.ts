@@ -1,5 +1,6 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
+import type { TransferOutcome } from "../../protocol/transfer.ts";
 import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, CallStart, StartResult } from "./schema.ts";
@@ -20,6 +21,8 @@ export interface AgentSocketHost {
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
   callerHangsUp(reason?: EndReason): Promise<boolean>;
+  /** The agent's transfer ended (protocol/bridge.ts `transfer_result`). */
+  transferEnded(to: string, outcome: TransferOutcome): Promise<void>;
 }
 
 /** One message from the voice agent's socket (protocol/bridge.ts), applied to the call. */
@@ -80,6 +83,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       return;
     case "hangup":
       await host.callerHangsUp(message.reason ?? "caller_hangup");
+      return;
+    case "transfer_result":
+      await host.transferEnded(
+        message.to,
+        message.result === "transferred"
+          ? { result: "transferred" }
+          : { result: message.result, ...(message.sipStatus !== undefined ? { sipStatus: message.sipStatus } : {}) },
+      );
       return;
     case "finished":
       ws.close(1000, "finished");

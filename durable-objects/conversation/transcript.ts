@@ -36,6 +36,7 @@ export function toCallMessage(row: MessageRow): CallMessage {
     at: iso(row.at),
     last: row.last === 1,
     ...(row.spoken_text !== null ? { spokenText: row.spoken_text } : {}),
+    ...(row.hints !== null ? { hints: JSON.parse(row.hints) as Record<string, unknown> } : {}),
     ...(row.direction === "to_bot"
       ? {
           new: row.is_new === 1,
