@@ -407,6 +407,53 @@ describe("the portal, in Chromium", () => {
     }
   });
 
+  it("sets up transfers (a rule that could backtrack is refused in words) and shows a call's transfers in the calls list and detail", async () => {
+    await page.goto(`${gateway.url}/services/${owner.serviceId}`);
+    const card = page.getByTestId("transfers-card");
+    await visible(card);
+    await card.getByLabel("Allowed destinations").fill("+1415");
+    await card.getByRole("button", { name: "Add a rule" }).click();
+    await card.getByLabel("Pattern").fill("(a+)+$");
+    await card.getByLabel("Transfer to").fill("+14155550100");
+    await card.getByLabel("Wait (seconds)").fill("0");
+    await card.getByLabel("Failure sentence").fill("Sorry, nobody can take your call right now.");
+    await card.getByRole("button", { name: "Save transfers" }).click();
+    await visible(card.getByText("could backtrack catastrophically"));
+    await expectAccessible(page, "transfers card, with a rule refused");
+    await card.getByLabel("Pattern").fill("speak to a person");
+    await card.getByRole("button", { name: "Save transfers" }).click();
+    await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
+    const saved = await pageApi(page, "GET", `/api/v1/services/${owner.serviceId}`);
+    expect(saved.body).toMatchObject({
+      transferDestinations: ["+1415"],
+      transferRules: [{ pattern: "speak to a person", to: "+14155550100", waitSeconds: 0 }],
+      transferFailedMessage: "Sorry, nobody can take your call right now.",
+    });
+    await shot("17-transfers-card");
+    const token = await currentToken();
+    owner.tokens.push(token);
+
+    // A simulated call: a transfer by hints to the busy test range fails, then the rule transfers the caller.
+    const placed = await pageApi(page, "POST", `/api/v1/services/${owner.serviceId}/calls`, { from: "+14155550123" });
+    const conversation = placed.body.conversation as string;
+    const busy = { telephony: { action: "transfer", info: { called: "+14155550486" } } };
+    expect(await botSends(conversation, token, { body: "Let me get someone.", hints: JSON.stringify(busy) })).toBe("delivered");
+    expect(await botSends(conversation, token, { body: "You can speak to a person now." })).toBe("delivered");
+    await until(async () => (await pageApi(page, "GET", `/api/v1/calls/${conversation}`)).body.endReason === "transferred", 15_000, "transferred");
+
+    await page.getByRole("link", { name: "Calls", exact: true }).click();
+    const row = page.getByTestId("call-row").first();
+    await containsText(row, "the caller was transferred");
+    await hasText(row.getByTestId("call-transfer"), "Transferred to +14155550100");
+    await row.getByRole("button", { name: "Transcript" }).click();
+    await hasText(page.getByTestId("call-detail-transfer"), "Transferred to +14155550100");
+    const transcript = page.getByTestId("transcript");
+    await containsText(transcript, "(told: transfer to +14155550486 failed: busy (SIP 486))");
+    await containsText(transcript, "(told: transferred to +14155550100)");
+    await expectAccessible(page, "calls, with a transferred call open");
+    await shot("18-calls-transfer");
+  });
+
   it("is readable on a phone-sized screen", async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await phone.addCookies(await context.cookies());
