@@ -197,3 +197,12 @@ describe("transfers on a call the agent carries", () => {
     expect((await api(`/api/v1/calls/${conversation}`, { key })).body.state).toBe("active");
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("covers the transfer settings, the call's transfer with its results and the transferred end reason", async () => {
+    const text = JSON.stringify((await api("/api/v1/openapi.json")).body);
+    for (const field of ['"transferDestinations"', '"transferRules"', '"transferFailedMessage"', '"waitSeconds"', '"transfer"', '"destination not allowed"', '"transferred"']) {
+      expect(text, field).toContain(field);
+    }
+  });
+});
