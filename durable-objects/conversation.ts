@@ -96,6 +96,11 @@ export class ConversationObject extends DurableObject<Env> {
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
+      sayOf: (m) => {
+        const hints = m.hints === null ? undefined : (JSON.parse(m.hints) as Hints);
+        const control = this.transfers.controlOf({ body: m.body, hints, last: m.last === 1 });
+        return { type: "say", id: m.seq, body: m.body, last: m.last === 1, ...control };
+      },
       transferEnded: async (to, outcome) => {
         const call = this.call();
         if (call) await this.transfers.ended(call, to, outcome);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, botSends, deliveredOnce, serviceWithBot, startCall } from "./helpers.ts";
-import { numberedServiceWithBot, phoneCall } from "./sockets.ts";
+import { agent, numberedServiceWithBot, phoneCall } from "./sockets.ts";
 
 // Transfers (docs/api.md, "Call control"): hints, markup and rules ask; the service's destinations guard; simulated
 // calls are transferred by the gateway itself, agent calls by the agent, which reports the outcome.
@@ -195,6 +195,33 @@ describe("transfers on a call the agent carries", () => {
     const [, failed] = await deliveredOnce(conversation, 2);
     expect(telephonyOf(failed!)).toMatchObject({ event: "transfer_failed", reason: "destination not allowed" });
     expect((await api(`/api/v1/calls/${conversation}`, { key })).body.state).toBe("active");
+  });
+});
+
+describe("transfers and a dropped agent socket", () => {
+  it("a transfer asked for while the agent's socket was down is replayed with its say on resume", async () => {
+    const { number, key, serviceId } = await numberedServiceWithBot();
+    const token = (await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { transferDestinations: ["+1415"] } })).body.token as string;
+    const { conversation, socket } = await phoneCall(number);
+    socket.ws.close(1011, "network blip");
+    const hints = { telephony: { action: "transfer", info: { called: DESK } } };
+    expect((await botSends(conversation, token, { body: "Putting you through.", hints })).body.reason).toBe("delivered");
+    // An agent call is not simulated, even with no agent socket open for the moment.
+    expect((await api(`/api/v1/calls/${conversation}`, { key })).body).toMatchObject({ state: "active", transfer: null });
+
+    const second = (await agent(conversation)).socket!;
+    second.send({ type: "resume", lastSayId: 0 });
+    expect(await second.next()).toEqual({ type: "resumed", received: 0 });
+    expect(await second.next()).toEqual({
+      type: "say",
+      id: expect.any(Number),
+      body: "Putting you through.",
+      last: false,
+      transfer: { to: DESK, waitMs: 0, allowed: true },
+    });
+    second.send({ type: "transfer_result", to: DESK, result: "transferred" });
+    await deliveredOnce(conversation, 2);
+    expect((await api(`/api/v1/calls/${conversation}`, { key })).body).toMatchObject({ state: "ended", endReason: "transferred" });
   });
 });
 
