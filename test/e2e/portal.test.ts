@@ -452,6 +452,26 @@ describe("the portal, in Chromium", () => {
     await containsText(transcript, "(told: transferred to +14155550100)");
     await expectAccessible(page, "calls, with a transferred call open");
     await shot("18-calls-transfer");
+
+    // In the test chat, the bot's <transfer> is simulated too, and the chat shows what the bot was told.
+    await page.getByRole("link", { name: "Test chat" }).click();
+    await page.getByRole("button", { name: "TEST", exact: true }).click();
+    const pin = (await page.getByTestId("test-pin").innerText()).replace(/\D/g, "");
+    await page.getByRole("button", { name: "Call the service" }).click();
+    await visible(page.getByText("On a call to"));
+    await page.getByLabel("Key in the PIN").fill(pin);
+    await page.getByRole("button", { name: "Key in" }).click();
+    await visible(page.getByText("PIN accepted"));
+    const chat = page.getByTestId("chat-log");
+    const reply = page.getByLabel("Your reply, as the bot");
+    await reply.fill(`One moment. <transfer referto="+14155550486"/>`);
+    await reply.press("Enter");
+    await visible(chat.getByText("(told: transfer to +14155550486 failed: busy (SIP 486))"));
+    await reply.fill(`Putting you through. <transfer referto="+14155550100"/>`);
+    await reply.press("Enter");
+    await visible(chat.getByText("Call ended: the caller was transferred."));
+    await expectAccessible(page, "test chat, transferred");
+    await shot("19-test-chat-transferred");
   });
 
   it("is readable on a phone-sized screen", async () => {
