@@ -358,6 +358,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -415,6 +419,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -491,6 +499,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -594,6 +606,10 @@ export interface paths {
                             waitSeconds?: number;
                         }[];
                         transferFailedMessage?: string;
+                        /** @enum {string} */
+                        botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                        directLineSecret?: string | null;
+                        dialogflowServiceAccountKey?: string | null;
                     };
                 };
             };
@@ -624,6 +640,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -723,6 +743,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -1714,6 +1738,10 @@ export interface paths {
                                 waitSeconds: number;
                             }[];
                             transferFailedMessage: string;
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {

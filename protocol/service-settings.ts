@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 import { transferSettings } from "./settings/transfer.ts";
 
@@ -7,10 +8,10 @@ import { transferSettings } from "./settings/transfer.ts";
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, transferSettings] as const;
+const groups = [messageFormatSettings, transferSettings, botPlatformSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch, ...transferSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view, ...transferSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...transferSettings.patch, ...botPlatformSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...transferSettings.view, ...botPlatformSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */

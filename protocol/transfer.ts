@@ -42,13 +42,15 @@ function telephony(hints: Hints | undefined): Record<string, unknown> | undefine
  */
 export function requestedTransfer(body: string, hints: Hints | undefined, rules: readonly TransferRule[]): TransferRequest | undefined {
   const asked = telephony(hints);
-  if (asked?.action === "transfer") {
-    const info = asked.info as Record<string, unknown> | undefined;
-    const called = typeof info?.called === "string" ? info.called.trim() : "";
-    return { to: called, waitMs: 0, via: "hints" };
-  }
   const markup = parseMarkup(body);
   const tag = markup.actions.find((a) => a.type === "transfer");
+  if (asked?.action === "transfer") {
+    // `info.called` as PhoneMyBot's bots send it; `referTo` as the bot platform adaptors (worker/adaptors) write it.
+    const info = asked.info as Record<string, unknown> | undefined;
+    const called = [info?.called, asked.referTo].find((v): v is string => typeof v === "string" && v.trim() !== "")?.trim();
+    // A transfer asked for without a destination is refused by the guard, unless the body's tag names one.
+    if (called || !tag) return { to: called ?? "", waitMs: 0, via: "hints" };
+  }
   if (tag) return { to: tag.referTo, ...(tag.timeoutMs !== undefined ? { timeoutMs: tag.timeoutMs } : {}), waitMs: 0, via: "markup" };
   for (const rule of rules) {
     if (new RegExp(rule.pattern, "i").test(markup.spokenText)) return { to: rule.to, waitMs: Math.round(rule.waitSeconds * 1000), via: "rule" };

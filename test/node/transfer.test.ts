@@ -32,6 +32,9 @@ describe("what a bot's message asks for (protocol/transfer.ts)", () => {
     expect(requestedTransfer("Hello", { telephony: { action: "dtmf", digits: "1" } }, RULES)).toBeUndefined();
     // A transfer asked by hints without a destination is still a request (the guard refuses it).
     expect(requestedTransfer("Hi", { telephony: { action: "transfer" } }, [])).toEqual({ to: "", waitMs: 0, via: "hints" });
+    // The bot platform adaptors' shape: hints name the target as referTo, or leave it to the body's tag.
+    expect(requestedTransfer(`<transfer referto="+14155550100"/>`, { telephony: { action: "transfer", referTo: "+14155550101" } }, [])).toMatchObject({ to: "+14155550101", via: "hints" });
+    expect(requestedTransfer(`<transfer referto="+14155550100"/>`, { telephony: { action: "transfer" } }, [])).toMatchObject({ to: "+14155550100", via: "markup" });
   });
 
   it("reads DTMF hints: 0-9*#w kept, anything else dropped", () => {
