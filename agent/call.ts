@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
 import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
-import type { GatewayToAgent } from "../protocol/bridge.ts";
+import type { GatewayToAgent, SayTransfer } from "../protocol/bridge.ts";
 import { DTMF_WAIT_MS, type MarkupAction, parseMarkup } from "../protocol/markup.ts";
+import type { TransferOutcome } from "../protocol/transfer.ts";
 import type { CallEvent } from "../protocol/voice.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
@@ -49,7 +50,18 @@ export interface CallOptions {
   hangUp: (reason: string) => void;
   /** The transport sends one key (`0-9*#`) on the call, for the bot's `<dtmf digits>`; without it keys are dropped. */
   sendDtmf?: (digit: string) => void | Promise<void>;
+  /**
+   * The transport transfers the caller (LiveKit: SIP REFER; local: simulated), ringing at most `timeoutMs`, and says
+   * how it ended. Without it every transfer fails.
+   */
+  transfer?: (to: string, timeoutMs: number | undefined) => Promise<TransferOutcome>;
   onEvent?: (event: CallEvent) => void;
+}
+
+/** What a `say` asks beyond its body: keys from the bot's hints and a transfer, both once it has been spoken. */
+interface SayControl {
+  dtmf?: string | undefined;
+  transfer?: SayTransfer | undefined;
 }
 
 type PinState = "off" | "collecting" | "checking" | "done";
@@ -103,6 +115,8 @@ export class CallSession {
   testMode = false;
   speech: SpeechProviders | undefined;
   private prompts: Prompts = promptsFor("en-US");
+  /** The service's sentence for a failed transfer (its settings, from `started`); empty: nothing is said. */
+  private transferFailedMessage = "";
   private pin: PinState = "off";
   private digits = "";
   private noReplyTimer: NodeJS.Timeout | undefined;
@@ -167,6 +181,7 @@ export class CallSession {
 
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
+      this.transferFailedMessage = message.settings?.transferFailedMessage ?? "";
       this.begun = this.begin(message.language, message.testMode);
       return this.begun;
     }
@@ -176,7 +191,7 @@ export class CallSession {
     switch (message.type) {
       case "say":
         this.clearNoReply();
-        void this.say(message.body, message.id, message.last);
+        void this.say(message.body, message.id, message.last, { dtmf: message.dtmf, transfer: message.transfer });
         return;
       case "pin_result":
         return this.onPinResult(message.ok, message.attemptsLeft);
@@ -317,13 +332,22 @@ export class CallSession {
    * spoken; it pauses at `<break>`, sends `<dtmf>` keys once the text before them has played, and `<hangup/>` ends
    * the call like `last`. Resolves once it has played (or was cut).
    */
-  private say(body: string, id: number | null, last: boolean): Promise<void> {
+  private say(body: string, id: number | null, last: boolean, control: SayControl = {}): Promise<void> {
     const markup = parseMarkup(body);
     const ends = last || markup.hangup;
-    const steps = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
+    // `<transfer>` tags are the gateway's to decide (it sends its decision as `control.transfer`), never acted on here.
+    const steps: MarkupAction[] = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
+    if (control.dtmf) steps.push({ type: "dtmf", digits: control.dtmf });
+    const afterwards = async () => {
+      if (control.transfer && !ends) await this.transferCall(control.transfer);
+      if (ends) await this.finish();
+    };
     if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
-      // Nothing to say or key: a `last` (or a lone `<hangup/>`) still lets the messages before it play out.
-      return ends ? this.speaking.then(() => this.finish()) : Promise.resolve();
+      // Nothing to say or key: a `last` (or a lone `<hangup/>` or `<transfer>`) still lets the messages before it play out.
+      if (!ends && !control.transfer) return Promise.resolve();
+      const done = this.speaking.then(afterwards);
+      this.speaking = Promise.all([this.speaking, done]).catch(() => undefined);
+      return done.catch(() => undefined);
     }
     if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
     this.usage.ttsCharacters += markup.spokenText.length;
@@ -345,7 +369,7 @@ export class CallSession {
         this.emit({ type: "interrupted", id, spokenText });
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
-      if (ends) await this.finish();
+      await afterwards();
     })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
     return played.catch(() => undefined);
@@ -373,6 +397,31 @@ export class CallSession {
       else if (step.type === "dtmf") await this.sendKeys(step.digits);
     }
     return undefined;
+  }
+
+  /**
+   * The transfer the gateway decided on, once the message asking for it has been spoken: after its wait, the
+   * transport transfers the caller. Transferred: the call is over. Failed, or refused by the service's guard: the
+   * caller hears the service's failure sentence, if it has one, and the call goes on.
+   */
+  private async transferCall(transfer: SayTransfer): Promise<void> {
+    if (this.ended) return;
+    if (!transfer.allowed) return this.sayTransferFailed();
+    if (transfer.waitMs > 0) await sleep(transfer.waitMs);
+    if (this.ended) return;
+    const outcome: TransferOutcome = this.options.transfer
+      ? await this.options.transfer(transfer.to, transfer.timeoutMs).catch((): TransferOutcome => ({ result: "failed" }))
+      : { result: "failed" };
+    if (this.ended) return;
+    await this.bridge.send({ type: "transfer_result", to: transfer.to, ...outcome });
+    this.emit({ type: "transfer", to: transfer.to, result: outcome.result });
+    if (outcome.result !== "transferred") return this.sayTransferFailed();
+    await this.reportUsage();
+    await this.end("transferred");
+  }
+
+  private sayTransferFailed(): void {
+    if (this.transferFailedMessage) void this.say(this.transferFailedMessage, null, false);
   }
 
   /** The bot's `<dtmf digits>`: each key on the call in order, `w` a half-second wait. */

@@ -3,6 +3,7 @@ import { RoomEvent } from "@livekit/rtc-node";
 import { rfc4733Code } from "../protocol/markup.ts";
 import { CallSession, type CallOptions, type CallStart } from "./call.ts";
 import { type RoomService, deleteCallRoom } from "./livekit-hangup.ts";
+import { type SipService, transferCaller } from "./livekit-transfer.ts";
 
 /** The caller's participant, as far as the call needs it. */
 export interface CallerParticipant {
@@ -39,11 +40,13 @@ export interface CallJob {
 export interface LiveKitCallDeps {
   /** LiveKit's server API (agent/livekit-hangup.ts `roomServiceFor`), to end the call for the caller. */
   roomService: RoomService;
+  /** LiveKit's SIP API (agent/livekit-transfer.ts `sipServiceFor`), to transfer the caller. */
+  sipService: SipService;
   /**
    * Everything the call's `CallSession` needs but what the job decides: its start and its hang-up, and no
    * conversation id (each call gets a random one: the room name of a phone call carries the caller's number).
    */
-  call: Omit<CallOptions, "conversation" | "start" | "hangUp" | "sendDtmf">;
+  call: Omit<CallOptions, "conversation" | "start" | "hangUp" | "sendDtmf" | "transfer">;
 }
 
 /**
@@ -81,13 +84,22 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
     }
     job.shutdown(reason);
   };
+  const start = callStartFrom(caller, job.job.metadata, job.room.name);
   const call = new CallSession({
     ...deps.call,
-    start: callStartFrom(caller, job.job.metadata, job.room.name),
+    start,
     hangUp: (reason) => void (hangingUp = hangUp(reason)),
     // The bot's `<dtmf digits>` as RFC 4733 events in the room (SIP sends them on to the caller's line). No LiveKit
     // server here: this line has not been run, only typechecked against @livekit/rtc-node.
     sendDtmf: (digit) => job.room.localParticipant?.publishDtmf(rfc4733Code(digit), digit),
+    // A cold transfer of the caller's line (SIP REFER through LiveKit); a browser caller cannot be transferred.
+    transfer: async (to, timeoutMs) => {
+      const room = job.room.name;
+      if (!room || start.transport !== "sip") return { result: "failed" };
+      const outcome = await transferCaller(deps.sipService, { room, identity: caller.identity }, to, timeoutMs);
+      if (outcome.result !== "transferred") log().warn({ conversation: call.conversation, ...outcome }, "transfer failed");
+      return outcome;
+    },
   });
   const onDtmf: DtmfListener = (_code, digit, from) => {
     if (from.identity === caller.identity) call.dtmf(digit);

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { AudioFrame } from "@livekit/rtc-node";
 import type { VAD } from "@livekit/agents";
 import { type WebSocket, WebSocketServer } from "ws";
+import { simulatedTransfer } from "../protocol/transfer.ts";
 import type { LocalCallMessage } from "../protocol/voice.ts";
 import { bytesToSamples, samplesToBytes } from "./audio.ts";
 import { CallSession } from "./call.ts";
@@ -20,7 +21,7 @@ export const LOCAL_OUTPUT_RATE = 24_000;
  * from the gateway (`POST /api/v1/services/{id}/browser-calls`; protocol/local-call-ticket.ts), and exchanges
  *   caller → agent: binary frames of PCM16 LE mono 16 kHz; text `{"type":"dtmf","digits":"12#"}`, `{"type":"hangup"}`
  *   agent → caller: binary frames of PCM16 LE mono 24 kHz, paced in real time; text JSON: the call's events
- *     (`started`, `caller`, `bot`, `interrupted`, `ended`), `{"type":"clear"}` (drop buffered audio: barge-in) and
+ *     (`started`, `caller`, `bot`, `interrupted`, `transfer`, `ended`), `{"type":"clear"}` (drop buffered audio: barge-in) and
  *     `{"type":"dtmf","digits":"1"}` (a key the bot sends, one per event, in order).
  * The call's service and caller come from the ticket. A socket without a good ticket, or from a web page on another
  * origin than the ticket's, is closed at once with code 1008 and the reason (local-call-admission.ts).
@@ -84,6 +85,8 @@ export async function startLocalServer(options: {
       },
       onEvent: (event) => send(event),
       sendDtmf: (digit) => void send({ type: "dtmf", digits: digit } satisfies LocalCallMessage),
+      // No phone network here: transfers are simulated (the test range fails as busy); the caller gets a `transfer` event.
+      transfer: async (to) => simulatedTransfer(to),
     });
     calls.add(call);
     void call.done.finally(() => calls.delete(call));

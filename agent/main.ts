@@ -13,6 +13,7 @@ import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } fro
 import { agentConfigFromEnv } from "./config.ts";
 import { roomServiceFor } from "./livekit-hangup.ts";
 import { runLiveKitCall } from "./livekit-job.ts";
+import { sipServiceFor } from "./livekit-transfer.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
 
@@ -27,6 +28,7 @@ export default defineAgent({
     const agent = agentConfigFromEnv();
     await runLiveKitCall(ctx, {
       roomService: roomServiceFor(ctx.info),
+      sipService: sipServiceFor(ctx.info),
       call: {
         gatewayUrl: agent.gatewayUrl,
         agentSecret: agent.agentSecret,

@@ -350,6 +350,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
@@ -403,6 +411,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
@@ -475,6 +491,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
@@ -574,6 +598,14 @@ export interface paths {
                         idleTimeoutMinutes?: number;
                         /** @enum {string} */
                         messageFormat?: "seed" | "booleans";
+                        transferDestinations?: string[];
+                        transferRules?: {
+                            pattern: string;
+                            to: string;
+                            /** @default 0 */
+                            waitSeconds?: number;
+                        }[];
+                        transferFailedMessage?: string;
                         /** @enum {string} */
                         botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                         directLineSecret?: string | null;
@@ -600,6 +632,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
@@ -695,6 +735,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
@@ -827,8 +875,13 @@ export interface paths {
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | null;
                             failedDeliveries: number;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
                         }[];
                     };
                 };
@@ -1140,9 +1193,14 @@ export interface paths {
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | null;
                             failedDeliveries: number;
                             room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
                             messages: {
                                 /** @enum {string} */
                                 direction: "to_bot" | "from_bot";
@@ -1672,6 +1730,14 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;

@@ -17,6 +17,7 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import { Transfers } from "./conversation/transfers.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
 declare module "./bindings.ts" {
@@ -46,6 +47,7 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
   private readonly chatSocket: ChatSocketHost;
+  private readonly transfers: Transfers;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,6 +68,13 @@ export class ConversationObject extends DurableObject<Env> {
       tellAgent: (message) => this.broadcast("agent", message),
       botSays: async (reply) => void (await this.acceptBotMessage(reply)),
       scheduleAlarm: () => this.scheduleAlarm(),
+    });
+    this.transfers = new Transfers({
+      sql: this.sql,
+      delivery: this.delivery,
+      settings: () => this.settings(),
+      service: (call) => this.service(call),
+      end: (call, reason) => this.end(call, reason),
     });
     this.agentWatch = new AgentWatch({
       env,
@@ -88,6 +97,15 @@ export class ConversationObject extends DurableObject<Env> {
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
+      sayOf: (m) => {
+        const hints = m.hints === null ? undefined : (JSON.parse(m.hints) as Hints);
+        const control = this.transfers.controlOf({ body: m.body, hints, last: m.last === 1 });
+        return { type: "say", id: m.seq, body: m.body, last: m.last === 1, ...control };
+      },
+      transferEnded: async (to, outcome) => {
+        const call = this.call();
+        if (call) await this.transfers.ended(call, to, outcome);
+      },
     };
     this.chatSocket = { call: () => this.call(), acceptBotMessage: (message) => this.acceptBotMessage(message) };
   }
@@ -239,6 +257,8 @@ export class ConversationObject extends DurableObject<Env> {
     // `<hangup/>` in the body (docs/api.md, "Call control markup") ends the call as `last` does.
     const message = { ...received, last: received.last || parseMarkup(received.body).hangup };
     if (!message.last && message.body.trim() === "") return "rejected";
+    // Transfers and keys asked for by hints, markup or the service's rules (docs/api.md, "Call control").
+    const control = this.transfers.controlOf(message);
     const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
@@ -250,9 +270,10 @@ export class ConversationObject extends DurableObject<Env> {
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
-    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...control });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
+    else await this.transfers.afterMessage(call, control);
     return "delivered";
   }
 
@@ -273,6 +294,7 @@ export class ConversationObject extends DurableObject<Env> {
       endReason: call.end_reason,
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
       room: call.room,
+      transfer: call.transfer_to !== null && call.transfer_result !== null ? { to: call.transfer_to, result: call.transfer_result } : null,
       messages,
     };
   }

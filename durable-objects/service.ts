@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type {
   CallSummary,
+  CallTransfer,
   TestSession,
   EndReason,
   Provisioning,
@@ -109,6 +110,10 @@ export class ServiceObject extends DurableObject<Env> {
       this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
     }
     if (!config.has("settings")) this.sql.exec("ALTER TABLE config ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
+    if (!columns("calls").has("transfer_to")) {
+      this.sql.exec("ALTER TABLE calls ADD COLUMN transfer_to TEXT");
+      this.sql.exec("ALTER TABLE calls ADD COLUMN transfer_result TEXT");
+    }
     // The version that live calls and the Directory's token index keep the newest of.
     if (!config.has("config_version")) this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
     if (!columns("calls").has("ends_by")) {
@@ -413,6 +418,11 @@ export class ServiceObject extends DurableObject<Env> {
     );
   }
 
+  /** A call's transfer ended (or was refused): the call list shows it. */
+  transferRecorded(conversation: string, transfer: CallTransfer): void {
+    this.sql.exec("UPDATE calls SET transfer_to = ?, transfer_result = ? WHERE conversation = ?", transfer.to, transfer.result, conversation);
+  }
+
   deliveryFailed(conversation: string): void {
     this.sql.exec("UPDATE calls SET failed_deliveries = failed_deliveries + 1 WHERE conversation = ?", conversation);
   }
@@ -427,6 +437,8 @@ export class ServiceObject extends DurableObject<Env> {
         ended_at: number | null;
         end_reason: EndReason | null;
         failed_deliveries: number;
+        transfer_to: string | null;
+        transfer_result: CallTransfer["result"] | null;
       }>("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", limit)
       .toArray()
       .map((row) => ({
@@ -438,6 +450,7 @@ export class ServiceObject extends DurableObject<Env> {
         endedAt: row.ended_at === null ? null : iso(row.ended_at),
         endReason: row.end_reason,
         failedDeliveries: row.failed_deliveries,
+        transfer: row.transfer_to !== null && row.transfer_result !== null ? { to: row.transfer_to, result: row.transfer_result } : null,
       }));
   }
 

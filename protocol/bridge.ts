@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import type { ServiceSettingsView } from "./service-settings.ts";
+import { TRANSFER_RESULTS } from "./transfer.ts";
 
 /**
  * The caller-side WebSockets onto a call's Conversation Durable Object.
@@ -49,6 +50,16 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("interrupted"), id: z.number().int(), spokenText: Text }),
   /** Speech usage since the last report, for monitoring and cost. */
   z.object({ type: z.literal("usage"), sttSeconds: z.number().nonnegative(), ttsCharacters: z.number().int().nonnegative() }),
+  /**
+   * The transfer a `say` asked for has ended: `transferred` (the caller is gone; the call is over) or why it failed
+   * (the call goes on). `sipStatus`: the destination's SIP answer, when there was one.
+   */
+  z.object({
+    type: z.literal("transfer_result"),
+    to: z.string().min(1).max(MESSAGE_LIMITS.address * 4),
+    result: z.enum(TRANSFER_RESULTS),
+    sipStatus: z.number().int().min(100).max(699).optional(),
+  }),
   /** The bot's `last` message has been spoken; the call is over. */
   z.object({ type: z.literal("finished") }),
   /**
@@ -59,14 +70,30 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
 ]);
 export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 
+/**
+ * A transfer the gateway decided on (protocol/transfer.ts): after `waitMs`, transfer the caller to `to`, letting it
+ * ring `timeoutMs` at most; or, when the service does not allow that destination (`allowed: false`), only say the
+ * service's `transferFailedMessage` (the gateway has told the bot already). The `<transfer>` tag in a body is not
+ * acted on by the agent: the gateway decides, so that its guard cannot be bypassed.
+ */
+export interface SayTransfer {
+  to: string;
+  timeoutMs?: number;
+  waitMs: number;
+  allowed: boolean;
+}
+
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
   /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out. */
   | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
-  /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */
-  | { type: "say"; id: number; body: string; last: boolean }
+  /**
+   * Something for the caller to hear, in order; `last` means hang up once it has been spoken. `dtmf`: keys to send
+   * once it has been spoken (the bot's hints). `transfer`: what to do once it has been spoken (SayTransfer).
+   */
+  | { type: "say"; id: number; body: string; last: boolean; dtmf?: string; transfer?: SayTransfer }
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }
   /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
   | { type: "delivery_failed" }

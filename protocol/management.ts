@@ -4,6 +4,7 @@ import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
+import { TRANSFER_RESULTS } from "./transfer.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -217,6 +218,9 @@ export const CallMessageSchema = z.object({
 });
 export type CallMessage = z.infer<typeof CallMessageSchema>;
 
+export const CallTransferSchema = z.object({ to: z.string(), result: z.enum(TRANSFER_RESULTS) });
+export type CallTransfer = z.infer<typeof CallTransferSchema>;
+
 export const CallSchema = z.object({
   conversation: z.string(),
   serviceId: z.string(),
@@ -229,6 +233,8 @@ export const CallSchema = z.object({
   failedDeliveries: z.number().int(),
   /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
   room: z.string().nullable(),
+  /** The call's last transfer and how it ended (protocol/transfer.ts); null when none was asked for. */
+  transfer: CallTransferSchema.nullable(),
   messages: z.array(CallMessageSchema),
 });
 export type Call = z.infer<typeof CallSchema>;

@@ -1,8 +1,9 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
+import type { TransferOutcome } from "../../protocol/transfer.ts";
 import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
-import type { CallRow, CallStart, StartResult } from "./schema.ts";
+import type { CallRow, CallStart, MessageRow, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
 
@@ -20,6 +21,10 @@ export interface AgentSocketHost {
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
   callerHangsUp(reason?: EndReason): Promise<boolean>;
+  /** What the agent is told of a bot message it missed: its `say`, with the keys and transfer it asks for. */
+  sayOf(message: MessageRow): GatewayToAgent;
+  /** The agent's transfer ended (protocol/bridge.ts `transfer_result`). */
+  transferEnded(to: string, outcome: TransferOutcome): Promise<void>;
 }
 
 /** One message from the voice agent's socket (protocol/bridge.ts), applied to the call. */
@@ -81,6 +86,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
     case "hangup":
       await host.callerHangsUp(message.reason ?? "caller_hangup");
       return;
+    case "transfer_result":
+      await host.transferEnded(
+        message.to,
+        message.result === "transferred"
+          ? { result: "transferred" }
+          : { result: message.result, ...(message.sipStatus !== undefined ? { sipStatus: message.sipStatus } : {}) },
+      );
+      return;
     case "finished":
       ws.close(1000, "finished");
       return;
@@ -96,7 +109,7 @@ async function resumeAgent(host: AgentSocketHost, ws: WebSocket, call: CallRow, 
   host.sockets.supersedeAgents(ws);
   send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
   for (const m of host.transcript.botMessagesAfter(lastSayId)) {
-    send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1 } satisfies GatewayToAgent);
+    send(ws, host.sayOf(m));
   }
   await host.agentWatch.watch();
 }

@@ -1,4 +1,5 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
+import type { TransferResult } from "../../protocol/transfer.ts";
 import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
@@ -28,6 +29,9 @@ export interface CallRow {
   ends_by: number;
   /** How long a call no agent carries may go without a message either way before it ends (`idle`). */
   idle_ms: number;
+  /** The call's last transfer: where to, and how it ended (protocol/transfer.ts); null when none was asked for. */
+  transfer_to: string | null;
+  transfer_result: TransferResult | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -69,6 +73,10 @@ export function createSchema(sql: SqlStorage): void {
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+  if (!columns.has("transfer_to")) {
+    sql.exec("ALTER TABLE call ADD COLUMN transfer_to TEXT");
+    sql.exec("ALTER TABLE call ADD COLUMN transfer_result TEXT");
+  }
   const messageColumns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((c) => c.name));
   if (!messageColumns.has("hints")) sql.exec("ALTER TABLE messages ADD COLUMN hints TEXT");
   if (!columns.has("ends_by")) {

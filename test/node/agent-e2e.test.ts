@@ -335,6 +335,60 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await caller.closed;
   });
 
+  it("a transfer by hints: the caller hears the body, then the call ends as transferred; the bot gets last with the event", async () => {
+    const transferring = await api.PATCH("/api/v1/services/{id}", {
+      params: { path: { id: serviceId } },
+      body: { transferDestinations: ["+1415"], transferFailedMessage: "Thank you for calling." },
+    });
+    expect(transferring.response.status).toBe(200);
+    token = transferring.data!.token;
+    const { caller, conversation } = await connect();
+    const t0 = performance.now();
+    const hints = JSON.stringify({ telephony: { action: "transfer", info: { called: "+14155550100" } } });
+    const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+      body: JSON.stringify({ conversation, body: "Please hold the line.", hints }),
+    });
+    expect(await res.json()).toEqual({ success: true, reason: "delivered" });
+
+    const transfer = await waitFor(() => caller.event("transfer"), 20_000, "the transfer");
+    expect(transfer).toEqual({ type: "transfer", to: "+14155550100", result: "transferred" });
+    // Everything the caller heard came before the transfer, and it was the body.
+    const heard = caller.heardSince(t0);
+    expect(caller.audio.filter((a) => a.at >= t0).at(-1)!.at).toBeLessThanOrEqual(caller.timeOf(transfer));
+    expect(await transcribe(heard, BOT_PHRASES)).toBe("please hold the line");
+    await caller.closed;
+    expect(caller.event("ended")?.reason).toBe("transferred");
+
+    const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.last === "true"), "the bot told of the transfer");
+    expect(JSON.parse(String(log.at(-1)!.message.hints))).toEqual({ telephony: { event: "transferred", called: "+14155550100" } });
+    expect(await record(conversation)).toMatchObject({ state: "ended", endReason: "transferred", transfer: { to: "+14155550100", result: "transferred" } });
+  });
+
+  it("a transfer to the busy test range: the caller hears the failure sentence and the call goes on", async () => {
+    const { caller, conversation } = await connect();
+    const t0 = performance.now();
+    await botSays(conversation, `One moment. <transfer referto="+14155550486", timeoutms="20000"/>`);
+    const transfer = await waitFor(() => caller.event("transfer"), 20_000, "the transfer");
+    expect(transfer).toEqual({ type: "transfer", to: "+14155550486", result: "busy" });
+    const sorry = await waitFor(() => caller.events.find((e) => e.type === "bot" && e.text === "Thank you for calling."), 10_000, "the failure sentence");
+    expect(caller.timeOf(sorry)).toBeGreaterThanOrEqual(caller.timeOf(transfer));
+    const heard = await heardUntilQuiet(caller, caller.timeOf(sorry));
+    expect(await transcribe(heard, BOT_PHRASES)).toBe("thank you for calling");
+    const log = await poll(() => received(conversation), (l) => l.some((r) => typeof r.message.hints === "string"), "the bot told of the failure");
+    expect(JSON.parse(String(log.at(-1)!.message.hints))).toEqual({
+      telephony: { event: "transfer_failed", called: "+14155550486", sipStatus: 486, reason: "busy" },
+    });
+    expect(await record(conversation)).toMatchObject({
+      state: "active",
+      transfer: { to: "+14155550486", result: "busy" },
+    });
+    expect(caller.heardSince(t0).length).toBeGreaterThan(0);
+    caller.hangUp();
+    await caller.closed;
+  });
+
   // Last in this file: it restarts the file's gateway.
   it("the gateway restarted mid-call: the call goes on, what the caller said meanwhile reaches the bot, the bot's reply is heard", async () => {
     // An agent of its own with no "One moment, please." during the restart, which would talk over the reply.

@@ -23,6 +23,7 @@ const record = (messages: CallRecordMessage[], ended?: CallRecord["endReason"]):
   endReason: ended ?? null,
   failedDeliveries: 0,
   room: null,
+  transfer: null,
   messages,
 });
 

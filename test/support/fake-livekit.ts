@@ -34,12 +34,24 @@ export interface FakeLiveKit {
   dispatches: any[];
   /** Rooms that exist (a test adds its call's room); `DeleteRoom` removes one, and answers 404 for one that does not. */
   rooms: Set<string>;
+  /**
+   * Transfers LiveKit carried out (`TransferSIPParticipant` answered OK). A destination whose digits end in `0486`
+   * answers 486 Busy Here and one ending in `0603` 603 Decline, as LiveKit reports a SIP failure: a Twirp error whose
+   * metadata carries `sip_status_code` and `sip_status`.
+   */
+  transfers: { roomName: string; participantIdentity: string; transferTo: string; playDialtone: boolean; ringingTimeout?: string }[];
   /** The next `times` calls of `method` (e.g. "CreateSIPDispatchRule") answer `status` with a Twirp error. */
   failNext(method: string, times?: number, status?: number): void;
   /** Requests that change something (not List*). */
   writes(): LiveKitRequest[];
   close(): Promise<void>;
 }
+
+/** Transfer destinations the fake's far end refuses, by the digits they end in: [suffix, SIP status, reason phrase]. */
+const SIP_FAILURES: [string, number, string][] = [
+  ["0486", 486, "Busy Here"],
+  ["0603", 603, "Decline"],
+];
 
 const SIP_METHODS = new Set([
   "CreateSIPInboundTrunk",
@@ -56,7 +68,7 @@ const SIP_METHODS = new Set([
  * LiveKit's server API as far as we use it: Twirp JSON over HTTP on loopback (`POST /twirp/livekit.<Service>/<Method>`).
  * Like LiveKit, it checks the `Authorization: Bearer <JWT>` (signed with the API secret, issued to the API key) and
  * its grants: `sip.admin` for the SIP service, `video.roomAdmin` for the dispatch's room, `video.roomCreate` to delete
- * a room. It keeps trunks, dispatch rules and rooms in memory, refuses two inbound trunks with the same number as
+ * a room, `sip.call` and `video.roomAdmin` on the room to transfer a SIP participant. It keeps trunks, dispatch rules and rooms in memory, refuses two inbound trunks with the same number as
  * LiveKit does, and records everything.
  */
 export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-livekit-secret-0123456789abcdef"): Promise<FakeLiveKit> {
@@ -66,6 +78,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
   const rules = new Map<string, FakeRule>();
   const dispatches: any[] = [];
   const rooms = new Set<string>();
+  const transfers: FakeLiveKit["transfers"] = [];
   const failures = new Map<string, { times: number; status: number }>();
   let seq = 0;
   const newId = (prefix: string) => `${prefix}_${(++seq).toString().padStart(6, "0")}`;
@@ -125,6 +138,18 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
         dispatches.push(dispatch);
         return [200, dispatch];
       }
+      case "TransferSIPParticipant": {
+        if (!rooms.has(body.roomName)) return [404, { code: "not_found", msg: "requested room does not exist" }];
+        if (!body.participantIdentity || !body.transferTo) return [400, { code: "invalid_argument", msg: "participant identity and transfer destination are required" }];
+        const failure = SIP_FAILURES.find(([suffix]) => String(body.transferTo).replace(/\D/g, "").endsWith(suffix));
+        if (failure) {
+          const [, code, phrase] = failure;
+          return [503, { code: "unavailable", msg: `transfer failed: ${code} ${phrase}`, meta: { sip_status_code: String(code), sip_status: phrase } }];
+        }
+        const { roomName, participantIdentity, transferTo, playDialtone = false, ringingTimeout } = body;
+        transfers.push({ roomName, participantIdentity, transferTo, playDialtone, ...(ringingTimeout ? { ringingTimeout } : {}) });
+        return [200, {}];
+      }
       case "DeleteRoom": {
         if (!rooms.delete(body.room)) return [404, { code: "not_found", msg: "requested room does not exist" }];
         return [200, {}];
@@ -154,7 +179,12 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
       return reply(res, 400, { code: "malformed", msg: "body is not JSON" });
     }
     requests.push({ service, method, body, claims });
-    if (service === "SIP" && SIP_METHODS.has(method)) {
+    if (service === "SIP" && method === "TransferSIPParticipant") {
+      // What livekit-server-sdk signs for it: roomAdmin on the call's room and the SIP call grant.
+      if (!claims.sip?.call || !claims.video?.roomAdmin || claims.video.room !== body.roomName) {
+        return reply(res, 403, { code: "permission_denied", msg: "requires the SIP call grant and roomAdmin for the room" });
+      }
+    } else if (service === "SIP" && SIP_METHODS.has(method)) {
       if (!claims.sip?.admin) return reply(res, 403, { code: "permission_denied", msg: "requires SIP admin grant" });
     } else if (service === "AgentDispatchService" && method === "CreateDispatch") {
       if (!claims.video?.roomAdmin || claims.video.room !== body.room) return reply(res, 403, { code: "permission_denied", msg: "requires roomAdmin for the room" });
@@ -182,6 +212,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     rules,
     dispatches,
     rooms,
+    transfers,
     failNext: (method, times = 1, status = 500) => void failures.set(method, { times, status }),
     writes: () => requests.filter((r) => !r.method.startsWith("List")),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Service } from "../../../protocol/management.ts";
 import { type BrowserCall, type CallEvent, type LocalCallMessage, localEndReasonText } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
+import { transferText } from "./service/TransferBadge.tsx";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
 import callAudioWorklet from "../lib/call-audio.worklet.ts?worker&url";
@@ -108,6 +109,9 @@ export function BrowserCallTab(props: { service: Service }) {
         return;
       case "interrupted":
         add("system", `You interrupted the bot after “${event.spokenText}”`);
+        return;
+      case "transfer":
+        add("system", transferText({ to: event.to, result: event.result }) + (event.result === "transferred" ? " (simulated)" : ""));
         return;
       case "ended":
         setEndReason(event.reason);

@@ -5,6 +5,7 @@ import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime } from "../c
 import { formatInternational } from "../lib/phone.ts";
 import { formatDuration } from "../lib/usage.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
+import { TransferBadge, telephonyEventText } from "./service/TransferBadge.tsx";
 import { MessageHints } from "./service/MessageHints.tsx";
 
 const showNumber = (n: string) => (n === "" ? "—" : n.startsWith("+") ? formatInternational(n) : n);
@@ -90,7 +91,15 @@ function CallRow(props: { call: CallSummary; seconds: number | null; open: boole
         <td data-label="To" className="mono">{showNumber(c.to)}</td>
         <td data-label="Started">{formatDateTime(c.startedAt)}</td>
         <td data-label="Duration">{props.seconds === null ? <Badge tone="blue">In progress</Badge> : formatDuration(props.seconds)}</td>
-        <td data-label="Ended">{c.endReason ? END_REASON_TEXT[c.endReason] : "—"}</td>
+        <td data-label="Ended">
+          {c.endReason ? END_REASON_TEXT[c.endReason] : "—"}
+          {c.transfer && (
+            <>
+              {" "}
+              <TransferBadge transfer={c.transfer} />
+            </>
+          )}
+        </td>
         <td data-label="Delivery">
           {c.failedDeliveries > 0 ? (
             <Badge tone="red">
@@ -134,10 +143,16 @@ function Transcript(props: { conversation: string }) {
           LiveKit room: <span className="mono">{call.room}</span>
         </p>
       )}
+      {call.transfer && (
+        <p data-testid="call-detail-transfer">
+          <TransferBadge transfer={call.transfer} />
+        </p>
+      )}
       <ol className="transcript" aria-label="Transcript" data-testid="transcript">
         {call.messages.map((m, i) => {
           const who = m.direction === "to_bot" ? "Caller → bot" : "Bot → caller";
-          const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : m.body === "" && m.last ? "(hung up)" : m.body;
+          const event = telephonyEventText(m);
+          const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : event ? event : m.body === "" && m.last ? "(hung up)" : m.body;
           const failed = m.delivery === "failed";
           return (
             <li key={i} className={`${m.direction}${failed ? " failed" : ""}`}>

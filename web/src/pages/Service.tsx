@@ -11,6 +11,7 @@ import { CallsTab } from "./Calls.tsx";
 import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
+import { TransfersCard } from "./service/TransfersCard.tsx";
 import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { BotCard } from "./service/BotCard.tsx";
 import type { Patch } from "./service/patch.ts";
@@ -115,6 +116,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
+      <TransfersCard service={props.service} patch={props.patch} />
       <MessageFormatCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>

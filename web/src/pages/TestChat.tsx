@@ -1,6 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { ChatToGateway, GatewayToChat } from "../../../protocol/bridge.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
+import { telephonyEventText } from "./service/TransferBadge.tsx";
 import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } from "../../../protocol/management.ts";
 import { api, errorText, sendOnLeave } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
@@ -301,6 +302,8 @@ function ChatLine(props: { message: CallMessage }) {
   if (m.direction === "to_bot") {
     if (m.new) return <li className="chat-system">Call connected · {time(m.at)}</li>;
     if (m.dtmf) return <li className="chat-system">The caller pressed {m.dtmf.split("").join(" ")}</li>;
+    const event = telephonyEventText(m);
+    if (event) return <li className="chat-system">{event} · {time(m.at)}</li>;
     if (m.last && m.body === "") return <li className="chat-system">The caller hung up · {time(m.at)}</li>;
     return (
       <li className="bubble bubble-caller">
