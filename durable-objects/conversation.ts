@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
-import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
+import { type Call, type CallFailure, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
@@ -17,6 +17,7 @@ import { type CallRow, type CallStart, type StartResult, createSchema, iso, read
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
+import { type OutboundCall, OutboundCalls } from "./conversation/outbound.ts";
 
 declare module "./bindings.ts" {
   interface DurableObjectClasses {
@@ -45,6 +46,7 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
   private readonly chatSocket: ChatSocketHost;
+  private readonly outboundCalls: OutboundCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -88,6 +90,20 @@ export class ConversationObject extends DurableObject<Env> {
       callerHangsUp: (reason) => this.callerHangsUp(reason),
     };
     this.chatSocket = { call: () => this.call(), acceptBotMessage: (message) => this.acceptBotMessage(message) };
+    this.outboundCalls = new OutboundCalls({
+      ctx,
+      env,
+      sql: this.sql,
+      call: () => this.call(),
+      keepLink: (link) => this.serviceLinkKept.keep(link),
+      recordBotMessage: (message) => this.recordBotMessage(message),
+      enqueueForBot: (message) => this.delivery.enqueue(message),
+      agentWatch: this.agentWatch,
+      view: () => this.view(),
+      end: (call, reason, failure) => this.end(call, reason, failure),
+      broadcastChat: (message) => this.broadcast("chat", message),
+      scheduleAlarm: () => this.scheduleAlarm(),
+    });
   }
 
   private call(): CallRow | undefined {
@@ -129,6 +145,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   /** Answers a call: records it on the service and queues the bot's `new` message. */
   async start(input: CallStart): Promise<StartResult> {
+    if (input.outbound) return this.agentAnswers(input);
     if (this.call()) return { ok: false, reason: "exists" };
     const startedAt = Date.now();
     const started = await serviceStub(this.env, input.serviceId).callStarted({
@@ -156,6 +173,31 @@ export class ConversationObject extends DurableObject<Env> {
     );
     this.delivery.enqueue({ body: "", isNew: true });
     return { ok: true, call: this.view()!, language: started.language, testMode: started.demo, settings: settingsView(this.settings()) };
+  }
+
+  // ---- calls started by the bot (durable-objects/conversation/outbound.ts) ---------------------------------
+
+  /** The bot starts this call (send API with `new`): it rings, on a simulated phone or through LiveKit. */
+  placeOutbound(request: OutboundCall): Promise<SendReason> {
+    return this.outboundCalls.place(request);
+  }
+
+  /** The simulated phone answers the call ringing here; false when none is ringing (or LiveKit dials it). */
+  answerOutbound(): Promise<boolean> {
+    return this.outboundCalls.simulatedAnswer();
+  }
+
+  /** The simulated phone declines the call ringing here (`call_failed`, SIP 603). */
+  declineOutbound(): Promise<boolean> {
+    return this.outboundCalls.simulatedDecline();
+  }
+
+  /** The voice agent carries the callee of a call the bot started: the call is answered, if it still rings. */
+  private async agentAnswers(input: CallStart): Promise<StartResult> {
+    const answered = await this.outboundCalls.agentAnswers(input);
+    if (!answered) return { ok: false, reason: "service_not_found" };
+    const call = this.call()!;
+    return { ok: true, call: this.view()!, language: call.language, testMode: call.test_mode === 1, settings: settingsView(this.settings()) };
   }
 
   serviceId(): string | null {
@@ -191,9 +233,9 @@ export class ConversationObject extends DurableObject<Env> {
    */
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
-    if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
+    if (!call || (call.state === "ended" && this.delivery.nextAttemptAt() === undefined)) return;
     this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
-    if (call.state === "active") await this.hangUp(call, "service_deleted");
+    if (call.state !== "ended") await this.hangUp(call, "service_deleted");
   }
 
   /** Ends the call from the gateway's side: the bot gets `last` (and the agent `ended`, from `end`). */
@@ -222,7 +264,7 @@ export class ConversationObject extends DurableObject<Env> {
    */
   async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
     const call = this.call();
-    if (call?.state !== "active") return null;
+    if (call?.state !== "active" && call?.state !== "ringing") return null;
     const { tokenHash } = await this.serviceLink(call);
     if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
@@ -232,11 +274,21 @@ export class ConversationObject extends DurableObject<Env> {
   private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
-    if (call?.state !== "active") return "conversation not found";
+    // A call the bot started takes its messages while it rings too: they are spoken once it is answered.
+    if (call?.state !== "active" && call?.state !== "ringing") return "conversation not found";
     // `<hangup/>` in the body (docs/api.md, "Call control markup") ends the call as `last` does.
     const message = { ...received, last: received.last || parseMarkup(received.body).hangup };
     if (!message.last && message.body.trim() === "") return "rejected";
-    const seq = this.ctx.storage.transactionSync(() => {
+    const seq = this.recordBotMessage(message);
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
+    this.announce(seq);
+    if (message.last) await this.end(call, "bot_hangup");
+    return "delivered";
+  }
+
+  /** Records a message from the bot on the transcript (and its opaque value); its sequence number. */
+  private recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): number {
+    return this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
         message.body,
@@ -246,10 +298,6 @@ export class ConversationObject extends DurableObject<Env> {
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
-    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
-    this.announce(seq);
-    if (message.last) await this.end(call, "bot_hangup");
-    return "delivered";
   }
 
   // ---- views ----------------------------------------------------------------------------------------------
@@ -264,6 +312,8 @@ export class ConversationObject extends DurableObject<Env> {
       from: call.from_number,
       to: call.to_number,
       state: call.state,
+      direction: call.direction,
+      failure: call.sip_status === null ? null : { sipStatus: call.sip_status, reason: call.failure_reason ?? "" },
       startedAt: iso(call.started_at),
       endedAt: call.ended_at === null ? null : iso(call.ended_at),
       endReason: call.end_reason,
@@ -273,14 +323,21 @@ export class ConversationObject extends DurableObject<Env> {
     };
   }
 
-  private async end(call: CallRow, reason: EndReason) {
+  private async end(call: CallRow, reason: EndReason, failure?: CallFailure) {
     const endedAt = Date.now();
-    this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
+    this.sql.exec(
+      "UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?, rings_until = NULL, sip_status = ?, failure_reason = ?",
+      endedAt,
+      reason,
+      failure?.sipStatus ?? null,
+      failure?.reason ?? null,
+    );
     if (this.delivery.nextAttemptAt() === undefined) this.forgetTargetOnceEnded();
     this.broadcast("chat", { type: "ended", reason });
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
-    await this.service(call).callEnded(call.conversation, endedAt, reason);
+    if (failure) await this.service(call).outboundFailed(call.conversation, endedAt, failure);
+    else await this.service(call).callEnded(call.conversation, endedAt, reason);
   }
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------
@@ -355,6 +412,7 @@ export class ConversationObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     await this.agentWatch.check();
+    await this.outboundCalls.checkRinging();
     await this.checkLimits();
     await this.delivery.passUnderWay();
     await this.delivery.drain();
@@ -384,6 +442,7 @@ export class ConversationObject extends DurableObject<Env> {
       this.delivery.nextAttemptAt(),
       active?.agent_deadline ?? undefined,
       active && this.limit(active).at,
+      call?.state === "ringing" ? (call.rings_until ?? undefined) : undefined,
     ].filter((t): t is number => t !== undefined);
     // A message that has not been tried yet, with no pass under way to deliver it, is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));
