@@ -526,6 +526,12 @@ export class ServiceObject extends DurableObject<Env> {
     );
   }
 
+  /** The outbound settings, password included, for LiveKit provisioning only (worker/livekit/sync.ts); never shown. */
+  outboundForProvisioning(): ReturnType<typeof outboundOf> | null {
+    const row = this.config();
+    return row ? outboundOf(settingsOf(row).outbound) : null;
+  }
+
   /** The outcome of provisioning the outbound trunk: its id is what outbound calls dial through. */
   recordOutboundTrunk(trunkId: string | null): void {
     this.sql.exec("UPDATE config SET outbound_trunk_id = ?", trunkId);

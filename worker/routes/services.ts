@@ -96,8 +96,8 @@ services.openapi(
     }
     const updated = await service.reconfigure(patch);
     if (!updated) throw notFound();
-    // New numbers go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
-    const provisioning = patch.numbers ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
+    // New numbers (and outbound trunk settings) go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
+    const provisioning = patch.numbers || patch.outbound ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
     return c.json({ ...updated, ...(provisioning ? { provisioning } : {}) }, 200);
   },
 );
