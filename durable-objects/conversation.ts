@@ -187,6 +187,11 @@ export class ConversationObject extends DurableObject<Env> {
     return this.outboundCalls.simulatedAnswer();
   }
 
+  /** Whether a call the bot started rings here on the simulated phone (which the local voice agent may answer). */
+  ringsOnSimulatedPhone(): boolean {
+    return this.outboundCalls.ringsOnSimulatedPhone();
+  }
+
   /** The simulated phone declines the call ringing here (`call_failed`, SIP 603). */
   declineOutbound(): Promise<boolean> {
     return this.outboundCalls.simulatedDecline();

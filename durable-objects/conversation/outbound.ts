@@ -150,6 +150,12 @@ export class OutboundCalls {
     return true;
   }
 
+  /** Whether the call rings on the simulated phone (not dialed through LiveKit): the local voice agent may answer it. */
+  ringsOnSimulatedPhone(): boolean {
+    const call = this.host.call();
+    return call?.state === "ringing" && call.dialed === 0;
+  }
+
   simulatedAnswer(): Promise<boolean> {
     const call = this.host.call();
     return call?.dialed === 0 ? this.answer() : Promise.resolve(false);

@@ -72,13 +72,36 @@ async function transcribe(heard: Int16Array, phrases: string[]): Promise<string 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-async function botSays(conversation: string, body: string, last = false) {
+async function botSays(conversation: string, body: string, last = false, serviceToken = token) {
   const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+    headers: { "content-type": "application/json", authorization: `Basic ${serviceToken}` },
     body: JSON.stringify({ conversation, body, last: last ? "true" : "false" }),
   });
   expect(await res.json()).toEqual({ success: true, reason: "delivered" });
+}
+
+/** The bot starts a call to a French number (send API with `new`). */
+async function botStarts(serviceToken: string, conversation: string, body: string) {
+  const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Basic ${serviceToken}` },
+    body: JSON.stringify({ new: "true", to: "+33142685300", body }),
+  });
+  return (await res.json()) as { success: boolean; reason: string };
+}
+
+/** A service with the fake bot, a number, and calls started by the bot allowed to France. */
+async function outboundService() {
+  const number = `+1415${2_000_000 + Math.floor(Math.random() * 8_000_000)}`;
+  const created = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Outbound", language: "en-US" } });
+  const patched = await callGateway(gateway.url, `/api/v1/services/${created.body.id}`, {
+    method: "PATCH",
+    key: apiKey,
+    json: { numbers: [number], botUrl: `${bot.url}/bot/{conversation}`, outbound: { enabled: true, destinations: ["+33"] } },
+  });
+  expect(patched.status).toBe(200);
+  return { id: created.body.id as string, token: patched.body.token as string, number };
 }
 
 async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
@@ -346,6 +369,44 @@ describe("voice end to end (offline speech, real gateway)", () => {
   });
 
   // Last in this file: it restarts the file's gateway.
+  it("a call the bot started, answered with audio through the local transport: the callee hears the body, and their words reach the bot", async () => {
+    const outbound = await outboundService();
+    const conversation = `outbound-e2e-${Date.now()}`;
+    expect(await botStarts(outbound.token, conversation, "Thank you for calling.")).toEqual({ success: true, reason: "delivered" });
+    const ringing = await callGateway(gateway.url, `/api/v1/services/${outbound.id}/calls?state=ringing`, { key: apiKey });
+    expect(ringing.body).toEqual([expect.objectContaining({ conversation, state: "ringing", direction: "outbound" })]);
+
+    // The simulated phone answers with audio: a ticket for the local agent that joins the ringing call.
+    const answer = await callGateway(gateway.url, `/api/v1/calls/${conversation}/voice-answer`, { method: "POST", key: apiKey });
+    expect(answer.status).toBe(201);
+    const t0 = performance.now();
+    const caller = new LocalCaller(local.url, answer.body.ticket);
+    const started = await waitFor(() => caller.event("started"), 15_000, "started");
+    expect(started.conversation).toBe(conversation);
+    expect(await transcribe(await heardUntilQuiet(caller, t0), BOT_PHRASES)).toBe("thank you for calling");
+    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey })).body).toMatchObject({ state: "active", direction: "outbound" });
+
+    await caller.say(speech("yes please"));
+    const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "yes please"), "the callee's words at the bot");
+    // The bot started the call: it gets no `new`, and the callee's words are its first message.
+    expect(log[0]!.message).toMatchObject({ body: "yes please", new: "false", to: "+33142685300", from: outbound.number, conversation });
+
+    await botSays(conversation, "Goodbye.", true, outbound.token);
+    await caller.closed;
+  });
+
+  it("a call the bot started and the simulated phone declines: the bot gets last with call_failed, 603", async () => {
+    const outbound = await outboundService();
+    const conversation = `declined-e2e-${Date.now()}`;
+    expect((await botStarts(outbound.token, conversation, "Thank you for calling.")).reason).toBe("delivered");
+    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}/decline`, { method: "POST", key: apiKey })).status).toBe(200);
+    const log = await poll(() => received(conversation), (l) => l.length > 0, "the bot's call_failed");
+    expect(log[0]!.message).toMatchObject({ last: "true", body: "" });
+    expect(JSON.parse(log[0]!.message.hints as string)).toEqual({ telephony: { event: "call_failed", sipStatus: 603, reason: "declined" } });
+    // No voice answer for a call that no longer rings.
+    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}/voice-answer`, { method: "POST", key: apiKey })).status).toBe(409);
+  });
+
   it("the gateway restarted mid-call: the call goes on, what the caller said meanwhile reaches the bot, the bot's reply is heard", async () => {
     // An agent of its own with no "One moment, please." during the restart, which would talk over the reply.
     const patient = await startLocalServer({
