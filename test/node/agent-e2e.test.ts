@@ -28,7 +28,9 @@ let silero: SileroModel;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 /** Where the gateway listens and keeps its storage: the last test restarts it there. */
 let gatewayOptions: { agent: false; port: number; persistTo: string };
-const gatewayVars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
+/** Where this file's local agent listens; the gateway tells it to callers (voice-answer tickets). Set before the gateway starts. */
+let agentPort = 0;
+const gatewayVars: Record<string, string> = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
 let apiKey: string;
@@ -123,8 +125,11 @@ beforeAll(async () => {
   initLogger();
   // The gateway without `npm start`'s agent: this file runs its own, with a phrase grammar for its callers.
   gatewayOptions = { agent: false, port: await freePort(), persistTo: await mkdtemp(join(tmpdir(), "pmb-voice-")) };
+  agentPort = await freePort();
+  gatewayVars.AGENT_PUBLIC_URL = `http://127.0.0.1:${agentPort}`;
   [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(gatewayVars, gatewayOptions), startFakeBot()]);
   local = await startLocalServer({
+    port: agentPort,
     agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
     vadForCall: () => silero.forCall(),
