@@ -5,6 +5,7 @@
  */
 import { RoomAgentDispatch, RoomServiceClient, ServerError, SipCallError, SipClient } from "livekit-server-sdk";
 import type { CallFailure } from "../../protocol/management.ts";
+import type { OutboundJobMetadata } from "../../protocol/livekit.ts";
 import type { LiveKitConfig } from "./config.ts";
 
 /** Rooms of calls the bot started. */
@@ -12,14 +13,6 @@ export const OUTBOUND_ROOM_PREFIX = "outbound-";
 /** The callee's identity in the room; the agent waits for it. */
 export const CALLEE_IDENTITY_PREFIX = "callee-";
 
-/** What the agent's job metadata says of a call the bot started (agent/livekit-job.ts reads it). */
-export interface OutboundJobMetadata {
-  serviceId: string;
-  conversation: string;
-  outbound: true;
-  from: string;
-  to: string;
-}
 
 export interface OutboundDial {
   conversation: string;
