@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { CallSummary } from "../../../../protocol/management.ts";
 import { api, errorText } from "../../api.ts";
 import { Alert, Button } from "../../components/ui.tsx";
+import { navigate } from "../../router.tsx";
 import { formatInternational } from "../../lib/phone.ts";
 
 const showNumber = (n: string) => (n.startsWith("+") ? formatInternational(n) : n);
@@ -60,6 +61,9 @@ export function IncomingCalls(props: { serviceId: string; onAnswered: (conversat
           </span>
           <Button small onClick={() => void decide(call.conversation, "answer")} busy={busy === `answer:${call.conversation}`}>
             Answer
+          </Button>
+          <Button small variant="secondary" onClick={() => navigate(`/services/${props.serviceId}/call?answer=${encodeURIComponent(call.conversation)}`)}>
+            Answer with microphone
           </Button>
           <Button small variant="danger" onClick={() => void decide(call.conversation, "decline")} busy={busy === `decline:${call.conversation}`}>
             Decline
