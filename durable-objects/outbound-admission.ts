@@ -7,6 +7,8 @@ export interface OutboundRequest {
   conversation: string;
   to: string | undefined;
   from: string | undefined;
+  /** A start must say something and must not end the call at once (`last`). */
+  speaks: boolean;
 }
 
 export type OutboundDecision =
@@ -24,6 +26,7 @@ export function decideOutbound(
 ): OutboundDecision {
   const refuse = (why: string) => ({ ok: false, reason: "rejected", why }) as const;
   if (!service.outbound.enabled) return { ok: false, reason: "start not allowed", why: "outbound calls are off" };
+  if (!request.speaks) return refuse("a call the bot starts needs a body, and no last");
   if (!CONVERSATION_ID_PATTERN.test(request.conversation)) return refuse("conversation id: 1-128 of A-Z a-z 0-9 _ -");
   if (service.idInUse) return refuse("conversation id already used");
   const to = request.to === undefined ? undefined : toE164(request.to);

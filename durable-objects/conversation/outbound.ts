@@ -17,6 +17,7 @@ export interface OutboundCall {
   to: string | undefined;
   from: string | undefined;
   body: string;
+  last: boolean;
   opaque: string | undefined;
 }
 
@@ -64,7 +65,14 @@ export class OutboundCalls {
     const ringMs = this.ringMs();
     const service = serviceStub(env, request.serviceId);
     const existed = this.host.call() !== undefined;
-    const admitted = await service.outboundRequested({ conversation: request.conversation, to: request.to, from: request.from, placedAt, ringMs });
+    const admitted = await service.outboundRequested({
+      conversation: request.conversation,
+      to: request.to,
+      from: request.from,
+      speaks: !request.last && request.body.trim() !== "",
+      placedAt,
+      ringMs,
+    });
     if (!admitted.ok) return admitted.reason;
     // Ids are one namespace: an id another service's call (or a call of this one, gone from its list) has is taken.
     if (existed || this.host.call()) {

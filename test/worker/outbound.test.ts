@@ -54,6 +54,22 @@ describe("outbound settings (protocol/settings/outbound.ts)", () => {
     expect(everything).not.toContain('"password"');
   });
 
+  it("are in the OpenAPI document: the write-only password in PATCH, passwordSet in GET; calls' direction and the simulated phone's paths", async () => {
+    const doc = (await api("/api/v1/openapi.json")).body;
+    const text = JSON.stringify(doc);
+    for (const path of ["/api/v1/calls/{conversation}/answer", "/api/v1/calls/{conversation}/decline", "/api/v1/calls/{conversation}/voice-answer"]) {
+      expect(doc.paths[path]?.post, path).toBeDefined();
+    }
+    const patchSchema = JSON.stringify(doc.paths["/api/v1/services/{id}"].patch.requestBody);
+    expect(patchSchema).toContain('"maxConcurrent"');
+    expect(patchSchema).toContain('"password"');
+    const getSchema = JSON.stringify(doc.paths["/api/v1/services/{id}"].get.responses);
+    expect(getSchema).toContain('"passwordSet"');
+    expect(getSchema).not.toContain('"password"');
+    expect(text).toContain('"call_failed"');
+    expect(JSON.stringify(doc.paths["/api/v1/calls/{conversation}"].get.responses)).toContain('"direction"');
+  });
+
   it("refuses bad values with a 400 naming the field", async () => {
     const { key, serviceId } = await serviceWithBot();
     const bad = async (outbound: unknown) => {
@@ -134,6 +150,8 @@ describe("calls started by the bot (send API with new)", () => {
     expect((await start(token, newId(), { to: undefined })).body.reason).toBe("rejected");
     expect((await start(token, newId(), { from: "+14155550199" })).body.reason).toBe("rejected");
     expect((await start(token, "bad id!")).status).toBe(400);
+    expect((await start(token, newId(), { body: "", last: true })).body.reason).toBe("rejected");
+    expect((await start(token, newId(), { body: "Hello.", last: true })).body.reason).toBe("rejected");
     // FR as a country takes a French number; the service's own number as `from` is fine.
     const id = newId();
     expect((await start(token, id, { from: number })).body.reason).toBe("delivered");

@@ -86,10 +86,10 @@ messaging.post(
 async function startCall(env: Env, token: string, conversation: string, message: BotMessage): Promise<SendReason> {
   const serviceId = await directory(env).serviceForToken(token);
   if (serviceId === null) return "authorization fail";
-  const request = { conversation, serviceId, to: message.to, from: message.from, body: message.body, opaque: message.opaque };
+  const request = { conversation, serviceId, to: message.to, from: message.from, body: message.body, last: message.last, opaque: message.opaque };
   if (CONVERSATION_ID_PATTERN.test(conversation)) return conversationStub(env, conversation).placeOutbound(request);
   // A malformed id has no call to address: the service answers `start not allowed` or refuses the id (records nothing).
-  const refused = await serviceStub(env, serviceId).outboundRequested({ ...request, placedAt: Date.now(), ringMs: 0 });
+  const refused = await serviceStub(env, serviceId).outboundRequested({ ...request, speaks: true, placedAt: Date.now(), ringMs: 0 });
   return refused.ok ? "rejected" : refused.reason;
 }
 
