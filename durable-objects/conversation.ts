@@ -330,6 +330,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   private async end(call: CallRow, reason: EndReason, failure?: CallFailure) {
     const endedAt = Date.now();
+    this.outboundCalls.cancelDial(call);
     this.sql.exec(
       "UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?, rings_until = NULL, sip_status = ?, failure_reason = ?",
       endedAt,

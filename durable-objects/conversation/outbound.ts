@@ -182,6 +182,15 @@ export class OutboundCalls {
     return true;
   }
 
+  /**
+   * A call LiveKit is dialing ended before the answer (the bot's `last`, the service deleted, no answer in time):
+   * deleting its room makes LiveKit cancel the dial.
+   */
+  cancelDial(call: CallRow): void {
+    const config = call.dialed === 1 && call.state === "ringing" ? liveKitConfigOrNull(this.host.env) : null;
+    if (config) this.host.ctx.waitUntil(removeOutboundRoom(config, call.conversation).catch(() => undefined));
+  }
+
   /** At the alarm: a call that has rung too long fails as `no answer`. */
   async checkRinging(): Promise<void> {
     const call = this.host.call();

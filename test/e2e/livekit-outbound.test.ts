@@ -89,4 +89,23 @@ describe("calls started by the bot through LiveKit (wrangler dev → fake LiveKi
     expect(shown).not.toContain(PASSWORD);
     expect(gateway.logs()).not.toContain(PASSWORD);
   });
+  it("the bot hanging up while LiveKit still dials cancels the dial: the room is deleted, the call ends as bot_hangup", async () => {
+    const created = await api("/api/v1/services", { method: "POST", json: { name: "Cancel", language: "en-US" } });
+    const patched = await api(`/api/v1/services/${created.body.id}`, {
+      method: "PATCH",
+      json: { numbers: ["+14155552672"], botUrl: `${bot.url}/bot/{conversation}`, outbound: { enabled: true, destinations: ["+33"], trunk: { address: "sip.provider.example" } } },
+    });
+    expect(patched.body.provisioning).toMatchObject({ state: "ok" });
+    const token = patched.body.token as string;
+    fake.sipRinging.set("+33142685377", 3000);
+    expect((await send(token, "lk-cancelled", { new: true, to: "+33142685377", body: "Bonjour." })).reason).toBe("delivered");
+    await until(async () => fake.requests.some((r) => r.method === "CreateSIPParticipant" && r.body.roomName === "outbound-lk-cancelled"), 10_000, "the dial");
+    expect((await api("/api/v1/calls/lk-cancelled")).body.state).toBe("ringing");
+    expect((await send(token, "lk-cancelled", { body: "", last: true })).reason).toBe("delivered");
+    await until(async () => fake.requests.some((r) => r.method === "DeleteRoom" && r.body.room === "outbound-lk-cancelled"), 10_000, "the room deleted");
+    expect(fake.rooms.has("outbound-lk-cancelled")).toBe(false);
+    // The dial's late 487 changes nothing: the bot hung up.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await api("/api/v1/calls/lk-cancelled")).body).toMatchObject({ state: "ended", endReason: "bot_hangup", failure: null });
+  });
 });

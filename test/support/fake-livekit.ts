@@ -37,6 +37,8 @@ export interface FakeLiveKit {
   participants: any[];
   /** How a number answers `CreateSIPParticipant`: a SIP failure (e.g. 486 Busy Here); any other number answers. */
   sipAnswers: Map<string, { sipStatus: number; reason: string }>;
+  /** Numbers that ring this long (ms) before they answer; a room deleted meanwhile cancels the call (SIP 487). */
+  sipRinging: Map<string, number>;
   dispatches: any[];
   /** Rooms that exist (a test adds its call's room); `DeleteRoom` removes one, and answers 404 for one that does not. */
   rooms: Set<string>;
@@ -77,6 +79,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
   const outboundTrunks = new Map<string, FakeTrunk>();
   const participants: any[] = [];
   const sipAnswers = new Map<string, { sipStatus: number; reason: string }>();
+  const sipRinging = new Map<string, number>();
   const rules = new Map<string, FakeRule>();
   const dispatches: any[] = [];
   const rooms = new Set<string>();
@@ -93,7 +96,13 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     return undefined;
   }
 
-  function handle(method: string, body: any): [number, unknown] {
+  async function handle(method: string, body: any): Promise<[number, unknown]> {
+    if (method === "CreateSIPParticipant" && sipRinging.has(body.sipCallTo)) {
+      await new Promise((resolve) => setTimeout(resolve, sipRinging.get(body.sipCallTo)));
+      if (!rooms.has(body.roomName)) {
+        return [503, { code: "unavailable", msg: "call cancelled", meta: { sip_status_code: "487", sip_status: "Request Terminated" } }];
+      }
+    }
     switch (method) {
       case "ListSIPInboundTrunk":
         return [200, { items: [...trunks.values()] }];
@@ -216,7 +225,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
       failure.times -= 1;
       return reply(res, failure.status, { code: "internal", msg: `injected failure of ${method}` });
     }
-    const [status, answer] = handle(method, body);
+    const [status, answer] = await handle(method, body);
     reply(res, status, answer);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -231,6 +240,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     rules,
     participants,
     sipAnswers,
+    sipRinging,
     dispatches,
     rooms,
     failNext: (method, times = 1, status = 500) => void failures.set(method, { times, status }),
