@@ -3,6 +3,7 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type CallFailure, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
+import { type Hints, encodeHints } from "../protocol/hints.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
@@ -276,7 +277,7 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     // A call the bot started takes its messages while it rings too: they are spoken once it is answered.
@@ -292,13 +293,14 @@ export class ConversationObject extends DurableObject<Env> {
   }
 
   /** Records a message from the bot on the transcript (and its opaque value); its sequence number. */
-  private recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): number {
+  private recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): number {
     return this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
+        "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
         message.body,
         Date.now(),
         message.last ? 1 : 0,
+        message.hints ? encodeHints(message.hints) : null,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;

@@ -19,6 +19,8 @@ export interface OutboundCall {
   body: string;
   last: boolean;
   opaque: string | undefined;
+  /** The bot's hints on its start, kept on the call record with the body. */
+  hints: Hints | undefined;
 }
 
 /** How long a call the bot started rings before it fails as `no answer` (OUTBOUND_RING_TIMEOUT_MS). */
@@ -36,7 +38,7 @@ export interface OutboundHost {
   sql: SqlStorage;
   call(): CallRow | undefined;
   keepLink(link: ServiceLink): void;
-  recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined }): number;
+  recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): number;
   enqueueForBot(message: { body: string; last?: boolean; hints?: Hints }): void;
   agentWatch: AgentWatch;
   view(): Call | null;
@@ -97,7 +99,7 @@ export class OutboundCalls {
       live ? 1 : 0,
     );
     // What the callee hears once they answer.
-    this.host.recordBotMessage({ body: request.body, last: false, opaque: request.opaque });
+    this.host.recordBotMessage({ body: request.body, last: false, opaque: request.opaque, hints: request.hints });
     if (live) {
       if (admitted.outboundTrunkId) this.host.ctx.waitUntil(this.dial(live, admitted.outboundTrunkId, ringMs));
       // The trunk is provisioned with the settings (the service shows a failure): until then calls fail at once.

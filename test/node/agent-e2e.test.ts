@@ -9,7 +9,8 @@ import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { callGateway, freePort, startGateway } from "../e2e/server.ts";
+import type { PhoneMyBotClient } from "../../client/index.ts";
+import { callRecord, freePort, newAccount, newService, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
 
@@ -33,7 +34,8 @@ let agentPort = 0;
 const gatewayVars: Record<string, string> = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
-let apiKey: string;
+/** The typed client (client/) as the file's account; the gateway keeps its port across the restart. */
+let api: PhoneMyBotClient;
 let serviceId: string;
 let token: string;
 
@@ -96,14 +98,13 @@ async function botStarts(serviceToken: string, conversation: string, body: strin
 /** A service with the fake bot, a number, and calls started by the bot allowed to France. */
 async function outboundService() {
   const number = `+1415${2_000_000 + Math.floor(Math.random() * 8_000_000)}`;
-  const created = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Outbound", language: "en-US" } });
-  const patched = await callGateway(gateway.url, `/api/v1/services/${created.body.id}`, {
-    method: "PATCH",
-    key: apiKey,
-    json: { numbers: [number], botUrl: `${bot.url}/bot/{conversation}`, outbound: { enabled: true, destinations: ["+33"] } },
+  const created = await newService(api, { name: "Outbound" });
+  const patched = await api.PATCH("/api/v1/services/{id}", {
+    params: { path: { id: created.id } },
+    body: { numbers: [number], botUrl: `${bot.url}/bot/{conversation}`, outbound: { enabled: true, destinations: ["+33"] } },
   });
-  expect(patched.status).toBe(200);
-  return { id: created.body.id as string, token: patched.body.token as string, number };
+  expect(patched.response.status).toBe(200);
+  return { id: created.id, token: patched.data!.token, number };
 }
 
 async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
@@ -115,6 +116,19 @@ async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: s
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const record = (conversation: string) => callRecord(api, conversation);
+
+/** A demo-mode service (no bot URL) and a TEST session on it, with its PIN. */
+async function demoWithTestSession(name: string) {
+  const demo = await newService(api, { name });
+  const session = await api.POST("/api/v1/services/{id}/test-sessions", { params: { path: { id: demo.id } } });
+  expect(session.response.status).toBe(201);
+  return { demo, session: session.data! };
+}
+
+const testSessionState = async (serviceId: string, session: string) =>
+  (await api.GET("/api/v1/services/{id}/test-sessions/{session}", { params: { path: { id: serviceId, session } } })).data;
 
 /** A ticket for a call on `service` from a phone number (minted with the agent secret, as only the gateway can). */
 const phoneTicket = (service: string) => mintTicket(SECRET, { serviceId: service, from: "+442071838750" });
@@ -134,17 +148,8 @@ beforeAll(async () => {
     speech: { offlinePhrases: CALLER_PHRASES },
     vadForCall: () => silero.forCall(),
   });
-  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" } });
-  apiKey = account.body.apiKey;
-  const service = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Pizza", language: "en-US" } });
-  serviceId = service.body.id;
-  const patched = await callGateway(gateway.url, `/api/v1/services/${serviceId}`, {
-    method: "PATCH",
-    key: apiKey,
-    json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret" },
-  });
-  expect(patched.status).toBe(200);
-  token = patched.body.token;
+  ({ api } = await newAccount(gateway.url, "e2e"));
+  ({ id: serviceId, token } = await newService(api, { name: "Pizza", botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret" }));
 }, 90_000);
 
 // Each test's calls are over in the agent too (their sessions closed, their bridges shut), not only on the line.
@@ -196,9 +201,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await botSays(conversation, "Your table is booked. Goodbye.", true);
     await caller.closed;
     expect(caller.event("ended")?.reason).toBe("bot_ended");
-    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-    expect(call.status).toBe(200);
-    expect(JSON.stringify(call.body)).toMatch(/ended|finished|over/);
+    expect(JSON.stringify(await record(conversation))).toMatch(/ended|finished|over/);
   });
 
   it("two calls at once, then the callers hang up: each bot conversation gets its own words and a `last`", async () => {
@@ -219,12 +222,10 @@ describe("voice end to end (offline speech, real gateway)", () => {
   });
 
   it("test mode: a wrong PIN is asked again, the right one connects the call to the test session", async () => {
-    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo", language: "en-US" } });
-    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
-    expect(session.status).toBe(201);
-    const pin = session.body.pin as string;
+    const { demo, session } = await demoWithTestSession("Demo");
+    const pin = session.pin;
     const wrong = pin === "0000" ? "1111" : "0000";
-    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /PIN/.test(e.text)), 5000, "PIN prompt");
@@ -232,8 +233,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /not right/.test(e.text)), 10_000, "wrong-PIN prompt");
     caller.keys(pin);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /connected/.test(e.text)), 10_000, "connected");
-    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
-    expect(state.body).toMatchObject({ state: "connected", conversation: started.conversation });
+    expect(await testSessionState(demo.id, session.id)).toMatchObject({ state: "connected", conversation: started.conversation });
     caller.hangUp();
     await caller.closed;
   });
@@ -279,23 +279,21 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(final?.text).toBe("stop i want the salmon");
     await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "stop i want the salmon"), "the bot got the barge-in words");
     const call = await poll(
-      () => callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey }),
-      (c) => c.body?.messages?.some((m: any) => m.direction === "from_bot" && m.spokenText !== undefined),
+      () => record(conversation),
+      (c) => c.messages.some((m) => m.direction === "from_bot" && m.spokenText !== undefined),
       "the spoken part on the call record",
     );
-    const reply = call.body.messages.filter((m: any) => m.direction === "from_bot");
+    const reply = call.messages.filter((m) => m.direction === "from_bot");
     expect(reply).toEqual([expect.objectContaining({ body: long, spokenText: interrupted.spokenText })]);
-    expect(call.body.messages.filter((m: any) => m.direction === "to_bot").map((m: any) => m.body)).toContain("stop i want the salmon");
+    expect(call.messages.filter((m) => m.direction === "to_bot").map((m) => m.body)).toContain("stop i want the salmon");
     caller.hangUp();
     await caller.closed;
   });
 
   it("test mode: three wrong PINs are asked again twice, then the agent says goodbye and hangs up", async () => {
-    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo 3", language: "en-US" } });
-    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
-    expect(session.status).toBe(201);
-    const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.body.pin).slice(0, 3);
-    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
+    const { demo, session } = await demoWithTestSession("Demo 3");
+    const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.pin).slice(0, 3);
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     const said = () => caller.events.filter((e) => e.type === "bot");
@@ -319,11 +317,10 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const phrases = [PROMPTS.pinWrong, PROMPTS.pinGoodbye, PROMPTS.pinOk, PROMPTS.stillThere];
     expect(await transcribe(goodbye, phrases)).toBe(normalizePhrase(PROMPTS.pinGoodbye));
 
-    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
-    expect(state.body).toMatchObject({ state: "waiting", conversation: null });
-    const call = await poll(() => callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
-    expect(call.body.endReason).toBe("pin_failed");
-    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+    expect(await testSessionState(demo.id, session.id)).toMatchObject({ state: "waiting", conversation: null });
+    const call = await poll(() => record(started.conversation), (c) => c.state === "ended", "the call to end");
+    expect(call.endReason).toBe("pin_failed");
+    expect(call.messages.some((m) => m.direction === "from_bot")).toBe(false);
   });
 
   it("a silent bot: the caller hears \"One moment, please.\" after the no-reply timeout", async () => {
@@ -345,21 +342,14 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.stillThere, PROMPTS.deliveryFailed, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe("one moment please");
     // The prompt is the agent's own: it is not a bot message on the call record.
-    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+    expect((await record(conversation)).messages.some((m) => m.direction === "from_bot")).toBe(false);
     caller.hangUp();
     await caller.closed;
   }, NO_REPLY_MS + 60_000);
 
   it("a bot that cannot be reached: when a message fails for good, the caller hears an apology", async () => {
-    const failing = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Down", language: "en-US" } });
-    const configured = await callGateway(gateway.url, `/api/v1/services/${failing.body.id}`, {
-      method: "PATCH",
-      key: apiKey,
-      json: { botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" },
-    });
-    expect(configured.status).toBe(200);
-    const caller = new LocalCaller(local.url, await phoneTicket(failing.body.id));
+    const failing = await newService(api, { name: "Down", botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" });
+    const caller = new LocalCaller(local.url, await phoneTicket(failing.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     // The call's first message (`new`) is refused with 500 on every try (retries after 200 and 400 ms in this file).
     const apology = await waitFor(() => caller.events.find((e) => e.type === "bot"), 20_000, "the apology");
@@ -367,29 +357,28 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const heard = await heardUntilQuiet(caller, caller.timeOf(apology));
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.deliveryFailed, PROMPTS.stillThere, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe(normalizePhrase(PROMPTS.deliveryFailed));
-    const call = await callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey });
-    expect(call.body.messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
+    expect((await record(started.conversation)).messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
     caller.hangUp();
     await caller.closed;
   });
 
-  // Last in this file: it restarts the file's gateway.
   it("a call the bot started, answered with audio through the local transport: the callee hears the body, and their words reach the bot", async () => {
     const outbound = await outboundService();
     const conversation = `outbound-e2e-${Date.now()}`;
     expect(await botStarts(outbound.token, conversation, "Thank you for calling.")).toEqual({ success: true, reason: "delivered" });
-    const ringing = await callGateway(gateway.url, `/api/v1/services/${outbound.id}/calls?state=ringing`, { key: apiKey });
-    expect(ringing.body).toEqual([expect.objectContaining({ conversation, state: "ringing", direction: "outbound" })]);
+    const ringing = await api.GET("/api/v1/services/{id}/calls", { params: { path: { id: outbound.id }, query: { state: "ringing" } } });
+    expect(ringing.data).toEqual([expect.objectContaining({ conversation, state: "ringing", direction: "outbound" })]);
 
     // The simulated phone answers with audio: a ticket for the local agent that joins the ringing call.
-    const answer = await callGateway(gateway.url, `/api/v1/calls/${conversation}/voice-answer`, { method: "POST", key: apiKey });
-    expect(answer.status).toBe(201);
+    const answer = await api.POST("/api/v1/calls/{conversation}/voice-answer", { params: { path: { conversation } } });
+    expect(answer.response.status).toBe(201);
+    const ticket = answer.data!.mode === "local" ? answer.data!.ticket : "";
     const t0 = performance.now();
-    const caller = new LocalCaller(local.url, answer.body.ticket);
+    const caller = new LocalCaller(local.url, ticket);
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.conversation).toBe(conversation);
     expect(await transcribe(await heardUntilQuiet(caller, t0), BOT_PHRASES)).toBe("thank you for calling");
-    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey })).body).toMatchObject({ state: "active", direction: "outbound" });
+    expect(await record(conversation)).toMatchObject({ state: "active", direction: "outbound" });
 
     await caller.say(speech("yes please"));
     const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "yes please"), "the callee's words at the bot");
@@ -404,14 +393,15 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const outbound = await outboundService();
     const conversation = `declined-e2e-${Date.now()}`;
     expect((await botStarts(outbound.token, conversation, "Thank you for calling.")).reason).toBe("delivered");
-    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}/decline`, { method: "POST", key: apiKey })).status).toBe(200);
+    expect((await api.POST("/api/v1/calls/{conversation}/decline", { params: { path: { conversation } } })).response.status).toBe(200);
     const log = await poll(() => received(conversation), (l) => l.length > 0, "the bot's call_failed");
     expect(log[0]!.message).toMatchObject({ last: "true", body: "" });
     expect(JSON.parse(log[0]!.message.hints as string)).toEqual({ telephony: { event: "call_failed", sipStatus: 603, reason: "declined" } });
     // No voice answer for a call that no longer rings.
-    expect((await callGateway(gateway.url, `/api/v1/calls/${conversation}/voice-answer`, { method: "POST", key: apiKey })).status).toBe(409);
+    expect((await api.POST("/api/v1/calls/{conversation}/voice-answer", { params: { path: { conversation } } })).response.status).toBe(409);
   });
 
+  // Last in this file: it restarts the file's gateway.
   it("the gateway restarted mid-call: the call goes on, what the caller said meanwhile reaches the bot, the bot's reply is heard", async () => {
     // An agent of its own with no "One moment, please." during the restart, which would talk over the reply.
     const patient = await startLocalServer({
@@ -440,8 +430,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       await botSays(conversation, "Thank you for calling.", true);
       await caller.closed;
       expect(caller.event("ended")?.reason).toBe("bot_ended");
-      const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-      expect(call.body).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+      expect(await record(conversation)).toMatchObject({ state: "ended", endReason: "bot_hangup" });
       expect(gateway.logs()).not.toContain("socket handler failed");
     } finally {
       await patient.close();

@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import {
   type BotMessage,
@@ -26,7 +26,11 @@ const sendRoute = createRoute({
   summary: "Send a message into a conversation (the bot's side of the call)",
   description:
     "Authenticated with `Authorization: Basic <service token>`. The same request shape is what the gateway POSTs to the bot.",
-  request: { body: { content: { "application/json": { schema: BotMessageSchema } } } },
+  request: {
+    // Documented so that the document is valid OpenAPI (and generated clients can fill it in); the handler takes any id.
+    params: z.object({ conversation: z.string().describe("the call's id") }),
+    body: { content: { "application/json": { schema: BotMessageSchema } } },
+  },
   responses: {
     200: { description: "delivered", ...answer },
     400: { description: "rejected", ...answer },
@@ -86,7 +90,7 @@ messaging.post(
 async function startCall(env: Env, token: string, conversation: string, message: BotMessage): Promise<SendReason> {
   const serviceId = await directory(env).serviceForToken(token);
   if (serviceId === null) return "authorization fail";
-  const request = { conversation, serviceId, to: message.to, from: message.from, body: message.body, last: message.last, opaque: message.opaque };
+  const request = { conversation, serviceId, to: message.to, from: message.from, body: message.body, last: message.last, opaque: message.opaque, hints: message.hints };
   if (CONVERSATION_ID_PATTERN.test(conversation)) return conversationStub(env, conversation).placeOutbound(request);
   // A malformed id has no call to address: the service answers `start not allowed` or refuses the id (records nothing).
   const refused = await serviceStub(env, serviceId).outboundRequested({ ...request, speaks: true, placedAt: Date.now(), ringMs: 0 });

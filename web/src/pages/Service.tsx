@@ -11,6 +11,7 @@ import { CallsTab } from "./Calls.tsx";
 import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
+import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { OutboundCard } from "./service/OutboundCard.tsx";
 
 const TABS = [
@@ -113,6 +114,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
+      <MessageFormatCard service={props.service} patch={props.patch} />
       <OutboundCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
