@@ -107,7 +107,7 @@ describe("calls started by the bot, in the portal (Chromium)", () => {
     const incoming = page.getByTestId("incoming-calls");
     await containsText(incoming, "Your bot is calling +33 1 42 68 53 00");
     await expectAccessible(page, "test chat with an incoming call");
-    await incoming.getByRole("button", { name: "Answer" }).click();
+    await incoming.getByRole("button", { name: "Answer", exact: true }).click();
     await containsText(page.getByTestId("caller-log"), "Hello, this is Outbound pizza calling.");
     await page.getByLabel("Say something").fill("Yes, I am home");
     await page.getByRole("button", { name: "Say", exact: true }).click();
