@@ -350,6 +350,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];
@@ -409,6 +413,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];
@@ -487,6 +495,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];
@@ -592,6 +604,10 @@ export interface paths {
                         idleTimeoutMinutes?: number;
                         /** @enum {string} */
                         messageFormat?: "seed" | "booleans";
+                        /** @enum {string} */
+                        botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                        directLineSecret?: string | null;
+                        dialogflowServiceAccountKey?: string | null;
                         outbound?: {
                             enabled?: boolean;
                             destinations?: string[];
@@ -624,6 +640,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];
@@ -725,6 +745,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];
@@ -1929,6 +1953,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             outbound: {
                                 enabled: boolean;
                                 destinations: string[];

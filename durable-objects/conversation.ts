@@ -66,6 +66,7 @@ export class ConversationObject extends DurableObject<Env> {
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
+      botSays: async (reply) => void (await this.acceptBotMessage(reply)),
       scheduleAlarm: () => this.scheduleAlarm(),
     });
     this.agentWatch = new AgentWatch({
@@ -240,7 +241,8 @@ export class ConversationObject extends DurableObject<Env> {
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
     if (!call || (call.state === "ended" && this.delivery.nextAttemptAt() === undefined)) return;
-    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
+    const { settings } = this.serviceLinkKept.read() ?? {};
+    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target, ...(settings ? { settings } : {}) });
     if (call.state !== "ended") await this.hangUp(call, "service_deleted");
   }
 

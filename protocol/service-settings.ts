@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 import { outboundSettings } from "./settings/outbound.ts";
 
@@ -7,10 +8,10 @@ import { outboundSettings } from "./settings/outbound.ts";
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, outboundSettings] as const;
+const groups = [messageFormatSettings, botPlatformSettings, outboundSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch, ...outboundSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view, ...outboundSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...botPlatformSettings.patch, ...outboundSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...botPlatformSettings.view, ...outboundSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */

@@ -3,9 +3,7 @@ import type { Service } from "../../../../protocol/management.ts";
 import { OUTBOUND_LIMITS } from "../../../../protocol/settings/outbound.ts";
 import { ApiProblem, errorText } from "../../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../../components/ui.tsx";
-
-/** The service page's PATCH (Service.tsx passes it; not imported from there, which would be an import cycle). */
-type Patch = (patch: { outbound: unknown }) => Promise<unknown>;
+import type { Patch } from "./patch.ts";
 
 type FieldName = "destinations" | "maxConcurrent" | "address" | "username" | "password";
 
