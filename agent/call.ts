@@ -19,6 +19,8 @@ export interface CallStart {
   serviceId?: string;
   transport: "sip" | "browser" | "local";
   room?: string;
+  /** The callee of a call the bot started (the session's `conversation` is that call's id). */
+  outbound?: boolean;
 }
 
 export type { CallEvent };

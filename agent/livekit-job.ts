@@ -4,6 +4,7 @@ import { rfc4733Code } from "../protocol/markup.ts";
 import { CallSession, type CallOptions, type CallStart } from "./call.ts";
 import { type RoomService, deleteCallRoom } from "./livekit-hangup.ts";
 import { type SipService, transferCaller } from "./livekit-transfer.ts";
+import { type AttributesListener, calleeAnswered, outboundCall } from "./livekit-outbound.ts";
 
 /** The caller's participant, as far as the call needs it. */
 export interface CallerParticipant {
@@ -24,6 +25,9 @@ export interface CallRoom {
   on(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
   off(event: RoomEvent.DtmfReceived, listener: DtmfListener): unknown;
   off(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
+  /** A call the bot started waits for the callee's answer (agent/livekit-outbound.ts). */
+  on(event: RoomEvent.ParticipantAttributesChanged, listener: AttributesListener): unknown;
+  off(event: RoomEvent.ParticipantAttributesChanged, listener: AttributesListener): unknown;
   /** The agent's own participant, which sends the bot's keys (absent before the room is joined). */
   readonly localParticipant?: { publishDtmf(code: number, digit: string): Promise<void> } | undefined;
 }
@@ -71,6 +75,9 @@ export function callStartFrom(participant: CallerParticipant, metadata: string, 
  */
 export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promise<string> {
   const caller = await job.waitForParticipant();
+  // A call the bot started: the participant is the callee, who must answer before the bot's body is spoken.
+  const outbound = outboundCall(job.job.metadata, job.room.name);
+  if (outbound) await calleeAnswered(job.room, caller);
   let hangingUp: Promise<void> | undefined;
   const hangUp = async (reason: string) => {
     const room = job.room.name;
@@ -84,9 +91,10 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
     }
     job.shutdown(reason);
   };
-  const start = callStartFrom(caller, job.job.metadata, job.room.name);
+  const start = outbound?.start ?? callStartFrom(caller, job.job.metadata, job.room.name);
   const call = new CallSession({
     ...deps.call,
+    ...(outbound ? { conversation: outbound.conversation } : {}),
     start,
     hangUp: (reason) => void (hangingUp = hangUp(reason)),
     // The bot's `<dtmf digits>` as RFC 4733 events in the room (SIP sends them on to the caller's line). No LiveKit

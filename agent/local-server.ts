@@ -23,7 +23,8 @@ export const LOCAL_OUTPUT_RATE = 24_000;
  *   agent → caller: binary frames of PCM16 LE mono 24 kHz, paced in real time; text JSON: the call's events
  *     (`started`, `caller`, `bot`, `interrupted`, `transfer`, `ended`), `{"type":"clear"}` (drop buffered audio: barge-in) and
  *     `{"type":"dtmf","digits":"1"}` (a key the bot sends, one per event, in order).
- * The call's service and caller come from the ticket. A socket without a good ticket, or from a web page on another
+ * The call's service and caller come from the ticket; a ticket with `answer` answers that ringing call the bot started
+ * (the callee hears the bot's body first). A socket without a good ticket, or from a web page on another
  * origin than the ticket's, is closed at once with code 1008 and the reason (local-call-admission.ts).
  */
 export async function startLocalServer(options: {
@@ -60,7 +61,8 @@ export async function startLocalServer(options: {
     );
   });
 
-  function onCall(ws: WebSocket, start: { serviceId: string; from: string }) {
+  function onCall(ws: WebSocket, admitted: { serviceId: string; from: string; answer?: string }) {
+    const { answer, ...start } = admitted;
     const send = (message: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message));
     const input = new PushAudioInput();
     const output = new PacedAudioOutput(
@@ -73,7 +75,9 @@ export async function startLocalServer(options: {
     const call = new CallSession({
       gatewayUrl: options.agent.gatewayUrl,
       agentSecret: options.agent.agentSecret,
-      start: { ...start, transport: "local" },
+      // A ticket that answers a call the bot started joins that call as its callee.
+      ...(answer ? { conversation: answer } : {}),
+      start: { ...start, transport: "local", ...(answer ? { outbound: true } : {}) },
       input,
       output,
       vad: options.vadForCall(),

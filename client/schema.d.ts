@@ -85,7 +85,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description start not allowed */
+                /** @description start not allowed (`new` while the service does not allow calls started by the bot) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -362,6 +362,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -423,6 +433,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -503,6 +523,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -610,6 +640,16 @@ export interface paths {
                         botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                         directLineSecret?: string | null;
                         dialogflowServiceAccountKey?: string | null;
+                        outbound?: {
+                            enabled?: boolean;
+                            destinations?: string[];
+                            maxConcurrent?: number;
+                            trunk?: {
+                                address?: string;
+                                username?: string;
+                                password?: string;
+                            };
+                        };
                     };
                 };
             };
@@ -644,6 +684,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -747,6 +797,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -851,6 +911,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    state?: "ringing" | "active" | "ended";
                 };
                 header?: never;
                 path: {
@@ -871,11 +932,17 @@ export interface paths {
                             from: string;
                             to: string;
                             /** @enum {string} */
-                            state: "active" | "ended";
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | "call_failed" | null;
                             failedDeliveries: number;
                             transfer: {
                                 to: string;
@@ -883,6 +950,18 @@ export interface paths {
                                 result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
                             } | null;
                         }[];
+                    };
+                };
+                /** @description OK */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
                     };
                 };
                 /** @description OK */
@@ -1189,11 +1268,17 @@ export interface paths {
                             from: string;
                             to: string;
                             /** @enum {string} */
-                            state: "active" | "ended";
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | "call_failed" | null;
                             failedDeliveries: number;
                             room: string | null;
                             transfer: {
@@ -1323,6 +1408,212 @@ export interface paths {
                         "application/json": {
                             /** @enum {boolean} */
                             queued: true;
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The simulated phone answers a call the bot started (state `ringing`); the bot's body is what it hears first */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversation: string;
+                            serviceId: string;
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
+                            startedAt: string;
+                            endedAt: string | null;
+                            /** @enum {string|null} */
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | "call_failed" | null;
+                            failedDeliveries: number;
+                            room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
+                            messages: {
+                                /** @enum {string} */
+                                direction: "to_bot" | "from_bot";
+                                body: string;
+                                at: string;
+                                new?: boolean;
+                                last: boolean;
+                                /** @enum {string} */
+                                delivery?: "pending" | "delivered" | "failed" | "test_chat";
+                                attempts?: number;
+                                error?: string;
+                                dtmf?: string;
+                                spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The simulated phone declines a call the bot started: it ends as `call_failed` (SIP 603), and the bot gets `last` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversation: string;
+                            serviceId: string;
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
+                            startedAt: string;
+                            endedAt: string | null;
+                            /** @enum {string|null} */
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "transferred" | "call_failed" | null;
+                            failedDeliveries: number;
+                            room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
+                            messages: {
+                                /** @enum {string} */
+                                direction: "to_bot" | "from_bot";
+                                body: string;
+                                at: string;
+                                new?: boolean;
+                                last: boolean;
+                                /** @enum {string} */
+                                delivery?: "pending" | "delivered" | "failed" | "test_chat";
+                                attempts?: number;
+                                error?: string;
+                                dtmf?: string;
+                                spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -1742,6 +2033,16 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -1778,6 +2079,92 @@ export interface paths {
                     };
                 };
                 /** @description LiveKit is not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/voice-answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a ringing call the bot started through the local voice agent (microphone): a ticket for its call socket */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a local-agent ticket */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            mode: "livekit";
+                            url: string;
+                            token: string;
+                            room: string;
+                        } | {
+                            /** @enum {string} */
+                            mode: "local";
+                            agentUrl: string;
+                            ticket: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description no local voice agent (or AGENT_SECRET missing) */
                 503: {
                     headers: {
                         [name: string]: unknown;

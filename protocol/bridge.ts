@@ -37,6 +37,11 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     transport: z.enum(["sip", "browser", "local"]),
     /** The LiveKit room the call is in (phone and LiveKit browser calls), kept on the call record for support. */
     room: z.string().max(128).optional(),
+    /**
+     * The callee of a call the bot started, on the socket of that call's id (with `serviceId`): the call is answered,
+     * and the gateway sends, after `started`, what the bot has said so far (its opening `body` first).
+     */
+    outbound: z.boolean().optional(),
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),

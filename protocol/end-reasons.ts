@@ -12,6 +12,7 @@ export const END_REASON_TEXT = {
   max_duration: "the call reached the service's maximum duration",
   idle: "nothing was said for too long",
   transferred: "the caller was transferred",
+  call_failed: "the call started by the bot was not answered, or failed",
 } as const;
 
 export type EndReason = keyof typeof END_REASON_TEXT;

@@ -44,6 +44,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
           from: message.from,
           ...(message.to ? { to: message.to } : {}),
           ...(message.room ? { room: message.room } : {}),
+          ...(message.outbound ? { outbound: true } : {}),
         })
       : ({ ok: false, reason: "service_not_found" } as const);
     if (!started.ok) {
@@ -58,6 +59,8 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       testMode: started.testMode,
       settings: started.settings,
     } satisfies GatewayToAgent);
+    // A call the bot started: the callee hears what the bot said while it rang.
+    if (message.outbound) sayAll(host, ws, host.transcript.botMessagesAfter(0));
     return host.agentWatch.watch();
   }
   const call = host.call();
@@ -108,8 +111,10 @@ async function resumeAgent(host: AgentSocketHost, ws: WebSocket, call: CallRow, 
   }
   host.sockets.supersedeAgents(ws);
   send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
-  for (const m of host.transcript.botMessagesAfter(lastSayId)) {
-    send(ws, host.sayOf(m));
-  }
+  sayAll(host, ws, host.transcript.botMessagesAfter(lastSayId));
   await host.agentWatch.watch();
+}
+
+function sayAll(host: AgentSocketHost, ws: WebSocket, messages: readonly MessageRow[]): void {
+  for (const m of messages) send(ws, host.sayOf(m));
 }

@@ -1,6 +1,6 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
 import type { TransferResult } from "../../protocol/transfer.ts";
-import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
+import { type Call, CALL_LIMITS, type CallDirection, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
 export interface CallRow {
@@ -10,7 +10,15 @@ export interface CallRow {
   to_number: string;
   language: string;
   test_mode: number;
-  state: "active" | "ended";
+  state: "ringing" | "active" | "ended";
+  direction: CallDirection;
+  /** A call the bot started: when it stops ringing unanswered (`call_failed`, 480); null once answered. */
+  rings_until: number | null;
+  /** Dialed through LiveKit (not a simulated phone): the simulated phone's answer and decline do not apply. */
+  dialed: number;
+  /** A call the bot started that was not connected: the SIP status and reason. */
+  sip_status: number | null;
+  failure_reason: string | null;
   opaque: string;
   pin_attempts: number;
   started_at: number;
@@ -77,6 +85,13 @@ export function createSchema(sql: SqlStorage): void {
     sql.exec("ALTER TABLE call ADD COLUMN transfer_to TEXT");
     sql.exec("ALTER TABLE call ADD COLUMN transfer_result TEXT");
   }
+  if (!columns.has("direction")) {
+    sql.exec("ALTER TABLE call ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'");
+    sql.exec("ALTER TABLE call ADD COLUMN rings_until INTEGER");
+    sql.exec("ALTER TABLE call ADD COLUMN dialed INTEGER NOT NULL DEFAULT 0");
+    sql.exec("ALTER TABLE call ADD COLUMN sip_status INTEGER");
+    sql.exec("ALTER TABLE call ADD COLUMN failure_reason TEXT");
+  }
   const messageColumns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((c) => c.name));
   if (!messageColumns.has("hints")) sql.exec("ALTER TABLE messages ADD COLUMN hints TEXT");
   if (!columns.has("ends_by")) {
@@ -98,6 +113,8 @@ export interface CallStart {
   from: string;
   to?: string;
   room?: string;
+  /** The agent answers a call the bot started (outbound), which is ringing under this id. */
+  outbound?: boolean;
 }
 
 /** What answering a call gives: the call, or why it was not answered. */

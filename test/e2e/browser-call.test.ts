@@ -235,4 +235,37 @@ describe("Call from browser (local transport)", () => {
     caller.hangUp();
     await caller.closed;
   }, 60_000);
+
+  it("answers a call the bot started with the microphone: the Test chat's incoming call leads here, and the bot's body is heard", async () => {
+    const { email, api, serviceId } = await newLine("Outbound line", "en-US");
+    const number = `+1415${2_000_000 + Math.floor(Math.random() * 8_000_000)}`;
+    const patched = await api.PATCH("/api/v1/services/{id}", {
+      params: { path: { id: serviceId } },
+      body: { numbers: [number], outbound: { enabled: true, destinations: ["+33"] } },
+    });
+    expect(patched.response.status).toBe(200);
+    const conversation = `browser-outbound-${Date.now()}`;
+    const placed = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${patched.data!.token}` },
+      body: JSON.stringify({ new: true, to: "+33142685300", body: "Hello, your bot is calling you." }),
+    });
+    expect(((await placed.json()) as { reason: string }).reason).toBe("delivered");
+
+    // Another person's browser: a fresh context, logged in as this line's owner.
+    const { context: theirs, page } = await newPage();
+    await openCallTab(page, email, "Outbound line");
+    await page.getByRole("link", { name: "Test chat" }).click();
+    await page.getByTestId("incoming-calls").getByRole("button", { name: "Answer with microphone" }).click();
+    await visible(page.getByText("Your bot is calling. Answer to take the call with your microphone"));
+    await page.getByRole("button", { name: "Answer", exact: true }).click();
+    const marker = page.getByTestId("browser-call-conversation");
+    await marker.waitFor({ timeout: 30_000 });
+    expect(await marker.getAttribute("data-conversation")).toBe(conversation);
+    await containsText(page.getByTestId("browser-call-transcript"), "Hello, your bot is calling you.");
+    expect((await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } })).data).toMatchObject({ state: "active", direction: "outbound" });
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await until(async () => (await received(conversation)).some((r) => r.message.last === "true"), 20_000, "the bot's last");
+    await theirs.close();
+  });
 });

@@ -29,7 +29,9 @@ let silero: SileroModel;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 /** Where the gateway listens and keeps its storage: the last test restarts it there. */
 let gatewayOptions: { agent: false; port: number; persistTo: string };
-const gatewayVars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
+/** Where this file's local agent listens; the gateway tells it to callers (voice-answer tickets). Set before the gateway starts. */
+let agentPort = 0;
+const gatewayVars: Record<string, string> = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
 /** The typed client (client/) as the file's account; the gateway keeps its port across the restart. */
@@ -74,13 +76,35 @@ async function transcribe(heard: Int16Array, phrases: string[]): Promise<string 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-async function botSays(conversation: string, body: string, last = false) {
+async function botSays(conversation: string, body: string, last = false, serviceToken = token) {
   const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+    headers: { "content-type": "application/json", authorization: `Basic ${serviceToken}` },
     body: JSON.stringify({ conversation, body, last: last ? "true" : "false" }),
   });
   expect(await res.json()).toEqual({ success: true, reason: "delivered" });
+}
+
+/** The bot starts a call to a French number (send API with `new`). */
+async function botStarts(serviceToken: string, conversation: string, body: string) {
+  const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Basic ${serviceToken}` },
+    body: JSON.stringify({ new: "true", to: "+33142685300", body }),
+  });
+  return (await res.json()) as { success: boolean; reason: string };
+}
+
+/** A service with the fake bot, a number, and calls started by the bot allowed to France. */
+async function outboundService() {
+  const number = `+1415${2_000_000 + Math.floor(Math.random() * 8_000_000)}`;
+  const created = await newService(api, { name: "Outbound" });
+  const patched = await api.PATCH("/api/v1/services/{id}", {
+    params: { path: { id: created.id } },
+    body: { numbers: [number], botUrl: `${bot.url}/bot/{conversation}`, outbound: { enabled: true, destinations: ["+33"] } },
+  });
+  expect(patched.response.status).toBe(200);
+  return { id: created.id, token: patched.data!.token, number };
 }
 
 async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
@@ -115,8 +139,11 @@ beforeAll(async () => {
   initLogger();
   // The gateway without `npm start`'s agent: this file runs its own, with a phrase grammar for its callers.
   gatewayOptions = { agent: false, port: await freePort(), persistTo: await mkdtemp(join(tmpdir(), "pmb-voice-")) };
+  agentPort = await freePort();
+  gatewayVars.AGENT_PUBLIC_URL = `http://127.0.0.1:${agentPort}`;
   [silero, gateway, bot] = await Promise.all([SileroModel.load(), startGateway(gatewayVars, gatewayOptions), startFakeBot()]);
   local = await startLocalServer({
+    port: agentPort,
     agent: { gatewayUrl: gateway.url, agentSecret: SECRET, noReplyTimeoutMs: NO_REPLY_MS },
     speech: { offlinePhrases: CALLER_PHRASES },
     vadForCall: () => silero.forCall(),
@@ -387,6 +414,45 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(caller.heardSince(t0).length).toBeGreaterThan(0);
     caller.hangUp();
     await caller.closed;
+  });
+
+  it("a call the bot started, answered with audio through the local transport: the callee hears the body, and their words reach the bot", async () => {
+    const outbound = await outboundService();
+    const conversation = `outbound-e2e-${Date.now()}`;
+    expect(await botStarts(outbound.token, conversation, "Thank you for calling.")).toEqual({ success: true, reason: "delivered" });
+    const ringing = await api.GET("/api/v1/services/{id}/calls", { params: { path: { id: outbound.id }, query: { state: "ringing" } } });
+    expect(ringing.data).toEqual([expect.objectContaining({ conversation, state: "ringing", direction: "outbound" })]);
+
+    // The simulated phone answers with audio: a ticket for the local agent that joins the ringing call.
+    const answer = await api.POST("/api/v1/calls/{conversation}/voice-answer", { params: { path: { conversation } } });
+    expect(answer.response.status).toBe(201);
+    const ticket = answer.data!.mode === "local" ? answer.data!.ticket : "";
+    const t0 = performance.now();
+    const caller = new LocalCaller(local.url, ticket);
+    const started = await waitFor(() => caller.event("started"), 15_000, "started");
+    expect(started.conversation).toBe(conversation);
+    expect(await transcribe(await heardUntilQuiet(caller, t0), BOT_PHRASES)).toBe("thank you for calling");
+    expect(await record(conversation)).toMatchObject({ state: "active", direction: "outbound" });
+
+    await caller.say(speech("yes please"));
+    const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "yes please"), "the callee's words at the bot");
+    // The bot started the call: it gets no `new`, and the callee's words are its first message.
+    expect(log[0]!.message).toMatchObject({ body: "yes please", new: "false", to: "+33142685300", from: outbound.number, conversation });
+
+    await botSays(conversation, "Goodbye.", true, outbound.token);
+    await caller.closed;
+  });
+
+  it("a call the bot started and the simulated phone declines: the bot gets last with call_failed, 603", async () => {
+    const outbound = await outboundService();
+    const conversation = `declined-e2e-${Date.now()}`;
+    expect((await botStarts(outbound.token, conversation, "Thank you for calling.")).reason).toBe("delivered");
+    expect((await api.POST("/api/v1/calls/{conversation}/decline", { params: { path: { conversation } } })).response.status).toBe(200);
+    const log = await poll(() => received(conversation), (l) => l.length > 0, "the bot's call_failed");
+    expect(log[0]!.message).toMatchObject({ last: "true", body: "" });
+    expect(JSON.parse(log[0]!.message.hints as string)).toEqual({ telephony: { event: "call_failed", sipStatus: 603, reason: "declined" } });
+    // No voice answer for a call that no longer rings.
+    expect((await api.POST("/api/v1/calls/{conversation}/voice-answer", { params: { path: { conversation } } })).response.status).toBe(409);
   });
 
   // Last in this file: it restarts the file's gateway.

@@ -18,6 +18,8 @@ const record = (messages: CallRecordMessage[], ended?: CallRecord["endReason"]):
   from: "+15555550100",
   to: "",
   state: ended ? "ended" : "active",
+  direction: "inbound",
+  failure: null,
   startedAt: at,
   endedAt: ended ? at : null,
   endReason: ended ?? null,

@@ -109,6 +109,40 @@ async function newCall(
   return { room, caller, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };
 }
 
+describe("LiveKit job glue: a call the bot started (agent/livekit-outbound.ts)", () => {
+  it("waits for the callee to answer (sip.callStatus active), then joins the bot's call under its id as the callee's side", async () => {
+    const room = new StandInRoom("outbound-bot-call-7");
+    liveKit.rooms.add(room.name);
+    const callee: CallerParticipant = { identity: "callee-bot-call-7", attributes: { "sip.phoneNumber": "+33142685300", "sip.callStatus": "ringing" } };
+    const metadata = JSON.stringify({ serviceId: "svc_1", conversation: "bot-call-7", outbound: true, from: "+14155550100", to: "+33142685300" });
+    const job: CallJob = { room, job: { metadata }, waitForParticipant: async () => callee, shutdown: () => undefined, addShutdownCallback: () => undefined };
+    const ended = runLiveKitCall(job, {
+      roomService: roomServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+      sipService: sipServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+      call: {
+        gatewayUrl: gateway.url,
+        agentSecret: "agent-secret",
+        input: new PushAudioInput(),
+        output: new PacedAudioOutput(new RecordingSink(), 24_000),
+        vad,
+        speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+        usageIntervalMs: 60_000,
+      },
+    });
+    running.push({ room, caller: callee, ended });
+    const starts = () => gateway.received.filter((r) => r.conversation === "bot-call-7" && r.message.type === "start");
+    // Ringing: another participant's answer, or the callee's other attributes, do not start the call.
+    room.emit("participantAttributesChanged", { "sip.callStatus": "active" }, { identity: "someone-else", attributes: { "sip.callStatus": "active" } });
+    room.emit("participantAttributesChanged", { foo: "bar" }, { ...callee, attributes: { ...callee.attributes, foo: "bar" } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(starts()).toEqual([]);
+    room.emit("participantAttributesChanged", { "sip.callStatus": "active" }, { ...callee, attributes: { ...callee.attributes, "sip.callStatus": "active" } });
+    const [start] = await waitFor(() => starts().length > 0 && starts(), 5000, "start");
+    expect(start!.message).toEqual({ type: "start", from: "+33142685300", serviceId: "svc_1", transport: "sip", outbound: true, room: "outbound-bot-call-7" });
+    expect(room.listenerCount("participantAttributesChanged")).toBe(0);
+  });
+});
+
 describe("LiveKit job glue (stand-in room)", () => {
   it("keys from the SIP caller reach the call as dtmf; keys from another participant do not", async () => {
     const c = await newCall();

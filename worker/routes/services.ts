@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
+  CallListQuerySchema,
   CallSummarySchema,
   ErrorBodySchema,
   ServiceCreateSchema,
@@ -98,8 +99,8 @@ services.openapi(
     }
     const updated = await service.reconfigure(patch);
     if (!updated) throw notFound();
-    // New numbers go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
-    const provisioning = patch.numbers ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
+    // New numbers (and outbound trunk settings) go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
+    const provisioning = patch.numbers || patch.outbound ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
     return c.json({ ...updated, ...(provisioning ? { provisioning } : {}) }, 200);
   },
 );
@@ -159,10 +160,13 @@ services.openapi(
     method: "get",
     path: "/api/v1/services/{id}/calls",
     summary: "The service's most recent calls",
-    request: { params: ServiceParams, query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-    responses: { 200: json(z.array(CallSummarySchema)), 404: json(ErrorBodySchema) },
+    request: { params: ServiceParams, query: CallListQuerySchema },
+    responses: { 200: json(z.array(CallSummarySchema)), 400: json(ErrorBodySchema), 404: json(ErrorBodySchema) },
   }),
-  async (c) => c.json(await (await ownedService(c, c.req.valid("param").id)).calls(c.req.valid("query").limit), 200),
+  async (c) => {
+    const { limit, state } = c.req.valid("query");
+    return c.json(await (await ownedService(c, c.req.valid("param").id)).calls(limit, state), 200);
+  },
 );
 
 services.openapi(

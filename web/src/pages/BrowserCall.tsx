@@ -52,6 +52,8 @@ export function BrowserCallTab(props: { service: Service }) {
   const [info, setInfo] = useState<Extract<CallEvent, { type: "started" }> | null>(null);
   const [endReason, setEndReason] = useState<string | null>(null);
   const [botSpeaking, setBotSpeaking] = useState(false);
+  /** A call the bot started, ringing, that this page answers with the microphone (`?answer=<conversation>`). */
+  const [ringing, setRinging] = useState(() => new URLSearchParams(location.search).get("answer"));
 
   const ws = useRef<WebSocket | null>(null);
   const audio = useRef<{ ctx: AudioContext; mic: MediaStream; capture: AudioWorkletNode; playback: AudioWorkletNode } | null>(null);
@@ -131,7 +133,10 @@ export function BrowserCallTab(props: { service: Service }) {
     const ctx = new AudioContext();
     let mic: MediaStream | null = null;
     try {
-      const answer = await api<BrowserCall>("POST", `/api/v1/services/${encodeURIComponent(serviceId)}/browser-calls`);
+      const answer = ringing
+        ? await api<BrowserCall>("POST", `/api/v1/calls/${encodeURIComponent(ringing)}/voice-answer`)
+        : await api<BrowserCall>("POST", `/api/v1/services/${encodeURIComponent(serviceId)}/browser-calls`);
+      setRinging(null);
       if (answer.mode === "livekit") {
         void ctx.close();
         setLiveKit(answer);
@@ -281,6 +286,9 @@ export function BrowserCallTab(props: { service: Service }) {
         </Alert>
       )}
       {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}
+      {ringing && phase === "idle" && (
+        <Alert kind="info">Your bot is calling. Answer to take the call with your microphone: you hear its first sentence.</Alert>
+      )}
       {info && !info.sttUnderstandsLanguage && (
         <Alert kind="warning">
           The voice agent recognizes speech offline with pocketsphinx, which only understands English: what you say in{" "}
@@ -360,7 +368,7 @@ export function BrowserCallTab(props: { service: Service }) {
                 </>
               ) : (
                 <Button className="btn-test" onClick={() => void call()}>
-                  {phase === "ended" ? "Call again" : "Call"}
+                  {ringing ? "Answer" : phase === "ended" ? "Call again" : "Call"}
                 </Button>
               )}
             </div>

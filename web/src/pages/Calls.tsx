@@ -49,6 +49,7 @@ export function CallsTab(props: { service: Service }) {
           <table className="table calls-table">
             <thead>
               <tr>
+                <th scope="col">Direction</th>
                 <th scope="col">From</th>
                 <th scope="col">To</th>
                 <th scope="col">Started</th>
@@ -87,12 +88,18 @@ function CallRow(props: { call: CallSummary; seconds: number | null; open: boole
   return (
     <>
       <tr data-testid="call-row">
+        <td data-label="Direction" data-testid="call-direction">
+          {c.direction === "outbound" ? <Badge tone="blue">Outbound (bot)</Badge> : "Inbound"}
+        </td>
         <td data-label="From" className="mono">{showNumber(c.from)}</td>
         <td data-label="To" className="mono">{showNumber(c.to)}</td>
         <td data-label="Started">{formatDateTime(c.startedAt)}</td>
-        <td data-label="Duration">{props.seconds === null ? <Badge tone="blue">In progress</Badge> : formatDuration(props.seconds)}</td>
-        <td data-label="Ended">
+        <td data-label="Duration">
+          {c.state === "ringing" ? <Badge tone="amber">Ringing</Badge> : props.seconds === null ? <Badge tone="blue">In progress</Badge> : formatDuration(props.seconds)}
+        </td>
+        <td data-label="Ended" data-testid="call-ended">
           {c.endReason ? END_REASON_TEXT[c.endReason] : "—"}
+          {c.failure && <span className="muted"> (SIP {c.failure.sipStatus} {c.failure.reason})</span>}
           {c.transfer && (
             <>
               {" "}
@@ -117,7 +124,7 @@ function CallRow(props: { call: CallSummary; seconds: number | null; open: boole
       </tr>
       {props.open && (
         <tr className="transcript-row">
-          <td colSpan={7} id={transcriptId}>
+          <td colSpan={8} id={transcriptId}>
             <Transcript conversation={c.conversation} />
           </td>
         </tr>
@@ -138,6 +145,11 @@ function Transcript(props: { conversation: string }) {
   if (!call) return <Loading label="Loading the transcript…" />;
   return (
     <>
+      {call.failure && (
+        <p data-testid="call-failure">
+          <Badge tone="red">Not connected: SIP {call.failure.sipStatus} {call.failure.reason}</Badge>
+        </p>
+      )}
       {call.room !== null && (
         <p className="muted" data-testid="call-room">
           LiveKit room: <span className="mono">{call.room}</span>

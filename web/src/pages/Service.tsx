@@ -15,6 +15,7 @@ import { TransfersCard } from "./service/TransfersCard.tsx";
 import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { BotCard } from "./service/BotCard.tsx";
 import type { Patch } from "./service/patch.ts";
+import { OutboundCard } from "./service/OutboundCard.tsx";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -118,6 +119,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <CallLimitsCard service={props.service} patch={props.patch} />
       <TransfersCard service={props.service} patch={props.patch} />
       <MessageFormatCard service={props.service} patch={props.patch} />
+      <OutboundCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );

@@ -6,6 +6,7 @@ import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } fr
 import { api, errorText, sendOnLeave } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
+import { IncomingCalls } from "./service/IncomingCalls.tsx";
 
 
 /** Messages carry no id; a message is re-announced when its delivery changes, so this identifies it. */
@@ -438,6 +439,16 @@ function SimulatedCaller(props: { service: Service }) {
   return (
     <Card title="Simulated caller" description="Until you call a real number, play the caller from here." className="caller-card">
       {error && <Alert>{error}</Alert>}
+      {!active && (
+        <IncomingCalls
+          serviceId={service.id}
+          onAnswered={(answered) => {
+            setCall(null);
+            setPinResult(null);
+            setConversation(answered);
+          }}
+        />
+      )}
       {!active && (
         <form onSubmit={placeCall} className="form-grid" noValidate>
           {call?.state === "ended" && (
