@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { messageFormatSettings } from "./settings/message-format.ts";
+import { voiceSettings } from "./settings/voice.ts";
 
 /**
  * A service's settings beyond its name, language, numbers, bot and call limits, one group per feature
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings] as const;
+const groups = [messageFormatSettings, voiceSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...voiceSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...voiceSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */

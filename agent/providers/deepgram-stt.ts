@@ -1,7 +1,7 @@
 import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, log, stt } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import WebSocket from "ws";
-import { type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
+import { type Interpreted, type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
 import { UnfinalizedAudio } from "./unfinalized-audio.ts";
 
 export interface DeepgramSTTOptions {
@@ -64,6 +64,14 @@ export class DeepgramSTT extends stt.STT {
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     return url;
   }
+
+  /** One text message from the server as speech events (nova's `/v1/listen` here; Flux overrides it). */
+  interpret(raw: string, state: ListenState, timeOffset: number): Interpreted & { error?: string } {
+    return interpretDeepgramMessage(raw, state, this.options.language, timeOffset);
+  }
+
+  /** Control messages: a keep-alive every few seconds, and "finalize what you have heard now" (on the stream's flush). */
+  readonly controls: { keepAlive?: string; flush: string } = { keepAlive: "KeepAlive", flush: "Finalize" };
 
   protected async _recognize(): Promise<stt.SpeechEvent> {
     throw new Error("DeepgramSTT is streaming only: use stream()");
@@ -145,11 +153,13 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     const closed = new Promise<"closed">((resolve) => ws.once("close", () => resolve("closed")));
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
-      const { events, finalizedUntil } = interpretDeepgramMessage(data.toString(), this.listenState, this.owner.options.language, this.startTimeOffset + offset);
+      const { events, finalizedUntil, error } = this.owner.interpret(data.toString(), this.listenState, this.startTimeOffset + offset);
+      if (error) this.#logger.warn({ error }, "Deepgram reported an error");
       for (const event of events) this.emit(event);
       if (finalizedUntil !== undefined) this.unfinalized.finalizedUntil(offset + finalizedUntil);
     });
-    const keepAlive = setInterval(() => ws.send(JSON.stringify({ type: "KeepAlive" })), KEEPALIVE_MS);
+    const { keepAlive: keepAliveType, flush } = this.owner.controls;
+    const keepAlive = keepAliveType ? setInterval(() => ws.send(JSON.stringify({ type: keepAliveType })), KEEPALIVE_MS) : undefined;
     const send = (frame: AudioFrame) => {
       const bytes = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice();
       this.unfinalized.append(bytes, frame.samplesPerChannel / frame.sampleRate);
@@ -165,7 +175,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
         if (next.done) break;
         if (next.value === DeepgramSpeechStream.FLUSH_SENTINEL) {
           for (const frame of this.bytes.flush()) send(frame);
-          ws.send(JSON.stringify({ type: "Finalize" }));
+          ws.send(JSON.stringify({ type: flush }));
         } else {
           const { data } = next.value;
           for (const frame of this.bytes.write(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))) send(frame);
