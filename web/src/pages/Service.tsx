@@ -11,6 +11,7 @@ import { CallsTab } from "./Calls.tsx";
 import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
+import { VoiceCard } from "./service/VoiceCard.tsx";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -112,6 +113,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
+      <VoiceCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );
