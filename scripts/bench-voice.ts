@@ -88,7 +88,10 @@ const agentPort = await new Promise<number>((r) => {
     s.close(() => r(port));
   });
 });
-const agent: ChildProcess = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], {
+// One process (tsx as a loader, not its CLI's child process), so that its CPU is read from /proc/<pid> and a CPU
+// profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
+const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const agent: ChildProcess = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
   env: {
@@ -104,7 +107,6 @@ const agent: ChildProcess = spawn(process.execPath, [join(root, "node_modules/ts
     ...(TTS === "cartesia" ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
     NO_REPLY_TIMEOUT_MS: "60000",
     AGENT_LOG_LEVEL: "error",
-    ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {}),
   },
 });
 let agentLog = "";
@@ -250,8 +252,7 @@ try {
   }
 
   // ---- 4: CPU per concurrent call --------------------------------------------------------------------------------
-  // tsx runs the agent in a child node process: find it.
-  const childPid = Number(readFileSync(`/proc/${agent.pid}/task/${agent.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+  const childPid = agent.pid!;
   const cpuOf = (pid: number) => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

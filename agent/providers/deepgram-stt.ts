@@ -1,8 +1,9 @@
-import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, log, stt } from "@livekit/agents";
+import { APIConnectionError, type APIConnectOptions, APIStatusError, log, stt } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import WebSocket from "ws";
 import { type Interpreted, type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
 import { UnfinalizedAudio } from "./unfinalized-audio.ts";
+import { PcmFramer } from "../pcm-framer.ts";
 
 export interface DeepgramSTTOptions {
   apiKey: string;
@@ -89,7 +90,8 @@ class DeepgramSpeechStream extends stt.SpeechStream {
   readonly #logger = log().child({ stt: "deepgram" });
   private readonly unfinalized = new UnfinalizedAudio();
   private readonly listenState: ListenState = { speaking: false };
-  private readonly bytes: AudioByteStream;
+  /** The caller's audio in 50 ms chunks, one WebSocket message each. */
+  private readonly bytes: PcmFramer;
   /** An input read that was waiting when a connection dropped: its frame belongs to the next connection. */
   private pendingRead: Promise<IteratorResult<AudioFrame | typeof stt.SpeechStream.FLUSH_SENTINEL>> | undefined;
 
@@ -98,7 +100,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     private readonly connOptions: APIConnectOptions | undefined,
   ) {
     super(owner, owner.sampleRate, connOptions);
-    this.bytes = new AudioByteStream(owner.sampleRate, 1, owner.sampleRate / 20);
+    this.bytes = new PcmFramer((owner.sampleRate / 20) * 2);
   }
 
   protected async run(): Promise<void> {
@@ -160,9 +162,9 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     });
     const { keepAlive: keepAliveType, flush } = this.owner.controls;
     const keepAlive = keepAliveType ? setInterval(() => ws.send(JSON.stringify({ type: keepAliveType })), KEEPALIVE_MS) : undefined;
-    const send = (frame: AudioFrame) => {
-      const bytes = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice();
-      this.unfinalized.append(bytes, frame.samplesPerChannel / frame.sampleRate);
+    const bytesPerSecond = this.owner.sampleRate * 2;
+    const send = (bytes: Uint8Array) => {
+      this.unfinalized.append(bytes, bytes.byteLength / bytesPerSecond);
       ws.send(bytes);
     };
     try {
@@ -178,7 +180,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
           ws.send(JSON.stringify({ type: flush }));
         } else {
           const { data } = next.value;
-          for (const frame of this.bytes.write(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))) send(frame);
+          for (const chunk of this.bytes.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))) send(chunk);
         }
       }
       for (const frame of this.bytes.flush()) send(frame);

@@ -1,13 +1,16 @@
-import { APIConnectionError, AudioByteStream } from "@livekit/agents";
-import type { AudioFrame } from "@livekit/rtc-node";
+import { APIConnectionError } from "@livekit/agents";
+import { AudioFrame } from "@livekit/rtc-node";
+import { PcmFramer, chunkSamples } from "../pcm-framer.ts";
 
 /** 20 ms frames of 16-bit mono PCM, pushed as the bytes arrive (a provider's streamed response body). */
 export async function pushPcmFrames(body: AsyncIterable<Uint8Array>, sampleRate: number, push: (frame: AudioFrame) => void): Promise<void> {
-  const bytes = new AudioByteStream(sampleRate, 1, sampleRate / 50);
-  for await (const chunk of body) {
-    for (const frame of bytes.write(chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength) as ArrayBuffer)) push(frame);
-  }
-  for (const frame of bytes.flush()) push(frame);
+  const framer = new PcmFramer((sampleRate / 50) * 2);
+  const emit = (chunk: Uint8Array) => {
+    const samples = chunkSamples(chunk);
+    push(new AudioFrame(samples, sampleRate, 1, samples.length));
+  };
+  for await (const chunk of body) for (const frame of framer.write(chunk)) emit(frame);
+  for (const frame of framer.flush()) emit(frame);
 }
 
 /** A streamed body that broke after the response started (undici: "terminated", ECONNRESET…): retryable. */
