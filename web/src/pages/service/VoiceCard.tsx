@@ -1,10 +1,12 @@
 import { type FormEvent, useEffect, useState } from "react";
-import type { Service } from "../../../../protocol/management.ts";
+import type { Service, ServicePatch } from "../../../../protocol/management.ts";
 import { END_OF_TURN_THRESHOLD, SPEAKING_RATE, TTS_PROVIDERS, type TtsProvider } from "../../../../protocol/settings/voice.ts";
 import type { VoiceConfig } from "../../../../protocol/voice.ts";
 import { ApiProblem, api, errorText } from "../../api.ts";
 import { Alert, Button, Card, Field } from "../../components/ui.tsx";
-import type { Patch } from "../Service.tsx";
+
+/** The service page's PATCH (Service.tsx's `Patch`, spelled out here so that this card does not import the page). */
+type Patch = (patch: Partial<Record<keyof ServicePatch, unknown>>) => Promise<unknown>;
 
 /** What the voice agent offers (`GET {agentUrl}/voices?language=`, agent/voice-samples.ts). */
 interface Offered {
