@@ -12,6 +12,7 @@ import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { VoiceCard } from "./service/VoiceCard.tsx";
+import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -114,6 +115,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
       <VoiceCard service={props.service} patch={props.patch} />
+      <MessageFormatCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );
