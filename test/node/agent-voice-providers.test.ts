@@ -35,10 +35,9 @@ describe("Deepgram Aura-2 TTS (POST /v1/speak, streamed)", () => {
   it("yields the first frame before the response has finished, with the language's Aura-2 voice and the service's rate", async () => {
     const speech = createSpeech({ deepgramApiKey: "dg-key", deepgramUrl: deepgram.url }, "es-ES", vad, settings({ ttsProvider: "deepgram", speakingRate: 1.2 }));
     expect(speech.ttsName).toBe("deepgram");
-    const started = performance.now();
     const { frames: out, firstAt } = await collectFrames(speech.tts.synthesize("Hola, ¿en qué puedo ayudarle?"));
-    expect(firstAt - started).toBeLessThan(500); // the fake stalls 700 ms after its first chunk
-    expect(performance.now() - started).toBeGreaterThan(700);
+    // The fake stalls 700 ms after its first chunk: the first frame came before the rest of the response.
+    expect(performance.now() - firstAt).toBeGreaterThan(650);
     expect(out[0]!.sampleRate).toBe(24_000);
     expect(joinFrames(out).length).toBe(speak("Hola, ¿en qué puedo ayudarle?", "es").length);
     const req = deepgram.speakRequests.at(-1)!;
