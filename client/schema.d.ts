@@ -350,6 +350,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -399,6 +403,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -467,6 +475,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -562,6 +574,10 @@ export interface paths {
                         idleTimeoutMinutes?: number;
                         /** @enum {string} */
                         messageFormat?: "seed" | "booleans";
+                        /** @enum {string} */
+                        botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                        directLineSecret?: string | null;
+                        dialogflowServiceAccountKey?: string | null;
                     };
                 };
             };
@@ -584,6 +600,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -675,6 +695,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -1132,6 +1156,9 @@ export interface paths {
                                 error?: string;
                                 dtmf?: string;
                                 spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
                             }[];
                         };
                     };
@@ -1645,6 +1672,10 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            /** @enum {string} */
+                            botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
+                            directLineSecretSet: boolean;
+                            dialogflowServiceAccountKeySet: boolean;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {

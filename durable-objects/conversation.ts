@@ -64,6 +64,7 @@ export class ConversationObject extends DurableObject<Env> {
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
+      botSays: async (reply) => void (await this.acceptBotMessage(reply)),
       scheduleAlarm: () => this.scheduleAlarm(),
     });
     this.agentWatch = new AgentWatch({
@@ -193,7 +194,8 @@ export class ConversationObject extends DurableObject<Env> {
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
     if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
-    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
+    const { settings } = this.serviceLinkKept.read() ?? {};
+    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target, ...(settings ? { settings } : {}) });
     if (call.state === "active") await this.hangUp(call, "service_deleted");
   }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 import { voiceSettings } from "./settings/voice.ts";
 
@@ -7,10 +8,10 @@ import { voiceSettings } from "./settings/voice.ts";
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, voiceSettings] as const;
+const groups = [messageFormatSettings, botPlatformSettings, voiceSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch, ...voiceSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view, ...voiceSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...botPlatformSettings.patch, ...voiceSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...botPlatformSettings.view, ...voiceSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */
