@@ -354,6 +354,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -407,6 +412,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -479,6 +489,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -578,6 +593,11 @@ export interface paths {
                         botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                         directLineSecret?: string | null;
                         dialogflowServiceAccountKey?: string | null;
+                        /** @enum {string} */
+                        ttsProvider?: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                        ttsVoice?: string | null;
+                        speakingRate?: number;
+                        endOfTurnThreshold?: number;
                     };
                 };
             };
@@ -604,6 +624,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -699,6 +724,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -1676,6 +1706,11 @@ export interface paths {
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
