@@ -10,7 +10,9 @@ import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
 import { type Prompts, promptsFor } from "./prompts.ts";
 import { spokenText } from "./spoken-text.ts";
+import type { ServiceSettingsView } from "../protocol/service-settings.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
+import { endpointingDelayMs, voiceSettingsOf } from "./turn-taking.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
 
 export interface CallStart {
@@ -184,7 +186,7 @@ export class CallSession {
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
       this.transferFailedMessage = message.settings?.transferFailedMessage ?? "";
-      this.begun = this.begin(message.language, message.testMode);
+      this.begun = this.begin(message.language, message.testMode, message.settings);
       return this.begun;
     }
     // What comes after `started` waits, in arrival order, until the session has started: a bot that greets at once
@@ -212,21 +214,21 @@ export class CallSession {
     }
   }
 
-  private async begin(language: string, testMode: boolean): Promise<void> {
+  private async begin(language: string, testMode: boolean, settings?: Partial<ServiceSettingsView>): Promise<void> {
     const o = this.options;
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
     const vad = stableSpeechFrames(o.vad);
-    this.speech = createSpeech(o.speech, language, vad);
+    this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings));
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
       vad,
       turnHandling: {
-        // Deepgram's endpointing (speech_final) ends turns; the offline recognizer is cut by the VAD.
-        turnDetection: this.speech.sttName === "deepgram" ? "stt" : "vad",
-        endpointing: { minDelay: 300, maxDelay: 3000 },
+        // Deepgram ends turns (Flux's turn model, nova's endpointing); the offline recognizer is cut by the VAD.
+        turnDetection: this.speech.turnDetection,
+        endpointing: { minDelay: endpointingDelayMs(this.speech), maxDelay: 3000 },
         interruption: {
           enabled: true,
           minDuration: o.minInterruptionMs ?? 50,

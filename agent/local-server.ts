@@ -11,6 +11,7 @@ import type { AgentConfig } from "./config.ts";
 import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
 import { PacedAudioOutput, PushAudioInput } from "./paced-output.ts";
 import type { SpeechConfig } from "./providers/index.ts";
+import { voiceCatalogue } from "./voice-samples.ts";
 
 /** Caller audio in (PCM16 little-endian mono) and bot audio out, over the local WebSocket. */
 export const LOCAL_INPUT_RATE = 16_000;
@@ -37,7 +38,9 @@ export async function startLocalServer(options: {
 }): Promise<{ server: Server; url: string; calls: Set<CallSession>; close: () => Promise<void> }> {
   const calls = new Set<CallSession>();
   const usedTickets = new UsedTickets();
+  const voices = voiceCatalogue(options.speech);
   const server = createServer((req, res) => {
+    if (voices.handle(req, res)) return;
     if (req.method === "GET" && req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, calls: calls.size }));
     } else if (req.method === "GET" && req.url === "/") {

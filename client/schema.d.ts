@@ -372,6 +372,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -443,6 +448,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -533,6 +543,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -650,6 +665,11 @@ export interface paths {
                                 password?: string;
                             };
                         };
+                        /** @enum {string} */
+                        ttsProvider?: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                        ttsVoice?: string | null;
+                        speakingRate?: number;
+                        endOfTurnThreshold?: number;
                     };
                 };
             };
@@ -694,6 +714,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -807,6 +832,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {
@@ -2043,6 +2073,11 @@ export interface paths {
                                     passwordSet: boolean;
                                 };
                             };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             createdAt: string;
                             updatedAt: string;
                             provisioning?: {

@@ -3,25 +3,28 @@ import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 import { transferSettings } from "./settings/transfer.ts";
 import { outboundSettings } from "./settings/outbound.ts";
+import { voiceSettings } from "./settings/voice.ts";
 
 /**
  * A service's settings beyond its name, language, numbers, bot and call limits, one group per feature
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, transferSettings, botPlatformSettings, outboundSettings] as const;
+const groups = [messageFormatSettings, transferSettings, botPlatformSettings, outboundSettings, voiceSettings] as const;
 
 export const SettingsPatchShape = {
   ...messageFormatSettings.patch,
   ...transferSettings.patch,
   ...botPlatformSettings.patch,
   ...outboundSettings.patch,
+  ...voiceSettings.patch,
 };
 export const SettingsViewShape = {
   ...messageFormatSettings.view,
   ...transferSettings.view,
   ...botPlatformSettings.view,
   ...outboundSettings.view,
+  ...voiceSettings.view,
 };
 
 const StoredSchema = z.object(SettingsPatchShape);

@@ -12,6 +12,7 @@ import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { TransfersCard } from "./service/TransfersCard.tsx";
+import { VoiceCard } from "./service/VoiceCard.tsx";
 import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { BotCard } from "./service/BotCard.tsx";
 import type { Patch } from "./service/patch.ts";
@@ -118,6 +119,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
       <TransfersCard service={props.service} patch={props.patch} />
+      <VoiceCard service={props.service} patch={props.patch} />
       <MessageFormatCard service={props.service} patch={props.patch} />
       <OutboundCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
