@@ -11,6 +11,7 @@ import { type Prompts, promptsFor } from "./prompts.ts";
 import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
+import { TurnTiming, watchSession } from "./turn-timing.ts";
 
 export interface CallStart {
   from: string;
@@ -131,6 +132,8 @@ export class CallSession {
   private nextBargeIn = signal();
   /** Timestamps for measurements: when each transcript was sent. */
   readonly transcriptSentAt: number[] = [];
+  /** Per-turn times for the gateway (protocol/turns.ts), in its clock as measured on the bridge. */
+  readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at));
 
   constructor(private readonly options: CallOptions) {
     this.conversation = options.conversation ?? randomUUID();
@@ -175,6 +178,7 @@ export class CallSession {
     await this.begun.catch(() => undefined);
     switch (message.type) {
       case "say":
+        this.timing.sayReceived(message.id, Date.now());
         this.clearNoReply();
         void this.say(message.body, message.id, message.last);
         return;
@@ -200,7 +204,7 @@ export class CallSession {
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
-    const vad = stableSpeechFrames(o.vad);
+    const vad = stableSpeechFrames(o.vad, { onSpeechEnd: (at) => this.timing.speechEnded(at) });
     this.speech = createSpeech(o.speech, language, vad);
     const session = new voice.AgentSession({
       stt: this.speech.stt,
@@ -238,6 +242,7 @@ export class CallSession {
     // caller's participant leaves the room: the caller hung up. (After our own `end` these are no-ops.)
     session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
+    watchSession(session, this.timing);
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
@@ -269,7 +274,7 @@ export class CallSession {
     }
     if (this.pin === "collecting" || this.pin === "checking") return; // the test chat is not bridged yet
     this.transcriptSentAt.push(performance.now());
-    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000) });
+    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000), timing: this.timing.takeCallerTiming(Date.now()) });
     this.armNoReply();
   }
 
@@ -335,7 +340,7 @@ export class CallSession {
       let heard: string[] | undefined;
       try {
         await turn;
-        heard = await this.perform(steps, this.bargeIns, handedOver);
+        heard = await this.perform(steps, this.bargeIns, handedOver, id);
       } finally {
         handedOver();
         this.running--;
@@ -345,6 +350,8 @@ export class CallSession {
         this.emit({ type: "interrupted", id, spokenText });
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
+      const playout = id === null ? undefined : this.timing.takePlayout(id, Date.now(), heard !== undefined);
+      if (playout) void this.bridge.send({ type: "playout", id: id!, ...playout });
       if (ends) await this.finish();
     })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
@@ -355,7 +362,7 @@ export class CallSession {
    * Runs a message's steps in order; calls `handedOver` once its last speech is queued on the session (a plain
    * message at once, so the next one's speech is synthesized meanwhile). Returns the words heard if it was cut.
    */
-  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void): Promise<string[] | undefined> {
+  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void, id: number | null): Promise<string[] | undefined> {
     const heard: string[] = [];
     const lastSpeech = steps.findLastIndex((a) => a.type === "say");
     for (const [i, step] of steps.entries()) {
@@ -364,6 +371,7 @@ export class CallSession {
       if (this.bargeIns !== bargeIns) return heard;
       if (step.type === "say") {
         const handle = session.say(step.text, { allowInterruptions: true });
+        this.timing.speechQueued(id, () => handle.done());
         this.active.add(handle);
         if (i === lastSpeech) handedOver();
         await handle.waitForPlayout().finally(() => this.active.delete(handle));

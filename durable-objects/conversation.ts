@@ -16,6 +16,7 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import { callTurns, recordReplyArrival } from "./conversation/turns.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
 declare module "./bindings.ts" {
@@ -220,16 +221,16 @@ export class ConversationObject extends DurableObject<Env> {
    * or not the current token of its service): the Worker then tells `authorization fail` from
    * `conversation not found` without revealing whether the call exists.
    */
-  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
+  async receiveFromBot(token: string, message: BotMessage, arrivedAt?: number): Promise<SendReason | null> {
     const call = this.call();
     if (call?.state !== "active") return null;
     const { tokenHash } = await this.serviceLink(call);
     if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
-    return this.acceptBotMessage(message);
+    return this.acceptBotMessage(message, arrivedAt);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }, arrivedAt?: number): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
@@ -246,6 +247,7 @@ export class ConversationObject extends DurableObject<Env> {
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
+    if (arrivedAt !== undefined) recordReplyArrival(this.sql, seq, arrivedAt);
     this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
@@ -257,7 +259,8 @@ export class ConversationObject extends DurableObject<Env> {
   view(): Call | null {
     const call = this.call();
     if (!call) return null;
-    const messages = this.transcript.all().map(toCallMessage);
+    const rows = this.transcript.all();
+    const messages = rows.map(toCallMessage);
     return {
       conversation: call.conversation,
       serviceId: call.service_id,
@@ -270,6 +273,7 @@ export class ConversationObject extends DurableObject<Env> {
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
       room: call.room,
       messages,
+      turns: callTurns(this.sql, rows),
     };
   }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import type { ServiceSettingsView } from "./service-settings.ts";
+import { CallerTimingSchema, PlayoutTimingSchema } from "./turns.ts";
 
 /**
  * The caller-side WebSockets onto a call's Conversation Durable Object.
@@ -39,8 +40,12 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),
-  /** A final transcript of the caller's turn. */
-  z.object({ type: z.literal("transcript"), text: Text.min(1) }),
+  /** A final transcript of the caller's turn; `timing`: when the caller stopped speaking and when it was transcribed. */
+  z.object({ type: z.literal("transcript"), text: Text.min(1), timing: CallerTimingSchema.optional() }),
+  /** Bot message `id` has played (or was cut): when the agent got it, its first audio out, its end (protocol/turns.ts). */
+  z.object({ type: z.literal("playout"), id: z.number().int(), ...PlayoutTimingSchema.shape }),
+  /** A clock probe (protocol/clock.ts), answered at once with `clock`; not counted among the messages `resumed` counts. */
+  z.object({ type: z.literal("clock"), agentSentAt: z.number() }),
   /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
   z.object({ type: z.literal("dtmf"), digits: Digits }),
   /** The 4-digit test PIN the caller keyed in. */
@@ -68,6 +73,8 @@ export type GatewayToAgent =
   /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */
   | { type: "say"; id: number; body: string; last: boolean }
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }
+  /** The answer to a clock probe: the gateway's time when it answered. */
+  | { type: "clock"; agentSentAt: number; gatewayAt: number }
   /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
   | { type: "delivery_failed" }
   | { type: "ended"; reason: (typeof END_REASONS)[number] }

@@ -4,6 +4,7 @@ import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
+import { TurnSchema } from "./turns.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -228,10 +229,12 @@ export const CallSchema = z.object({
   /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
   room: z.string().nullable(),
   messages: z.array(CallMessageSchema),
+  /** Each caller turn's times and latency spans (protocol/turns.ts); `message`/`reply` index `messages`. */
+  turns: z.array(TurnSchema),
 });
 export type Call = z.infer<typeof CallSchema>;
 
-export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true });
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true, turns: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
 
 export const TestSessionSchema = z.object({

@@ -5,6 +5,7 @@ import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, CallStart, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
+import { recordCallerTiming, recordPlayout } from "./turns.ts";
 
 /** What the agent's socket protocol needs of the call. */
 export interface AgentSocketHost {
@@ -55,6 +56,8 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
     } satisfies GatewayToAgent);
     return host.agentWatch.watch();
   }
+  // A clock probe is answered at once, whatever the call's state, and is not one of the counted messages.
+  if (message.type === "clock") return send(ws, { type: "clock", agentSentAt: message.agentSentAt, gatewayAt: Date.now() } satisfies GatewayToAgent);
   const call = host.call();
   if (!call) {
     send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
@@ -65,7 +68,10 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
   host.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
   switch (message.type) {
     case "transcript":
-      host.callerSays(message.text);
+      if (host.callerSays(message.text) && message.timing) recordCallerTiming(host.sql, message.timing);
+      return;
+    case "playout":
+      recordPlayout(host.sql, message.id, message);
       return;
     case "dtmf":
       host.callerKeys(message.digits);

@@ -15,6 +15,7 @@ import {
 } from "../delivery-policy.ts";
 import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
+import { recordDeliveryAttempt } from "./turns.ts";
 
 export interface DeliveryHost {
   ctx: DurableObjectState;
@@ -124,7 +125,10 @@ export class DeliveryQueue {
     );
     // The same key on every attempt of this message: a bot that answered too late to count can drop the retry.
     const idempotencyKey = `${call.conversation}:${message.seq}`;
-    const verdict = judgeAttempt(await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey));
+    const postedAt = Date.now();
+    const result = await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey);
+    recordDeliveryAttempt(this.host.sql, message.seq, postedAt, result.kind === "answered" ? Date.now() : null);
+    const verdict = judgeAttempt(result);
     const attempts = message.attempts + 1;
     if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
     const delay =

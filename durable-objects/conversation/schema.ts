@@ -1,4 +1,5 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
+import { createTurnSchema } from "./turns.ts";
 import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
@@ -64,6 +65,7 @@ export function createSchema(sql: SqlStorage): void {
       spoken_text TEXT);
     CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
   `);
+  createTurnSchema(sql);
   // Calls stored by older versions lack these columns.
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -171,6 +172,66 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
     expect(call.status).toBe(200);
     expect(JSON.stringify(call.body)).toMatch(/ended|finished|over/);
+  });
+
+  it("per-turn latency: a bot that thinks 700 ms shows a think time within 20 ms of it, and the spans add up to the gap the caller heard", async () => {
+    const THINK_MS = 700;
+    // A bot in its own process that answers each message at once and sends its reply THINK_MS after it arrived.
+    const thinking = spawn(process.execPath, [join(import.meta.dirname, "../support/thinking-bot.mjs")], {
+      env: { ...process.env, GATEWAY_URL: gateway.url, THINK_MS: String(THINK_MS), REPLY: "We are open until ten tonight." },
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const lines: any[] = [];
+    createInterface({ input: thinking.stdout! }).on("line", (line) => lines.push(JSON.parse(line)));
+    try {
+      const { port } = await waitFor(() => lines[0], 10_000, "the thinking bot to listen");
+      const svc = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Thinker", language: "en-US" } });
+      const configured = await callGateway(gateway.url, `/api/v1/services/${svc.body.id}`, {
+        method: "PATCH",
+        key: apiKey,
+        json: { botUrl: `http://127.0.0.1:${port}/bot` },
+      });
+      thinking.stdin!.write(`${configured.body.token}\n`);
+      const caller = new LocalCaller(local.url, await phoneTicket(svc.body.id));
+      const started = await waitFor(() => caller.event("started"), 15_000, "started");
+      const words = speech("what time do you open");
+      const saidAt = performance.now();
+      await caller.say(words);
+      // When the voice ended, as the caller knows it: the speech's last voiced frame.
+      let lastVoiced = words.length - 320;
+      while (lastVoiced > 0 && rms(words.subarray(lastVoiced, lastVoiced + 320)) <= 0.02) lastVoiced -= 320;
+      const voiceEndedAt = saidAt + (lastVoiced + 320) / 16;
+      const reply = await waitFor(() => caller.events.find((e) => e.type === "bot"), 20_000, "the reply");
+      const firstAudio = await waitFor(() => caller.audio.find((a) => a.at >= caller.timeOf(reply)), 10_000, "the reply's audio");
+      await heardUntilQuiet(caller, firstAudio.at);
+
+      const call = await poll(
+        () => callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }),
+        (c) => c.body?.turns?.some((t: any) => t.playbackEndedAt !== null),
+        "the turn's playout on the call record",
+      );
+      const turns = call.body.turns as any[];
+      const turn = turns.find((t) => call.body.messages[t.message].body === "what time do you open");
+      expect(call.body.messages[turn.reply].body).toBe("We are open until ten tonight.");
+      // The bot's own measure of how long it waited (its timer may fire a little late), then the gateway's.
+      const { arrived, sent } = lines.find((l) => l.conversation === started.conversation);
+      expect(Math.abs(sent - arrived - THINK_MS)).toBeLessThanOrEqual(5);
+      expect(Math.abs(turn.spans.bot - (sent - arrived))).toBeLessThanOrEqual(20);
+      for (const span of ["stt", "agent", "gateway", "tts", "gap"]) expect(turn.spans[span], span).toEqual(expect.any(Number));
+      const { stt, agent, gateway: ours, bot: think, tts, gap } = turn.spans;
+      expect(stt + agent + ours + think + tts).toBeCloseTo(gap, -1);
+      // The gap the call record shows is the silence the caller heard, within what the VAD's and the pacing's grain allow.
+      const heardGap = firstAudio.at - voiceEndedAt;
+      expect(Math.abs(gap - heardGap)).toBeLessThan(250);
+      expect(turn.interrupted).toBe(false);
+      expect(Date.parse(turn.playbackEndedAt)).toBeGreaterThan(Date.parse(turn.firstAudioAt));
+      // The greeting turn (`new`) has the bot's answer but no reply.
+      expect(turns[0]).toMatchObject({ message: 0, reply: null, speechEndedAt: null });
+      caller.hangUp();
+      await caller.closed;
+    } finally {
+      thinking.kill();
+    }
   });
 
   it("two calls at once, then the callers hang up: each bot conversation gets its own words and a `last`", async () => {

@@ -1,0 +1,88 @@
+import { voice } from "@livekit/agents";
+import type { CallerTiming, PlayoutTiming } from "../protocol/turns.ts";
+
+interface Played {
+  receivedAt: number;
+  firstAudioAt: number | null;
+}
+
+/**
+ * The agent's side of per-turn latency (protocol/turns.ts), in the agent's clock until handed out, then converted
+ * to the gateway's with the offset the bridge measured (`toGatewayTime`).
+ *
+ * Speech out is matched to bot messages by order: each `session.say` is one playback segment of the audio output,
+ * and segments play in the order they were queued; a segment cut before it played never starts, so it is skipped.
+ */
+export class TurnTiming {
+  private speechEndedAt: number | null = null;
+  private transcribedAt: number | null = null;
+  private readonly played = new Map<number, Played>();
+  /** Speech queued on the session, in order, waiting for its first audio frame: the bot message it belongs to. */
+  private readonly waitingForAudio: { id: number | null; gone: () => boolean }[] = [];
+
+  constructor(private readonly toGatewayTime: (agentTime: number) => number) {}
+
+  /** The VAD heard the caller stop speaking at `at`. */
+  speechEnded(at: number): void {
+    this.speechEndedAt = at;
+  }
+
+  /** A final transcript came from the recognizer. */
+  transcribed(at: number): void {
+    this.transcribedAt = at;
+  }
+
+  /** The times of the caller turn being sent now; the next turn starts afresh. */
+  takeCallerTiming(now: number): CallerTiming {
+    const transcribedAt = this.transcribedAt ?? now;
+    // A speech end after the transcript belongs to later speech (the recognizer can finalize before the VAD ends).
+    const speechEndedAt = this.speechEndedAt !== null && this.speechEndedAt <= transcribedAt ? this.speechEndedAt : null;
+    this.speechEndedAt = null;
+    this.transcribedAt = null;
+    return {
+      speechEndedAt: speechEndedAt === null ? null : this.toGatewayTime(speechEndedAt),
+      transcribedAt: this.toGatewayTime(transcribedAt),
+    };
+  }
+
+  /** Bot message `id` arrived over the bridge. */
+  sayReceived(id: number, at: number): void {
+    if (!this.played.has(id)) this.played.set(id, { receivedAt: at, firstAudioAt: null });
+  }
+
+  /** A segment of speech for bot message `id` (null: one of our prompts) was queued on the session. */
+  speechQueued(id: number | null, gone: () => boolean): void {
+    this.waitingForAudio.push({ id, gone });
+  }
+
+  /** The audio output started playing a segment at `at`. */
+  playbackStarted(at: number): void {
+    // Segments that were cut before they played never start.
+    while (this.waitingForAudio.length > 0 && this.waitingForAudio[0]!.gone()) this.waitingForAudio.shift();
+    const next = this.waitingForAudio.shift();
+    if (next?.id == null) return;
+    const played = this.played.get(next.id);
+    if (played && played.firstAudioAt === null) played.firstAudioAt = at;
+  }
+
+  /** Bot message `id` has played to its end or was cut at `at`: its times, once, in the gateway's clock. */
+  takePlayout(id: number, at: number, interrupted: boolean): PlayoutTiming | undefined {
+    const played = this.played.get(id);
+    if (!played) return undefined;
+    this.played.delete(id);
+    return {
+      receivedAt: this.toGatewayTime(played.receivedAt),
+      firstAudioAt: played.firstAudioAt === null ? null : this.toGatewayTime(played.firstAudioAt),
+      endedAt: this.toGatewayTime(at),
+      interrupted,
+    };
+  }
+}
+
+/** Feeds a call's session events to its timing: final transcripts, and the first frame of each segment played. */
+export function watchSession(session: voice.AgentSession, timing: TurnTiming): void {
+  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => {
+    if (ev.isFinal) timing.transcribed(Date.now());
+  });
+  session.output.audio?.on(voice.AudioOutput.EVENT_PLAYBACK_STARTED, (ev: { createdAt?: number }) => timing.playbackStarted(ev.createdAt ?? Date.now()));
+}
