@@ -132,11 +132,14 @@ export class CallSession {
   private nextBargeIn = signal();
   /** Timestamps for measurements: when each transcript was sent. */
   readonly transcriptSentAt: number[] = [];
+  /** The ids every log line of this call carries, as the gateway's logs do (worker/log.ts). */
+  logIds: { conversation: string; serviceId: string | null; accountId: string | null } = { conversation: "", serviceId: null, accountId: null };
   /** Per-turn times for the gateway (protocol/turns.ts), in its clock as measured on the bridge. */
   readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at));
 
   constructor(private readonly options: CallOptions) {
     this.conversation = options.conversation ?? randomUUID();
+    this.logIds = { ...this.logIds, conversation: this.conversation };
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -145,8 +148,8 @@ export class CallSession {
     this.ready.catch(() => undefined);
     this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
-    this.bridge.on("reconnecting", (attempt) => log().warn({ conversation: this.conversation, attempt }, "gateway socket dropped, reconnecting"));
-    this.bridge.on("resumed", () => log().info({ conversation: this.conversation }, "gateway socket resumed"));
+    this.bridge.on("reconnecting", (attempt) => log().warn({ ...this.logIds, attempt }, "gateway socket dropped, reconnecting"));
+    this.bridge.on("resumed", () => log().info(this.logIds, "gateway socket resumed"));
     this.bridge.on("close", (_code, reason) => {
       this.rejectReady(new Error(`bridge closed: ${reason}`));
       void this.end(this.ended ? "closed" : "bridge_closed");
@@ -170,6 +173,7 @@ export class CallSession {
 
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
+      this.logIds = { conversation: this.conversation, serviceId: message.serviceId, accountId: message.accountId ?? null };
       this.begun = this.begin(message.language, message.testMode);
       return this.begun;
     }
@@ -204,7 +208,7 @@ export class CallSession {
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
-    const vad = stableSpeechFrames(o.vad, { onSpeechEnd: (at) => this.timing.speechEnded(at) });
+    const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad);
     const session = new voice.AgentSession({
       stt: this.speech.stt,
@@ -235,7 +239,7 @@ export class CallSession {
     session.on(voice.AgentSessionEventTypes.Error, ({ error }) => {
       const cause = "error" in error && error.error instanceof Error ? error.error.message : error.type;
       const recoverable = "recoverable" in error ? error.recoverable : undefined;
-      log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
+      log().warn({ ...this.logIds, type: error.type, recoverable, cause }, "speech provider error");
     });
     // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
     // a call that can no longer hear or speak ends, and the gateway tells the bot. Otherwise it closes it when the

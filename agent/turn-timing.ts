@@ -14,7 +14,8 @@ interface Played {
  * and segments play in the order they were queued; a segment cut before it played never starts, so it is skipped.
  */
 export class TurnTiming {
-  private speechEndedAt: number | null = null;
+  /** When the VAD last heard voice, at most a minute back, oldest first. */
+  private voicedAt: number[] = [];
   private transcribedAt: number | null = null;
   private readonly played = new Map<number, Played>();
   /** Speech queued on the session, in order, waiting for its first audio frame: the bot message it belongs to. */
@@ -22,9 +23,10 @@ export class TurnTiming {
 
   constructor(private readonly toGatewayTime: (agentTime: number) => number) {}
 
-  /** The VAD heard the caller stop speaking at `at`. */
-  speechEnded(at: number): void {
-    this.speechEndedAt = at;
+  /** The VAD heard voice in a window of audio that ended at `at`. */
+  voiced(at: number): void {
+    this.voicedAt.push(at);
+    if (this.voicedAt.length > 2_000) this.voicedAt = this.voicedAt.slice(-1_000);
   }
 
   /** A final transcript came from the recognizer. */
@@ -35,9 +37,9 @@ export class TurnTiming {
   /** The times of the caller turn being sent now; the next turn starts afresh. */
   takeCallerTiming(now: number): CallerTiming {
     const transcribedAt = this.transcribedAt ?? now;
-    // A speech end after the transcript belongs to later speech (the recognizer can finalize before the VAD ends).
-    const speechEndedAt = this.speechEndedAt !== null && this.speechEndedAt <= transcribedAt ? this.speechEndedAt : null;
-    this.speechEndedAt = null;
+    // The caller's speech ended with the last voice heard before the transcript (later voice is the next turn's).
+    const speechEndedAt = this.voicedAt.findLast((at) => at <= transcribedAt) ?? null;
+    this.voicedAt = this.voicedAt.filter((at) => at > transcribedAt);
     this.transcribedAt = null;
     return {
       speechEndedAt: speechEndedAt === null ? null : this.toGatewayTime(speechEndedAt),

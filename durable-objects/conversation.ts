@@ -61,6 +61,7 @@ export class ConversationObject extends DurableObject<Env> {
       service: (call) => this.service(call),
       deliveryTarget: (call) => this.deliveryTarget(call),
       settings: () => this.settings(),
+      accountId: () => this.serviceLinkKept.read()?.accountId ?? null,
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
@@ -156,7 +157,14 @@ export class ConversationObject extends DurableObject<Env> {
       started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
-    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo, settings: settingsView(this.settings()) };
+    return {
+      ok: true,
+      call: this.view()!,
+      language: started.language,
+      testMode: started.demo,
+      settings: settingsView(this.settings()),
+      accountId: started.link.accountId ?? null,
+    };
   }
 
   serviceId(): string | null {

@@ -1,3 +1,5 @@
+import { logEvent } from "../worker/log.ts";
+import { logServiceEvent } from "./service-log.ts";
 import { DurableObject } from "cloudflare:workers";
 import type {
   CallSummary,
@@ -127,6 +129,7 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   private logEvent(type: ServiceLogEntry["type"], fields?: string[], error?: string) {
+    logServiceEvent(this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0], type, fields, error);
     this.sql.exec(
       "INSERT INTO events (at, type, fields, error) VALUES (?, ?, ?, ?)",
       Date.now(),
@@ -172,6 +175,7 @@ export class ServiceObject extends DurableObject<Env> {
       version: row.config_version,
       tokenHash: row.token_hash,
       target: row.deleted_at === null ? targetOf(row) : null,
+      accountId: row.account_id,
       settings: settingsOf(row),
     };
   }
@@ -339,6 +343,7 @@ export class ServiceObject extends DurableObject<Env> {
       day(call.startedAt),
       concurrent,
     );
+    logEvent("call_started", { conversation: call.conversation, serviceId: row.id, accountId: row.account_id, demo: row.bot_url === null, concurrent });
     return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
   }
 
@@ -396,6 +401,8 @@ export class ServiceObject extends DurableObject<Env> {
     // Billed per started second, and each call per started minute.
     const seconds = Math.max(1, Math.ceil((endedAt - call.started_at) / 1000));
     this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
+    const owner = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    logEvent("call_ended", { conversation, serviceId: owner?.id, accountId: owner?.account_id, reason: endReason, seconds });
     this.sql.exec(
       "UPDATE usage_daily SET seconds = seconds + ?, minutes = minutes + ? WHERE day = ?",
       seconds,

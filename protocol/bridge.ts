@@ -66,8 +66,8 @@ export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
-  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out. */
-  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
+  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out; `accountId`: the service's owner, for logs. */
+  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView; accountId?: string }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
   /** Something for the caller to hear, in order; `last` means hang up once it has been spoken. */

@@ -32,10 +32,17 @@ const STABLE = Symbol("stableSpeechFrames");
 
 type Sender = { sendVADEvent(event: VADEvent): boolean };
 
-/** `onSpeechEnd(at)`: when the caller stopped speaking (Date.now() clock), told as the VAD's end-of-speech event comes. */
+/**
+ * `onVoice(at)`: a window of audio the VAD took for speech (probability over its activation threshold) ended at `at`
+ * (Date.now() clock), told as soon as it is inferred, so the end of the caller's speech is known before the VAD has
+ * waited out the silence that ends a segment.
+ */
 export interface SpeechEndListener {
-  onSpeechEnd?: (at: number) => void;
+  onVoice?: (at: number) => void;
 }
+
+/** Silero's activation threshold in agent/providers/silero.ts. */
+const VOICE_PROBABILITY = 0.5;
 
 function stabilize(stream: VADStream, listener: SpeechEndListener): VADStream {
   const sender = stream as unknown as Sender;
@@ -46,8 +53,7 @@ function stabilize(stream: VADStream, listener: SpeechEndListener): VADStream {
     if (event.type === VADEventType.START_OF_SPEECH || event.type === VADEventType.END_OF_SPEECH) {
       event = { ...event, frames: event.frames.map(copyFrame) };
     }
-    // The event comes once the VAD has heard enough silence: the speech ended that long (and its inference) ago.
-    if (event.type === VADEventType.END_OF_SPEECH) listener.onSpeechEnd?.(Date.now() - event.silenceDuration - event.inferenceDuration);
+    if (event.type === VADEventType.INFERENCE_DONE && event.probability > VOICE_PROBABILITY) listener.onVoice?.(Date.now() - event.inferenceDuration);
     return send(event);
   };
   return stream;

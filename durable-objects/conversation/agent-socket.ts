@@ -53,6 +53,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       language: started.language,
       testMode: started.testMode,
       settings: started.settings,
+      ...(started.accountId ? { accountId: started.accountId } : {}),
     } satisfies GatewayToAgent);
     return host.agentWatch.watch();
   }

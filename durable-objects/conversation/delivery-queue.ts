@@ -16,6 +16,7 @@ import {
 import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
 import { recordDeliveryAttempt } from "./turns.ts";
+import { logEvent } from "../../worker/log.ts";
 
 export interface DeliveryHost {
   ctx: DurableObjectState;
@@ -27,6 +28,8 @@ export interface DeliveryHost {
   deliveryTarget(call: CallRow): Promise<DeliveryTarget | null>;
   /** The service's settings as the call last heard of them. */
   settings(): ServiceSettings;
+  /** The account that owns the call's service, for the logs (null for a call kept by an older version). */
+  accountId(): string | null;
   /** No message is pending any more. */
   drained(): void;
   /** Shows the test chat a new or changed message. */
@@ -130,6 +133,16 @@ export class DeliveryQueue {
     recordDeliveryAttempt(this.host.sql, message.seq, postedAt, result.kind === "answered" ? Date.now() : null);
     const verdict = judgeAttempt(result);
     const attempts = message.attempts + 1;
+    logEvent("delivery_attempt", {
+      conversation: call.conversation,
+      serviceId: call.service_id,
+      accountId: this.host.accountId(),
+      message: message.seq,
+      attempt: attempts,
+      status: result.kind === "answered" ? result.status : result.kind,
+      outcome: verdict.kind,
+      durationMs: Date.now() - postedAt,
+    });
     if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
     const delay =
       verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.host.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;

@@ -96,7 +96,7 @@ export interface CallStart {
 
 /** What answering a call gives: the call, or why it was not answered. */
 export type StartResult =
-  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView }
+  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView; accountId: string | null }
   | { ok: false; reason: "service_not_found" | "exists" };
 
 export function readCall(sql: SqlStorage): CallRow | undefined {

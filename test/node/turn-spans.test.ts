@@ -76,3 +76,34 @@ describe("percentiles", () => {
     expect(percentiles([])).toBeNull();
   });
 });
+
+describe("the agent's turn timing (agent/turn-timing.ts)", () => {
+  it("takes the last voice before the transcript as the speech end, in the gateway's clock", async () => {
+    const { TurnTiming } = await import("../../agent/turn-timing.ts");
+    const timing = new TurnTiming((at) => at + 1_000);
+    for (const at of [100, 132, 164]) timing.voiced(at);
+    timing.transcribed(500);
+    timing.voiced(600); // the caller speaks again: the next turn's
+    expect(timing.takeCallerTiming(520)).toEqual({ speechEndedAt: 1_164, transcribedAt: 1_500 });
+    timing.transcribed(900);
+    expect(timing.takeCallerTiming(910)).toEqual({ speechEndedAt: 1_600, transcribedAt: 1_900 });
+    expect(timing.takeCallerTiming(1_000)).toEqual({ speechEndedAt: null, transcribedAt: 2_000 });
+  });
+
+  it("gives each bot message the first audio of its own speech, skipping speech cut before it played", async () => {
+    const { TurnTiming } = await import("../../agent/turn-timing.ts");
+    const timing = new TurnTiming((at) => at);
+    timing.sayReceived(1, 10);
+    timing.sayReceived(2, 20);
+    let cut = false;
+    timing.speechQueued(1, () => false);
+    timing.speechQueued(null, () => cut); // a prompt, cut before it played
+    timing.speechQueued(2, () => false);
+    timing.playbackStarted(100);
+    cut = true;
+    timing.playbackStarted(900);
+    expect(timing.takePlayout(1, 800, false)).toEqual({ receivedAt: 10, firstAudioAt: 100, endedAt: 800, interrupted: false });
+    expect(timing.takePlayout(2, 1_500, true)).toEqual({ receivedAt: 20, firstAudioAt: 900, endedAt: 1_500, interrupted: true });
+    expect(timing.takePlayout(2, 1_600, true)).toBeUndefined();
+  });
+});
