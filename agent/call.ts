@@ -12,6 +12,7 @@ import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
 import { TurnTiming, watchSession } from "./turn-timing.ts";
+import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
 
 export interface CallStart {
   from: string;
@@ -135,7 +136,7 @@ export class CallSession {
   /** The ids every log line of this call carries, as the gateway's logs do (worker/log.ts). */
   logIds: { conversation: string; serviceId: string | null; accountId: string | null } = { conversation: "", serviceId: null, accountId: null };
   /** Per-turn times for the gateway (protocol/turns.ts), in its clock as measured on the bridge. */
-  readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at));
+  readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at), callMetrics);
 
   constructor(private readonly options: CallOptions) {
     this.conversation = options.conversation ?? randomUUID();
@@ -147,6 +148,7 @@ export class CallSession {
     });
     this.ready.catch(() => undefined);
     this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
+    watchCallMetrics(this);
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
     this.bridge.on("reconnecting", (attempt) => log().warn({ ...this.logIds, attempt }, "gateway socket dropped, reconnecting"));
     this.bridge.on("resumed", () => log().info(this.logIds, "gateway socket resumed"));
@@ -247,6 +249,7 @@ export class CallSession {
     session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
     watchSession(session, this.timing);
+    this.emitSessionStarted(session);
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
@@ -255,6 +258,12 @@ export class CallSession {
       void this.say(this.prompts.pinRequest, null, false);
     }
     this.resolveReady();
+  }
+
+  /** Listeners for each session the call starts (metrics). */
+  readonly sessionStarted = new Set<(session: voice.AgentSession) => void>();
+  private emitSessionStarted(session: voice.AgentSession): void {
+    for (const listener of this.sessionStarted) listener(session);
   }
 
   /** Whether a bot message (or prompt) is playing or paused. */

@@ -1,6 +1,12 @@
 import { voice } from "@livekit/agents";
 import type { CallerTiming, PlayoutTiming } from "../protocol/turns.ts";
 
+/** Told of each turn and of the agent's spans (ms, agent clock): agent/metrics.ts. */
+export interface TurnObserver {
+  turn(): void;
+  span(name: "stt" | "reply_wait" | "tts" | "gap", ms: number): void;
+}
+
 interface Played {
   receivedAt: number;
   firstAudioAt: number | null;
@@ -21,7 +27,13 @@ export class TurnTiming {
   /** Speech queued on the session, in order, waiting for its first audio frame: the bot message it belongs to. */
   private readonly waitingForAudio: { id: number | null; gone: () => boolean }[] = [];
 
-  constructor(private readonly toGatewayTime: (agentTime: number) => number) {}
+  /** The caller turn sent last, until the first audio of the bot's reply to it. */
+  private lastTurn: { speechEndedAt: number | null; sentAt: number; replyId: number | null } | null = null;
+
+  constructor(
+    private readonly toGatewayTime: (agentTime: number) => number,
+    private readonly observer?: TurnObserver,
+  ) {}
 
   /** The VAD heard voice in a window of audio that ended at `at`. */
   voiced(at: number): void {
@@ -41,6 +53,9 @@ export class TurnTiming {
     const speechEndedAt = this.voicedAt.findLast((at) => at <= transcribedAt) ?? null;
     this.voicedAt = this.voicedAt.filter((at) => at > transcribedAt);
     this.transcribedAt = null;
+    this.observer?.turn();
+    if (speechEndedAt !== null) this.observer?.span("stt", transcribedAt - speechEndedAt);
+    this.lastTurn = { speechEndedAt, sentAt: now, replyId: null };
     return {
       speechEndedAt: speechEndedAt === null ? null : this.toGatewayTime(speechEndedAt),
       transcribedAt: this.toGatewayTime(transcribedAt),
@@ -50,6 +65,10 @@ export class TurnTiming {
   /** Bot message `id` arrived over the bridge. */
   sayReceived(id: number, at: number): void {
     if (!this.played.has(id)) this.played.set(id, { receivedAt: at, firstAudioAt: null });
+    if (this.lastTurn && this.lastTurn.replyId === null) {
+      this.lastTurn.replyId = id;
+      this.observer?.span("reply_wait", at - this.lastTurn.sentAt);
+    }
   }
 
   /** A segment of speech for bot message `id` (null: one of our prompts) was queued on the session. */
@@ -64,7 +83,13 @@ export class TurnTiming {
     const next = this.waitingForAudio.shift();
     if (next?.id == null) return;
     const played = this.played.get(next.id);
-    if (played && played.firstAudioAt === null) played.firstAudioAt = at;
+    if (!played || played.firstAudioAt !== null) return;
+    played.firstAudioAt = at;
+    this.observer?.span("tts", at - played.receivedAt);
+    if (this.lastTurn?.replyId === next.id) {
+      if (this.lastTurn.speechEndedAt !== null) this.observer?.span("gap", at - this.lastTurn.speechEndedAt);
+      this.lastTurn = null;
+    }
   }
 
   /** Bot message `id` has played to its end or was cut at `at`: its times, once, in the gateway's clock. */
