@@ -15,9 +15,14 @@ export interface BridgeOptions {
 /** About 30 s of attempts: long enough for a gateway restart, short enough that a caller is not left in silence. */
 export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [0, 250, 500, 1000, 2000, 2000, 3000, 3000, 4000, 5000, 5000, 5000];
 
-/** Clock probes sent each time a socket goes live, this far apart (protocol/clock.ts). */
+/**
+ * Clock probes sent each time a socket goes live, this far apart (protocol/clock.ts), then one every
+ * CLOCK_PROBE_INTERVAL_MS while it is: a call starts while the agent is busiest (loading the session), when round trips
+ * are long, and a later, quicker sample gives a better offset.
+ */
 const CLOCK_PROBES = 3;
 const CLOCK_PROBE_SPACING_MS = 100;
+const CLOCK_PROBE_INTERVAL_MS = 2_000;
 /** The most recent clock samples kept: the clocks drift, so old samples go. */
 const CLOCK_SAMPLES_KEPT = 9;
 
@@ -90,12 +95,15 @@ export class BridgeClient extends EventEmitter<{
   /** Sends a few clock probes on the live socket, outside the message log (they are not resent). */
   private probeClock(): void {
     const socket = this.socket;
-    for (let i = 0; i < CLOCK_PROBES; i++) {
-      setTimeout(() => {
-        if (socket !== this.socket || !this.live || socket.readyState !== WebSocket.OPEN) return;
-        socket.send(JSON.stringify({ type: "clock", agentSentAt: Date.now() } satisfies AgentToGateway));
-      }, i * CLOCK_PROBE_SPACING_MS).unref();
-    }
+    const probe = () => {
+      if (socket !== this.socket || !this.live || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify({ type: "clock", agentSentAt: Date.now() } satisfies AgentToGateway));
+      return true;
+    };
+    for (let i = 0; i < CLOCK_PROBES; i++) setTimeout(probe, i * CLOCK_PROBE_SPACING_MS).unref();
+    const every = setInterval(() => {
+      if (!probe()) clearInterval(every);
+    }, CLOCK_PROBE_INTERVAL_MS).unref();
   }
 
   /**

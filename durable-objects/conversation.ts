@@ -16,7 +16,7 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
-import { callTurns, recordReplyArrival } from "./conversation/turns.ts";
+import { callTurns, recordReplyArrival, reportDoneTurn } from "./conversation/turns.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
 declare module "./bindings.ts" {
@@ -256,6 +256,10 @@ export class ConversationObject extends DurableObject<Env> {
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
     if (arrivedAt !== undefined) recordReplyArrival(this.sql, seq, arrivedAt);
+    // Without an agent (a simulated call) nothing more is measured of the turn this answers: it is done.
+    if (call.agent_deadline === null) {
+      this.ctx.waitUntil(reportDoneTurn(this.sql, this.transcript.all(), seq, call.conversation, this.service(call)).catch(() => undefined));
+    }
     this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");

@@ -1,3 +1,5 @@
+import type { LatencyDay, TurnSpans } from "../protocol/turns.ts";
+import { createLatencySchema, readLatencyDays, recordTurnLatency } from "./service-latency.ts";
 import { logEvent } from "../worker/log.ts";
 import { logServiceEvent } from "./service-log.ts";
 import { DurableObject } from "cloudflare:workers";
@@ -79,6 +81,7 @@ export class ServiceObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    createLatencySchema(this.sql);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS config (
         id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL,
@@ -440,6 +443,15 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   /** Daily usage between two UTC days, inclusive, oldest first; days without calls are left out. */
+  /** A finished turn of one of this service's calls (durable-objects/service-latency.ts). */
+  turnDone(turn: { conversation: string; message: number; day: string; spans: TurnSpans }): void {
+    recordTurnLatency(this.sql, turn);
+  }
+
+  latencyDays(from: string, to: string): LatencyDay[] {
+    return readLatencyDays(this.sql, from, to);
+  }
+
   usageDays(from: string, to: string): UsageDay[] {
     return this.sql
       .exec<{ day: string; calls: number; seconds: number; minutes: number; stt_seconds: number; tts_characters: number; peak: number }>(

@@ -128,3 +128,28 @@ export function percentiles(values: readonly number[]): { p50: number; p95: numb
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
   return { p50: rank(0.5), p95: rank(0.95), count: sorted.length };
 }
+
+const Percentiles = z.object({ p50: z.number(), p95: z.number(), count: z.number().int() }).nullable();
+export const LatencyDaySchema = z.object({
+  day: z.string(),
+  turns: z.number().int(),
+  spans: z.object({ stt: Percentiles, agent: Percentiles, gateway: Percentiles, bot: Percentiles, tts: Percentiles, gap: Percentiles }),
+});
+export type LatencyDay = z.infer<typeof LatencyDaySchema>;
+export const LatencySchema = z.object({ from: z.string(), to: z.string(), days: z.array(LatencyDaySchema) });
+export type Latency = z.infer<typeof LatencySchema>;
+
+/** Each day's p50/p95 of every span, from the spans of that day's turns. */
+export function latencyDays(turns: readonly { day: string; spans: TurnSpans }[]): LatencyDay[] {
+  const byDay = new Map<string, TurnSpans[]>();
+  for (const t of turns) byDay.set(t.day, [...(byDay.get(t.day) ?? []), t.spans]);
+  return [...byDay.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([day, spans]) => ({
+      day,
+      turns: spans.length,
+      spans: Object.fromEntries(
+        SPAN_NAMES.map((name) => [name, percentiles(spans.map((s) => s[name]).filter((v): v is number => v !== null))]),
+      ) as LatencyDay["spans"],
+    }));
+}

@@ -5,7 +5,7 @@ import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, CallStart, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
-import { recordCallerTiming, recordPlayout } from "./turns.ts";
+import { recordCallerTiming, recordPlayout, reportDoneTurn } from "./turns.ts";
 
 /** What the agent's socket protocol needs of the call. */
 export interface AgentSocketHost {
@@ -73,6 +73,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       return;
     case "playout":
       recordPlayout(host.sql, message.id, message);
+      await reportDoneTurn(host.sql, host.transcript.all(), message.id, call.conversation, host.service(call));
       return;
     case "dtmf":
       host.callerKeys(message.digits);

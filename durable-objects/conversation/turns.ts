@@ -104,3 +104,21 @@ export function callTurns(sql: SqlStorage, messages: readonly MessageRow[]): Tur
 }
 
 const isTurn = (m: MessageRow) => m.direction === "to_bot" && !(m.last === 1 && m.body === "" && !m.dtmf);
+
+/** The turn whose reply is message `replySeq`, once it is done (for the service's daily latency), or undefined. */
+export function turnWithReply(sql: SqlStorage, messages: readonly MessageRow[], replySeq: number): Turn | undefined {
+  const index = messages.findIndex((m) => m.seq === replySeq);
+  return index < 0 ? undefined : callTurns(sql, messages).find((t) => t.reply === index);
+}
+
+/** Tells the service of the turn that message `replySeq` answered, now done, so it counts in the daily latency. */
+export async function reportDoneTurn(
+  sql: SqlStorage,
+  messages: readonly MessageRow[],
+  replySeq: number,
+  conversation: string,
+  service: { turnDone(turn: { conversation: string; message: number; day: string; spans: Turn["spans"] }): unknown },
+): Promise<void> {
+  const turn = turnWithReply(sql, messages, replySeq);
+  if (turn) await service.turnDone({ conversation, message: turn.message, day: turn.receivedAt.slice(0, 10), spans: turn.spans });
+}

@@ -232,7 +232,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       expect(Math.abs(turn.spans.bot - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
       for (const span of ["stt", "agent", "gateway", "tts", "gap"]) expect(turn.spans[span], span).toEqual(expect.any(Number));
       const { stt, agent, gateway: ours, bot: think, tts, gap } = turn.spans;
-      expect(stt + agent + ours + think + tts).toBeCloseTo(gap, -1);
+      expect(stt + agent + ours + think + tts, JSON.stringify(turn)).toBeCloseTo(gap, -1);
       // The gap the call record shows is the silence the caller heard, within what the VAD's and the pacing's grain allow.
       const heardGap = firstAudio.at - voiceEndedAt;
       expect(Math.abs(gap - heardGap)).toBeLessThan(250);

@@ -78,4 +78,40 @@ describe("per-turn latency on the call record", () => {
     socket.send({ type: "playout", id: 1, receivedAt: "soon", firstAudioAt: null, endedAt: 1, interrupted: false });
     expect(await socket.next((m) => m.type === "error")).toEqual({ type: "error", reason: "bad_message" });
   });
+
+  it("GET /services/{id}/latency gives each day's p50/p95 of the spans of the service's finished turns", async () => {
+    const { key, serviceId, token } = await serviceWithBot();
+    const thinks = [100, 200, 300];
+    for (const think of thinks) {
+      const conversation = await startCall(key, serviceId);
+      await deliveredOnce(conversation, 1);
+      await say(key, conversation, "hello");
+      await deliveredOnce(conversation, 2);
+      await sleep(think);
+      await botSends(conversation, token, { body: "Hi." });
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    const latency = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const res = await api(`/api/v1/services/${serviceId}/latency?from=${today}&to=${today}`, { key });
+        if (res.body.days[0]?.turns === 3) return res.body;
+        await sleep(20);
+      }
+      throw new Error("the turns never reached the service");
+    })();
+    const [day] = latency.days;
+    expect(day).toMatchObject({ day: today, turns: 3, spans: { stt: null, tts: null, gap: null } });
+    expect(day.spans.bot.count).toBe(3);
+    expect(day.spans.bot.p50).toBeGreaterThanOrEqual(200);
+    expect(day.spans.bot.p50).toBeLessThan(day.spans.bot.p95);
+    expect(day.spans.bot.p95).toBeGreaterThanOrEqual(300);
+    expect(day.spans.gateway.count).toBe(3);
+  });
+
+  it("refuses a latency period that cannot be read, naming the field", async () => {
+    const { key, serviceId } = await serviceWithBot();
+    const res = await api(`/api/v1/services/${serviceId}/latency?from=yesterday`, { key });
+    expect(res.status).toBe(400);
+    expect(res.body.details.map((d: { field: string }) => d.field)).toContain("from");
+  });
 });
