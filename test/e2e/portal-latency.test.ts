@@ -105,6 +105,26 @@ describe("the portal's latency views, in Chromium", () => {
     expect(await look("bar-bot")).not.toBe(await look("bar-gateway-in"));
     expect(await row.locator(".waterfall-spans").textContent()).toContain("Your bot");
     await expectAccessible(page, "call transcript with the latency waterfall");
+
+    // Monitoring: today's p50 / p95 of the bot's think time, for the chosen period, as the API computes them.
+    const today = new Date().toISOString().slice(0, 10);
+    const latency = await until(async () => {
+      const l = await callGateway(gateway.url, `/api/v1/services/${service.body.id}/latency?from=${today}&to=${today}`, { key });
+      return l.body.days[0]?.spans.bot && l.body;
+    }, 10_000, "today's latency");
+    const botLatency = latency.days[0].spans.bot;
+    expect(botLatency).toMatchObject({ count: 1, p50: turn.spans.bot, p95: turn.spans.bot });
+    await page.getByRole("link", { name: "Monitoring" }).click();
+    const day = page.getByTestId("latency-day").filter({ hasText: today });
+    await visible(day);
+    expect(await day.getByTestId("latency-bot").textContent()).toBe(`${botLatency.p50} ms / ${botLatency.p95} ms`);
+    expect(await day.getByTestId("latency-gap").textContent()).toBe("—"); // no speech on a simulated call
+    // Another period without turns says so.
+    await page.getByLabel("From").fill("2020-01-01");
+    await page.getByLabel("To").fill("2020-01-31");
+    await page.getByRole("button", { name: "Show" }).click();
+    await visible(page.getByText("No finished turns in this period."));
+    await expectAccessible(page, "monitoring with latency per day");
     expect(watch.cspViolations).toEqual([]);
     expect(watch.uncaught).toEqual([]);
     await context.close();
