@@ -20,6 +20,8 @@ export default defineConfig({
               bindings: {
                 DELIVERY_RETRY_DELAYS_MS: "150,300,600",
                 BOT_TIMEOUT_MS: "4000",
+                PLATFORM_REPLY_WAIT_MS: "2000",
+                PLATFORM_POLL_INTERVAL_MS: "50",
                 AGENT_SECRET: "test-agent-secret",
                 ALLOW_PRIVATE_BOT_URLS: "true",
                 AGENT_RECONNECT_GRACE_MS: "1000",

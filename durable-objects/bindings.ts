@@ -18,6 +18,9 @@ export interface Env {
   /** The portal's files (web/dist; wrangler.toml [assets]). */
   ASSETS: Fetcher;
   BOT_TIMEOUT_MS?: string;
+  /** How long a bot platform that answers asynchronously (Direct Line, Botpress) is polled for a turn's replies, and how often. */
+  PLATFORM_REPLY_WAIT_MS?: string;
+  PLATFORM_POLL_INTERVAL_MS?: string;
   DELIVERY_RETRY_DELAYS_MS?: string;
   /** How long a call waits for its agent's dropped socket to come back (ms); default 5000. */
   AGENT_RECONNECT_GRACE_MS?: string;

@@ -3,6 +3,7 @@ import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
+import { type Hints, encodeHints } from "../protocol/hints.ts";
 import { type ServiceSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
 import { secretMatchesHash } from "../worker/secrets.ts";
 import { type Env, serviceStub } from "./bindings.ts";
@@ -65,6 +66,7 @@ export class ConversationObject extends DurableObject<Env> {
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
+      botSays: async (reply) => void (await this.acceptBotMessage(reply)),
       scheduleAlarm: () => this.scheduleAlarm(),
     });
     this.agentWatch = new AgentWatch({
@@ -201,7 +203,8 @@ export class ConversationObject extends DurableObject<Env> {
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
     if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
-    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target });
+    const { settings } = this.serviceLinkKept.read() ?? {};
+    this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target, ...(settings ? { settings } : {}) });
     if (call.state === "active") await this.hangUp(call, "service_deleted");
   }
 
@@ -238,7 +241,10 @@ export class ConversationObject extends DurableObject<Env> {
     return this.acceptBotMessage(message, arrivedAt);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined }, arrivedAt?: number): Promise<SendReason> {
+  private async acceptBotMessage(
+    received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined },
+    arrivedAt?: number,
+  ): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     if (call?.state !== "active") return "conversation not found";
@@ -247,10 +253,11 @@ export class ConversationObject extends DurableObject<Env> {
     if (!message.last && message.body.trim() === "") return "rejected";
     const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        "INSERT INTO messages (direction, body, at, last) VALUES ('from_bot', ?, ?, ?)",
+        "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
         message.body,
         Date.now(),
         message.last ? 1 : 0,
+        message.hints ? encodeHints(message.hints) : null,
       );
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;

@@ -17,6 +17,7 @@ import type {
 } from "../protocol/management.ts";
 import { CALL_LIMITS } from "../protocol/management.ts";
 import { type ServiceSettings, SETTINGS_FIELDS, mergeSettings, settingsView, settingsWithDefaults } from "../protocol/service-settings.ts";
+import { NO_BOT_PLATFORM } from "../protocol/settings/bot-platform.ts";
 import { type Env, conversationStub, directory } from "./bindings.ts";
 import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
 import { parseTimeout } from "./delivery-policy.ts";
@@ -274,6 +275,7 @@ export class ServiceObject extends DurableObject<Env> {
   async resetDemo(): Promise<ServiceWithToken | null> {
     if (!this.config()) return null;
     this.sql.exec("UPDATE config SET bot_url = NULL, bot_token = NULL, updated_at = ?", Date.now());
+    this.forgetBotPlatform();
     this.logEvent("demo_reset");
     return this.withToken(await this.issueToken());
   }
@@ -291,9 +293,16 @@ export class ServiceObject extends DurableObject<Env> {
       .exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL OR ended_at > ?", Date.now() - RECENTLY_ENDED_MS)
       .toArray();
     this.sql.exec("UPDATE config SET deleted_at = ?, token_hash = '', bot_token = NULL, config_version = config_version + 1", Date.now());
+    this.forgetBotPlatform();
     this.logEvent("deleted");
     await directory(this.env).recordServiceToken(row.id, "", row.config_version + 1);
     return { calls: calls.map((c) => c.conversation), target };
+  }
+
+  /** Back to a messaging-API bot, the platform's credentials erased (the calls keep their own copy to finish with). */
+  private forgetBotPlatform(): void {
+    const row = this.sql.exec<ConfigRow>("SELECT * FROM config").one();
+    this.sql.exec("UPDATE config SET settings = ?", JSON.stringify(mergeSettings(settingsOf(row), NO_BOT_PLATFORM)));
   }
 
   events(): ServiceLogEntry[] {

@@ -213,6 +213,8 @@ export const CallMessageSchema = z.object({
   dtmf: z.string().optional(),
   /** For messages from the bot that the caller talked over: what had been spoken when playback stopped. */
   spokenText: z.string().optional(),
+  /** Out-of-band data (protocol/hints.ts): from the bot, the hints it sent; to the bot, the hints we sent. */
+  hints: z.record(z.string(), z.unknown()).optional(),
 });
 export type CallMessage = z.infer<typeof CallMessageSchema>;
 

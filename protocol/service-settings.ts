@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
 
 /**
@@ -6,10 +7,10 @@ import { messageFormatSettings } from "./settings/message-format.ts";
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings] as const;
+const groups = [messageFormatSettings, botPlatformSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view };
+export const SettingsPatchShape = { ...messageFormatSettings.patch, ...botPlatformSettings.patch };
+export const SettingsViewShape = { ...messageFormatSettings.view, ...botPlatformSettings.view };
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */

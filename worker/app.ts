@@ -35,14 +35,17 @@ app.route("/", session);
 app.route("/", agentBridge);
 app.route("/", voice);
 
-app.doc31("/api/v1/openapi.json", {
+/** The OpenAPI document's own fields; `app.getOpenAPI31Document(OPENAPI_CONFIG)` is what the route below serves. */
+export const OPENAPI_CONFIG = {
   openapi: "3.1.0",
   info: {
     title: "PhoneMyBot",
     version: "1",
     description: "The messaging API (both directions) and the management API (`Authorization: Bearer <api key>`).",
   },
-});
+};
+
+app.doc31("/api/v1/openapi.json", OPENAPI_CONFIG);
 
 // Last, after every route: the portal's files. The Worker runs first for every path (wrangler.toml), so that
 // they get the headers above too.

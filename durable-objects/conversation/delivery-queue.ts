@@ -7,6 +7,7 @@ import { botUrlRefusal } from "../../worker/bot-url-guard.ts";
 import { type Env, serviceStub } from "../bindings.ts";
 import {
   type AttemptResult,
+  type AttemptVerdict,
   botUrlFor,
   judgeAttempt,
   nextRetryDelay,
@@ -17,6 +18,9 @@ import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
 import { recordDeliveryAttempt } from "./turns.ts";
 import { logEvent } from "../../worker/log.ts";
+import { platformAdaptor } from "../adaptors/index.ts";
+import type { BotReply, PlatformAdaptor, PlatformTurn } from "../adaptors/types.ts";
+import { PlatformSession } from "./platform-session.ts";
 
 export interface DeliveryHost {
   ctx: DurableObjectState;
@@ -35,6 +39,8 @@ export interface DeliveryHost {
   /** Shows the test chat a new or changed message. */
   announce(seq: number): void;
   tellAgent(message: GatewayToAgent): void;
+  /** A bot platform's reply, taken as the bot's message through the send API would be (durable-objects/adaptors/). */
+  botSays(reply: BotReply): Promise<void>;
   /** Sets the object's alarm for whatever is due next. */
   scheduleAlarm(): Promise<void>;
 }
@@ -50,7 +56,11 @@ export class DeliveryQueue {
   /** The delivery pass under way, if any. */
   private draining: Promise<void> | undefined;
 
-  constructor(private readonly host: DeliveryHost) {}
+  private readonly platformSession: PlatformSession;
+
+  constructor(private readonly host: DeliveryHost) {
+    this.platformSession = new PlatformSession(host.sql);
+  }
 
   enqueue(message: { body: string; isNew?: boolean; last?: boolean; dtmf?: string; hints?: Hints }) {
     const { sql, ctx } = this.host;
@@ -111,6 +121,54 @@ export class DeliveryQueue {
     const refusal = botUrlRefusal(target.url, this.host.env);
     if (refusal) return this.settle(message, "failed", message.attempts, refusal);
 
+    const adaptor = platformAdaptor(this.host.settings().botType);
+    const postedAt = Date.now();
+    // The bot's HTTP status (or what kept it from answering), for the turn's times and the log.
+    let status: number | string = "platform";
+    const { verdict, replies } = adaptor
+      ? await this.deliverToPlatform(adaptor, call, message, target.url)
+      : await this.postToBot(call, message, target).then((result) => {
+          status = result.kind === "answered" ? result.status : result.kind;
+          return { verdict: judgeAttempt(result), replies: [] };
+        });
+    const attempts = message.attempts + 1;
+    const answeredAt = typeof status === "number" || adaptor ? Date.now() : null;
+    recordDeliveryAttempt(this.host.sql, message.seq, postedAt, answeredAt);
+    logEvent("delivery_attempt", {
+      conversation: call.conversation,
+      serviceId: call.service_id,
+      accountId: this.host.accountId(),
+      message: message.seq,
+      attempt: attempts,
+      status,
+      outcome: verdict.kind,
+      durationMs: Date.now() - postedAt,
+    });
+    if (verdict.kind === "delivered") {
+      this.settle(message, "delivered", attempts, null);
+      // In order, before the next message goes: what the platform answered to this one.
+      for (const reply of replies) await this.host.botSays(reply);
+      return;
+    }
+    const delay =
+      verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.host.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;
+    if (delay === undefined) {
+      this.settle(message, "failed", attempts, verdict.error);
+      this.host.tellAgent({ type: "delivery_failed" });
+      await this.host.service(call).deliveryFailed(call.conversation);
+      return;
+    }
+    this.host.sql.exec(
+      "UPDATE messages SET attempts = ?, next_attempt_at = ?, error = ? WHERE seq = ?",
+      attempts,
+      Date.now() + delay,
+      verdict.error,
+      message.seq,
+    );
+  }
+
+  /** One message to a messaging-API bot. */
+  private postToBot(call: CallRow, message: MessageRow, target: { url: string; token: string | null }): Promise<AttemptResult> {
     const payload = spellMessage(
       {
         from: call.from_number,
@@ -128,37 +186,31 @@ export class DeliveryQueue {
     );
     // The same key on every attempt of this message: a bot that answered too late to count can drop the retry.
     const idempotencyKey = `${call.conversation}:${message.seq}`;
-    const postedAt = Date.now();
-    const result = await this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey);
-    recordDeliveryAttempt(this.host.sql, message.seq, postedAt, result.kind === "answered" ? Date.now() : null);
-    const verdict = judgeAttempt(result);
-    const attempts = message.attempts + 1;
-    logEvent("delivery_attempt", {
+    return this.post(botUrlFor(target.url, call.conversation), target.token, payload, idempotencyKey);
+  }
+
+  /** One message to a bot platform, through its adaptor; the platform's replies come back with the verdict. */
+  private async deliverToPlatform(
+    adaptor: PlatformAdaptor,
+    call: CallRow,
+    message: MessageRow,
+    url: string,
+  ): Promise<{ verdict: AttemptVerdict; replies: BotReply[] }> {
+    const turn: PlatformTurn = {
+      kind: message.is_new === 1 ? "start" : message.last === 1 ? "end" : message.dtmf ? "dtmf" : "text",
+      text: message.body,
+      digits: message.dtmf ?? "",
+      seq: message.seq,
       conversation: call.conversation,
-      serviceId: call.service_id,
-      accountId: this.host.accountId(),
-      message: message.seq,
-      attempt: attempts,
-      status: result.kind === "answered" ? result.status : result.kind,
-      outcome: verdict.kind,
-      durationMs: Date.now() - postedAt,
-    });
-    if (verdict.kind === "delivered") return this.settle(message, "delivered", attempts, null);
-    const delay =
-      verdict.kind === "retry" ? nextRetryDelay(attempts, parseRetryDelays(this.host.env.DELIVERY_RETRY_DELAYS_MS)) : undefined;
-    if (delay === undefined) {
-      this.settle(message, "failed", attempts, verdict.error);
-      this.host.tellAgent({ type: "delivery_failed" });
-      await this.host.service(call).deliveryFailed(call.conversation);
-      return;
-    }
-    this.host.sql.exec(
-      "UPDATE messages SET attempts = ?, next_attempt_at = ?, error = ? WHERE seq = ?",
-      attempts,
-      Date.now() + delay,
-      verdict.error,
-      message.seq,
-    );
+      from: call.from_number,
+      to: call.to_number,
+      language: call.language,
+    };
+    const hear = async (replies: BotReply[]) => {
+      for (const reply of replies) await this.host.botSays(reply);
+    };
+    const outcome = await adaptor.deliver(turn, { url, settings: this.host.settings(), env: this.host.env, session: this.platformSession, hear });
+    return outcome.kind === "delivered" ? { verdict: { kind: "delivered" }, replies: outcome.replies } : { verdict: outcome, replies: [] };
   }
 
   private settle(message: MessageRow, delivery: DeliveryState, attempts: number, error: string | null) {

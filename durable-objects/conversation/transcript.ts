@@ -1,3 +1,4 @@
+import type { Hints } from "../../protocol/hints.ts";
 import type { CallMessage } from "../../protocol/management.ts";
 import { type MessageRow, iso } from "./schema.ts";
 
@@ -36,6 +37,7 @@ export function toCallMessage(row: MessageRow): CallMessage {
     at: iso(row.at),
     last: row.last === 1,
     ...(row.spoken_text !== null ? { spokenText: row.spoken_text } : {}),
+    ...(row.hints !== null ? { hints: JSON.parse(row.hints) as Hints } : {}),
     ...(row.direction === "to_bot"
       ? {
           new: row.is_new === 1,

@@ -1,5 +1,6 @@
 import WebSocket from "ws";
 import { bytesToSamples, concatSamples } from "../../agent/audio.ts";
+import { managementClient } from "../../client/index.ts";
 import { issueLocalCallTicket } from "../../protocol/local-call-ticket.ts";
 import type { BrowserCall } from "../../protocol/voice.ts";
 
@@ -10,10 +11,9 @@ export async function mintTicket(agentSecret: string, grant: { serviceId: string
 
 /** What the gateway answers its account's `POST /api/v1/services/{id}/browser-calls` with in local mode. */
 export async function browserCall(gatewayUrl: string, apiKey: string, serviceId: string): Promise<Extract<BrowserCall, { mode: "local" }>> {
-  const res = await fetch(`${gatewayUrl}/api/v1/services/${serviceId}/browser-calls`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
-  const body = (await res.json()) as BrowserCall;
-  if (res.status !== 201 || body.mode !== "local") throw new Error(`browser-calls answered ${res.status} ${JSON.stringify(body)}`);
-  return body;
+  const { data, error, response } = await managementClient(gatewayUrl, apiKey).POST("/api/v1/services/{id}/browser-calls", { params: { path: { id: serviceId } } });
+  if (response.status !== 201 || data?.mode !== "local") throw new Error(`browser-calls answered ${response.status} ${JSON.stringify(data ?? error)}`);
+  return data;
 }
 
 /**

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, callGateway, freePort, startGateway } from "./server.ts";
+import { type Gateway, freePort, newAccount, newService, startGateway } from "./server.ts";
 
 // The voice agent process is killed (SIGKILL) in the middle of a call: the call's Durable Object sees its socket
 // close, ends the call and tells the bot with `last`, well within 10 s.
@@ -44,10 +44,8 @@ describe("the agent killed mid-call", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    const request = async (path: string, init: Parameters<typeof callGateway>[2] = {}) => (await callGateway(gateway.url, path, init)).body;
-    const account = await request("/api/v1/accounts", { method: "POST", json: { email: `killed-${crypto.randomUUID()}@example.com`, password: "agent killed password" } });
-    const service = await request("/api/v1/services", { method: "POST", key: account.apiKey, json: { name: "killed", language: "en-US" } });
-    await request(`/api/v1/services/${service.id}`, { method: "PATCH", key: account.apiKey, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "killed" } });
+    const account = await newAccount(gateway.url, "killed");
+    const service = await newService(account.api, { name: "killed", botUrl: `${bot.url}/bot/{conversation}`, botToken: "killed" });
 
     // A ticket from the gateway, as the portal gets one (any agent with the gateway's secret takes it).
     const { ticket } = await browserCall(gateway.url, account.apiKey, service.id);
@@ -71,8 +69,8 @@ describe("the agent killed mid-call", () => {
     const tookMs = Date.now() - killedAt;
     expect(last, "the bot was told the call is over").toBeDefined();
     expect(tookMs).toBeLessThan(10_000);
-    const call = await request(`/api/v1/calls/${conversation}`, { key: account.apiKey });
-    expect(call).toMatchObject({ state: "ended", endReason: "agent_lost" });
+    const call = await account.api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } });
+    expect(call.data).toMatchObject({ state: "ended", endReason: "agent_lost" });
     console.log(`agent killed → bot got last in ${tookMs} ms`);
   }, 90_000);
 });

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkLocalCallTicket } from "../../protocol/local-call-ticket.ts";
 import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { artifactsDir, callGateway, type Gateway, launchChromium, startGateway, until } from "./server.ts";
+import { expectData } from "../../client/index.ts";
+import { artifactsDir, type Gateway, launchChromium, newAccount, newService, startGateway, until } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
 
 /**
@@ -49,15 +50,9 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
 
 /** A new account with a service in `language` whose bot is the fake bot. */
 async function newLine(name: string, language: string) {
-  const email = `browser-call-${crypto.randomUUID()}@example.com`;
-  const account = await request("/api/v1/accounts", { method: "POST", json: { email, password: PASSWORD } });
-  expect(account.status).toBe(201);
-  const key = account.body.apiKey as string;
-  const service = await request("/api/v1/services", { method: "POST", key, json: { name, language } });
-  const serviceId = service.body.id as string;
-  const patched = await request(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET } });
-  expect(patched.status).toBe(200);
-  return { email, key, accountId: account.body.id as string, serviceId, token: patched.body.token as string };
+  const account = await newAccount(gateway.url, "browser-call", PASSWORD);
+  const service = await newService(account.api, { name, language, botUrl: `${bot.url}/bot/{conversation}`, botToken: BOT_SECRET });
+  return { email: account.email, key: account.apiKey, api: account.api, accountId: account.id, serviceId: service.id, token: service.token };
 }
 
 /** Logs `page` in as `email` and opens the Call-from-browser tab of service `name`. */
@@ -71,8 +66,6 @@ async function openCallTab(page: Page, email: string, name: string) {
   await page.getByRole("link", { name: "Call from browser" }).click();
   await visible(page.getByRole("button", { name: "Call", exact: true }));
 }
-
-const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
 
 const received = async (conversation: string) =>
   (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as { message: Record<string, unknown> }[];
@@ -102,8 +95,8 @@ afterAll(async () => {
 
 describe("Call from browser (local transport)", () => {
   it("calls the bot from the portal, shows its reply live, and hangs up", async () => {
-    const { email, key, accountId, serviceId, token } = await newLine("Browser line", "en-US");
-    expect((await request("/api/v1/voice/config", { key })).body).toMatchObject({ mode: "local" });
+    const { email, api, accountId, serviceId, token } = await newLine("Browser line", "en-US");
+    expect((await api.GET("/api/v1/voice/config")).data).toMatchObject({ mode: "local" });
     await openCallTab(page, email, "Browser line");
     // The policy is in force, and its refusals are seen here.
     const inline = await page.evaluate(() => {
@@ -157,10 +150,10 @@ describe("Call from browser (local transport)", () => {
     await visible(page.getByText("Call ended: the caller hung up"));
     await visible(page.getByRole("button", { name: "Call again" }));
     // The capture worklet sent the microphone all along: the agent fed it to the recognizer for most of the call.
-    const call = (await request(`/api/v1/calls/${conversation}`, { key })).body;
-    const seconds = (Date.parse(call.endedAt) - Date.parse(call.startedAt)) / 1000;
+    const call = expectData(await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } }), "reading the call");
+    const seconds = (Date.parse(call.endedAt!) - Date.parse(call.startedAt)) / 1000;
     const usage = await until(async () => {
-      const body = (await request(`/api/v1/services/${serviceId}/usage`, { key })).body;
+      const body = expectData(await api.GET("/api/v1/services/{id}/usage", { params: { path: { id: serviceId } } }), "reading the usage");
       return body.sttSeconds > 0 && body;
     }, 10_000, "speech-to-text seconds in the usage");
     expect(usage.sttSeconds).toBeGreaterThanOrEqual(Math.floor(seconds / 2));
@@ -187,10 +180,10 @@ describe("Call from browser (local transport)", () => {
   }, 120_000);
 
   it("issues a ticket for one call on the service, as the account, from the portal's origin, for 2 minutes", async () => {
-    const { key, accountId, serviceId } = await newLine("Ticket line", "en-US");
+    const { key, api, accountId, serviceId } = await newLine("Ticket line", "en-US");
     const before = Date.now();
     const answer = await browserCall(gateway.url, key, serviceId);
-    expect(answer.agentUrl).toBe((await request("/api/v1/voice/config", { key })).body.agentUrl);
+    expect(answer.agentUrl).toBe((await api.GET("/api/v1/voice/config")).data?.agentUrl);
     const checked = await checkLocalCallTicket(AGENT_SECRET, answer.ticket);
     expect(checked).toMatchObject({ ok: true, claims: { serviceId, from: `browser-${accountId}`, origin: gateway.url } });
     const expiresAt = Date.parse(answer.expiresAt);

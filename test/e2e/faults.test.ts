@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, callGateway, freePort, startGateway, until } from "./server.ts";
+import { type Gateway, callRecord, freePort, newAccount, newService, startCall, startGateway, until, utter } from "./server.ts";
 
 // Faults, against `npm start`'s server with its production delivery settings (retries after 2, 5, 10 and 15 s).
 
@@ -12,25 +12,21 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-const call = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
-
+/** A new account's service pointed at `botUrl`, with the typed client (client/) as that account. */
 async function serviceFor(botUrl: string) {
-  const account = await call("/api/v1/accounts", { method: "POST", json: { email: `faults-${crypto.randomUUID()}@example.com`, password: "fault test password" } });
-  const key = account.body.apiKey as string;
-  const service = await call("/api/v1/services", { method: "POST", key, json: { name: "faults", language: "en-US" } });
-  const patched = await call(`/api/v1/services/${service.body.id}`, { method: "PATCH", key, json: { botUrl, botToken: "faults" } });
-  expect(patched.status).toBe(200);
-  return { key, serviceId: service.body.id as string };
+  const { api } = await newAccount(gateway.url, "faults");
+  const service = await newService(api, { name: "faults", botUrl, botToken: "faults" });
+  return { api, serviceId: service.id };
 }
+
 
 describe("faults", () => {
   it("a bot that is down for 30 s gets every queued message once, in order, when it comes back", async () => {
     const port = await freePort(); // nothing listens there for 30 s: connections are refused
-    const { key, serviceId } = await serviceFor(`http://127.0.0.1:${port}/bot/{conversation}`);
+    const { api, serviceId } = await serviceFor(`http://127.0.0.1:${port}/bot/{conversation}`);
     const downSince = Date.now();
-    const started = await call(`/api/v1/services/${serviceId}/calls`, { method: "POST", key, json: { from: "+15550001111" } });
-    const conversation = started.body.conversation as string;
-    for (const text of ["one", "two", "three"]) expect((await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", key, json: { text } })).status).toBe(202);
+    const conversation = await startCall(api, serviceId, "+15550001111");
+    for (const text of ["one", "two", "three"]) expect((await utter(api, conversation, text)).response.status).toBe(202);
 
     await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - downSince))));
     const bot = await startFakeBot(port);
@@ -43,7 +39,7 @@ describe("faults", () => {
       const after = (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as unknown[];
       expect(after).toHaveLength(4);
       expect(log.map((r) => (r.message.new === "true" ? "<new>" : r.message.body))).toEqual(["<new>", "one", "two", "three"]);
-      const transcript = (await call(`/api/v1/calls/${conversation}`, { key })).body;
+      const transcript = await callRecord(api, conversation);
       expect(transcript.failedDeliveries).toBe(0);
       expect(transcript.messages[0]).toMatchObject({ delivery: "delivered", attempts: 5 });
     } finally {
@@ -57,16 +53,14 @@ describe("faults", () => {
     try {
       const slow = await serviceFor(`${slowBot.url}/bot/{conversation}?delay=5000`);
       const fast = await serviceFor(`${fastBot.url}/bot/{conversation}`);
-      const slowCalls = await Promise.all(
-        Array.from({ length: 5 }, async () => (await call(`/api/v1/services/${slow.serviceId}/calls`, { method: "POST", key: slow.key, json: { from: "+15550002222" } })).body.conversation as string),
-      );
-      for (const c of slowCalls) await call(`/api/v1/calls/${c}/utterances`, { method: "POST", key: slow.key, json: { text: "slow" } });
+      const slowCalls = await Promise.all(Array.from({ length: 5 }, () => startCall(slow.api, slow.serviceId, "+15550002222")));
+      for (const c of slowCalls) await utter(slow.api, c, "slow");
 
-      const conversation = (await call(`/api/v1/services/${fast.serviceId}/calls`, { method: "POST", key: fast.key, json: { from: "+15550003333" } })).body.conversation as string;
+      const conversation = await startCall(fast.api, fast.serviceId, "+15550003333");
       const latencies: number[] = [];
       for (let i = 0; i < 5; i++) {
         const sent = Date.now();
-        await call(`/api/v1/calls/${conversation}/utterances`, { method: "POST", key: fast.key, json: { text: `fast ${i}` } });
+        await utter(fast.api, conversation, `fast ${i}`);
         await until(async () => {
           const r = (await (await fetch(`${fastBot.url}/received/${conversation}`)).json()) as { message: { body: string } }[];
           return r.some((x) => x.message.body === `fast ${i}`);

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
+import { pageApiAt, signUpAt } from "./portal-session.ts";
 import { type Gateway, artifactsDir, launchChromium, startGateway, until } from "./server.ts";
 import { containsText, hasAttribute, hasCount, hasText, hidden, visible } from "./ui-expect.ts";
 
@@ -29,18 +30,7 @@ async function shot(name: string, target: Page = page) {
   await target.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
 }
 
-/** Cookie-authenticated API calls from inside the page's context, with the session's CSRF token. */
-async function pageApi(target: Page, method: string, path: string, body?: unknown) {
-  const session = await target.request.get(`${gateway.url}/api/v1/session`);
-  const csrf = ((await session.json()) as { csrfToken?: string }).csrfToken ?? "";
-  const res = await target.request.fetch(`${gateway.url}${path}`, {
-    method,
-    headers: { "x-csrf-token": csrf, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    ...(body !== undefined ? { data: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status(), body: text ? (JSON.parse(text) as any) : undefined };
-}
+const pageApi = (target: Page, method: string, path: string, body?: unknown) => pageApiAt(gateway.url, target, method, path, body);
 
 async function botSends(conversation: string, token: string, message: Record<string, unknown>) {
   const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
@@ -57,14 +47,7 @@ async function currentToken(): Promise<string> {
   return token;
 }
 
-async function signUp(target: Page, email: string) {
-  await target.goto(`${gateway.url}/signup`);
-  await target.getByLabel("Email").fill(email);
-  await target.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await target.getByLabel("Confirm password").fill(PASSWORD);
-  await target.getByRole("button", { name: "Create account" }).click();
-  await target.getByRole("heading", { level: 1, name: "Services" }).waitFor();
-}
+const signUp = (target: Page, email: string) => signUpAt(gateway.url, target, email, PASSWORD);
 
 beforeAll(async () => {
   await mkdir(artifactsDir, { recursive: true });

@@ -3,7 +3,9 @@ import { resolve } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, callGateway, startGateway } from "./server.ts";
+import { startFakeDialogflow } from "../support/platforms/fake-dialogflow.ts";
+import { DIRECT_LINE_SECRET, startFakeDirectLine } from "../support/platforms/fake-directline.ts";
+import { type Gateway, callGateway, startGateway, until } from "./server.ts";
 
 // Drives a whole call through every door (sign-up, log-in cookie and CSRF token, API key, service token, bot token,
 // the agent's secret) and then searches everything the gateway printed for each of those secrets.
@@ -78,6 +80,43 @@ describe("secrets in logs", () => {
       expect(logs.includes(secret), `${name} appears in the gateway's output`).toBe(false);
     }
     expect(logs.includes(AGENT_SECRET), "the agent secret appears in the gateway's output").toBe(false);
+  }, 60_000);
+
+  it("never prints a bot platform's credentials, whether the platform takes them or refuses them", async () => {
+    const [directLine, dialogflow] = await Promise.all([startFakeDirectLine(), startFakeDialogflow()]);
+    try {
+      const request = (path: string, init: Parameters<typeof callGateway>[2] = {}) => callGateway(gateway.url, path, init);
+      const account = await request("/api/v1/accounts", { method: "POST", json: { email: `platform-logs-${crypto.randomUUID()}@example.com`, password: "a long password here" } });
+      const key = { authorization: `Bearer ${account.body.apiKey as string}` };
+      const service = (await request("/api/v1/services", { method: "POST", headers: key, json: { name: "Platform logs", language: "en-US" } })).body.id as string;
+      const keyFile = dialogflow.serviceAccountKey();
+      const privateKeyLines = (JSON.parse(keyFile) as { private_key: string }).private_key.split("\n").filter((line) => line.length > 40);
+      const wrongSecret = `wrong-dl-${crypto.randomUUID()}`;
+      const agentPath = "/_/v3/projects/pizza-project/locations/global/agents/agent-1";
+
+      const callThrough = async (settings: Record<string, unknown>) => {
+        expect((await request(`/api/v1/services/${service}`, { method: "PATCH", headers: key, json: settings })).status).toBe(200);
+        const conversation = (await request(`/api/v1/services/${service}/calls`, { method: "POST", headers: key, json: { from: "+14155550100" } })).body.conversation as string;
+        await until(async () => {
+          const call = (await request(`/api/v1/calls/${conversation}`, { headers: key })).body;
+          return call.messages[0]?.delivery !== "pending" && call;
+        }, 20_000, "the call's first message settled");
+        return (await request(`/api/v1/calls/${conversation}`, { headers: key })).body;
+      };
+      expect((await callThrough({ botType: "directline", botUrl: `${directLine.url}/_/v3/directline`, directLineSecret: DIRECT_LINE_SECRET })).messages[0]).toMatchObject({ delivery: "delivered" });
+      expect((await callThrough({ directLineSecret: wrongSecret })).messages[0]).toMatchObject({ delivery: "failed" });
+      expect((await callThrough({ botType: "dialogflow-cx", botUrl: `${dialogflow.url}${agentPath}`, dialogflowServiceAccountKey: keyFile })).messages[0]).toMatchObject({ delivery: "delivered" });
+      await new Promise((r) => setTimeout(r, 500));
+
+      const logs = gateway.logs();
+      expect(logs).toContain("/calls");
+      for (const [name, secret] of [["Direct Line secret", DIRECT_LINE_SECRET], ["refused Direct Line secret", wrongSecret], ...privateKeyLines.map((line, i) => [`private key line ${i}`, line])]) {
+        expect(logs.includes(secret!), `${name} appears in the gateway's output`).toBe(false);
+      }
+      expect(logs).not.toContain("ya29.fake-");
+    } finally {
+      await Promise.all([directLine.close(), dialogflow.close()]);
+    }
   }, 60_000);
 
   it("keeps the agent secret off every process's command line (which any user can read)", () => {

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium } from "playwright-core";
+import { type PhoneMyBotClient, expectData, managementClient } from "../../client/index.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 
@@ -126,7 +127,43 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 
 export const artifactsDir = join(root, "test-artifacts");
 
-/** A JSON request to the gateway; `key` is sent as a Bearer API key. */
+/** A new account, signed up through the typed client (client/): its id, email, password, API key, and a client acting as it. */
+export async function newAccount(gatewayUrl: string, label = "e2e", password = `${label} password, long enough`) {
+  const email = `${label}-${crypto.randomUUID()}@example.com`;
+  const account = expectData(await managementClient(gatewayUrl).POST("/api/v1/accounts", { body: { email, password } }), "signing up");
+  return { id: account.id, email, password, apiKey: account.apiKey, api: managementClient(gatewayUrl, account.apiKey) };
+}
+
+/** A new service of `api`'s account in `language`, pointed at `botUrl` when given: its id and current PhoneMyBot token. */
+export async function newService(api: PhoneMyBotClient, options: { name: string; language?: string; botUrl?: string; botToken?: string }) {
+  const created = expectData(await api.POST("/api/v1/services", { body: { name: options.name, language: options.language ?? "en-US" } }), "subscribing a service");
+  if (options.botUrl === undefined) return { id: created.id, token: created.token };
+  const patched = expectData(
+    await api.PATCH("/api/v1/services/{id}", {
+      params: { path: { id: created.id } },
+      body: { botUrl: options.botUrl, ...(options.botToken !== undefined ? { botToken: options.botToken } : {}) },
+    }),
+    "pointing the service at its bot",
+  );
+  return { id: created.id, token: patched.token };
+}
+
+/** Starts a simulated call on `serviceId` from `from`: its conversation id. */
+export async function startCall(api: PhoneMyBotClient, serviceId: string, from: string): Promise<string> {
+  return expectData(await api.POST("/api/v1/services/{id}/calls", { params: { path: { id: serviceId } }, body: { from } }), "starting a call").conversation;
+}
+
+/** The simulated caller says `text` (the raw result: 202, or 409 once the call has ended). */
+export function utter(api: PhoneMyBotClient, conversation: string, text: string) {
+  return api.POST("/api/v1/calls/{conversation}/utterances", { params: { path: { conversation } }, body: { text } });
+}
+
+/** The call record (`GET /api/v1/calls/{conversation}`). */
+export async function callRecord(api: PhoneMyBotClient, conversation: string) {
+  return expectData(await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } }), "reading the call");
+}
+
+/** A JSON request to the gateway; `key` is sent as a Bearer API key. For requests the typed client can't make (malformed on purpose). */
 export async function callGateway(
   base: string,
   path: string,

@@ -11,7 +11,8 @@ import { SileroModel } from "../../agent/providers/silero.ts";
 import { promptsFor } from "../../agent/prompts.ts";
 import { SphinxSTT, normalizePhrase } from "../../agent/providers/sphinx-stt.ts";
 import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { callGateway, freePort, startGateway } from "../e2e/server.ts";
+import type { PhoneMyBotClient } from "../../client/index.ts";
+import { callRecord, freePort, newAccount, newService, startGateway } from "../e2e/server.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
 import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
 
@@ -33,7 +34,8 @@ let gatewayOptions: { agent: false; port: number; persistTo: string };
 const gatewayVars = { AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" };
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
 let local: Awaited<ReturnType<typeof startLocalServer>>;
-let apiKey: string;
+/** The typed client (client/) as the file's account; the gateway keeps its port across the restart. */
+let api: PhoneMyBotClient;
 let serviceId: string;
 let token: string;
 
@@ -93,6 +95,19 @@ async function poll<T>(get: () => Promise<T>, ok: (value: T) => boolean, what: s
   }
 }
 
+const record = (conversation: string) => callRecord(api, conversation);
+
+/** A demo-mode service (no bot URL) and a TEST session on it, with its PIN. */
+async function demoWithTestSession(name: string) {
+  const demo = await newService(api, { name });
+  const session = await api.POST("/api/v1/services/{id}/test-sessions", { params: { path: { id: demo.id } } });
+  expect(session.response.status).toBe(201);
+  return { demo, session: session.data! };
+}
+
+const testSessionState = async (serviceId: string, session: string) =>
+  (await api.GET("/api/v1/services/{id}/test-sessions/{session}", { params: { path: { id: serviceId, session } } })).data;
+
 /** A ticket for a call on `service` from a phone number (minted with the agent secret, as only the gateway can). */
 const phoneTicket = (service: string) => mintTicket(SECRET, { serviceId: service, from: "+442071838750" });
 
@@ -108,17 +123,8 @@ beforeAll(async () => {
     speech: { offlinePhrases: CALLER_PHRASES },
     vadForCall: () => silero.forCall(),
   });
-  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `e2e-${Date.now()}@example.com`, password: "correct horse battery" } });
-  apiKey = account.body.apiKey;
-  const service = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Pizza", language: "en-US" } });
-  serviceId = service.body.id;
-  const patched = await callGateway(gateway.url, `/api/v1/services/${serviceId}`, {
-    method: "PATCH",
-    key: apiKey,
-    json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret" },
-  });
-  expect(patched.status).toBe(200);
-  token = patched.body.token;
+  ({ api } = await newAccount(gateway.url, "e2e"));
+  ({ id: serviceId, token } = await newService(api, { name: "Pizza", botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret" }));
 }, 90_000);
 
 // Each test's calls are over in the agent too (their sessions closed, their bridges shut), not only on the line.
@@ -170,9 +176,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await botSays(conversation, "Your table is booked. Goodbye.", true);
     await caller.closed;
     expect(caller.event("ended")?.reason).toBe("bot_ended");
-    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-    expect(call.status).toBe(200);
-    expect(JSON.stringify(call.body)).toMatch(/ended|finished|over/);
+    expect(JSON.stringify(await record(conversation))).toMatch(/ended|finished|over/);
   });
 
   it("per-turn latency: a bot that thinks 700 ms shows a think time within 20 ms of it, and the spans add up to the gap the caller heard", async () => {
@@ -187,18 +191,13 @@ describe("voice end to end (offline speech, real gateway)", () => {
     createInterface({ input: thinking.stdout! }).on("line", (line) => lines.push(JSON.parse(line)));
     try {
       const { port } = await waitFor(() => lines[0], 10_000, "the thinking bot to listen");
-      const svc = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Thinker", language: "en-US" } });
-      const configured = await callGateway(gateway.url, `/api/v1/services/${svc.body.id}`, {
-        method: "PATCH",
-        key: apiKey,
-        json: { botUrl: `http://127.0.0.1:${port}/bot` },
-      });
-      thinking.stdin!.write(`${configured.body.token}\n`);
+      const svc = await newService(api, { name: "Thinker", botUrl: `http://127.0.0.1:${port}/bot` });
+      thinking.stdin!.write(`${svc.token}\n`);
       const metrics = await startMetricsServer(0, "127.0.0.1");
       const scrape = async () => await (await fetch(metrics.url)).text();
       const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"+]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
       const before = await scrape();
-      caller = new LocalCaller(local.url, await phoneTicket(svc.body.id));
+      caller = new LocalCaller(local.url, await phoneTicket(svc.id));
       const started = await waitFor(() => caller!.event("started"), 15_000, "started");
       // Scraped during the call: it is counted as active.
       expect(value(await scrape(), "phonemybot_agent_active_calls")).toBe(value(before, "phonemybot_agent_active_calls") + 1);
@@ -214,13 +213,13 @@ describe("voice end to end (offline speech, real gateway)", () => {
       await heardUntilQuiet(caller, firstAudio.at);
 
       const call = await poll(
-        () => callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }),
-        (c) => c.body?.turns?.some((t: any) => t.playbackEndedAt !== null),
+        () => record(started.conversation),
+        (c) => c.turns.some((t) => t.playbackEndedAt !== null),
         "the turn's playout on the call record",
       );
-      const turns = call.body.turns as any[];
-      const turn = turns.find((t) => call.body.messages[t.message].body === "what time do you open");
-      expect(call.body.messages[turn.reply].body).toBe("We are open until ten tonight.");
+      const turns = call.turns;
+      const turn = turns.find((t) => call.messages[t.message]!.body === "what time do you open")!;
+      expect(call.messages[turn.reply!]!.body).toBe("We are open until ten tonight.");
       // The bot's own measure of how long it waited (its timer may fire a little late), then the gateway's.
       const { arrived, sent } = lines.find((l) => l.conversation === started.conversation);
       expect(sent - arrived).toBeGreaterThanOrEqual(THINK_MS);
@@ -229,15 +228,15 @@ describe("voice end to end (offline speech, real gateway)", () => {
       const loadPerCore = loadavg()[0]! / availableParallelism();
       const tolerance = loadPerCore > 2 ? 250 : 20;
       if (tolerance > 20) console.warn(`load average ${loadPerCore.toFixed(1)} per core: think time checked within ±${tolerance} ms, not ±20`);
-      expect(Math.abs(turn.spans.bot - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
-      for (const span of ["stt", "agent", "gateway", "tts", "gap"]) expect(turn.spans[span], span).toEqual(expect.any(Number));
-      const { stt, agent, gateway: ours, bot: think, tts, gap } = turn.spans;
+      expect(Math.abs(turn.spans.bot! - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
+      for (const span of ["stt", "agent", "gateway", "tts", "gap"] as const) expect(turn.spans[span], span).toEqual(expect.any(Number));
+      const { stt, agent, gateway: ours, bot: think, tts, gap } = turn.spans as { [span in keyof typeof turn.spans]: number };
       expect(stt + agent + ours + think + tts, JSON.stringify(turn)).toBeCloseTo(gap, -1);
       // The gap the call record shows is the silence the caller heard, within what the VAD's and the pacing's grain allow.
       const heardGap = firstAudio.at - voiceEndedAt;
       expect(Math.abs(gap - heardGap)).toBeLessThan(250);
       expect(turn.interrupted).toBe(false);
-      expect(Date.parse(turn.playbackEndedAt)).toBeGreaterThan(Date.parse(turn.firstAudioAt));
+      expect(Date.parse(turn.playbackEndedAt!)).toBeGreaterThan(Date.parse(turn.firstAudioAt!));
       // The greeting turn (`new`) has the bot's answer but no reply.
       expect(turns[0]).toMatchObject({ message: 0, reply: null, speechEndedAt: null });
       // The agent's metrics, still during the call: one more turn, and each span of it in the histograms.
@@ -280,12 +279,10 @@ describe("voice end to end (offline speech, real gateway)", () => {
   });
 
   it("test mode: a wrong PIN is asked again, the right one connects the call to the test session", async () => {
-    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo", language: "en-US" } });
-    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
-    expect(session.status).toBe(201);
-    const pin = session.body.pin as string;
+    const { demo, session } = await demoWithTestSession("Demo");
+    const pin = session.pin;
     const wrong = pin === "0000" ? "1111" : "0000";
-    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /PIN/.test(e.text)), 5000, "PIN prompt");
@@ -293,8 +290,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /not right/.test(e.text)), 10_000, "wrong-PIN prompt");
     caller.keys(pin);
     await waitFor(() => caller.events.find((e) => e.type === "bot" && /connected/.test(e.text)), 10_000, "connected");
-    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
-    expect(state.body).toMatchObject({ state: "connected", conversation: started.conversation });
+    expect(await testSessionState(demo.id, session.id)).toMatchObject({ state: "connected", conversation: started.conversation });
     caller.hangUp();
     await caller.closed;
   });
@@ -340,23 +336,21 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(final?.text).toBe("stop i want the salmon");
     await poll(() => received(conversation), (l) => l.some((r) => r.message.body === "stop i want the salmon"), "the bot got the barge-in words");
     const call = await poll(
-      () => callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey }),
-      (c) => c.body?.messages?.some((m: any) => m.direction === "from_bot" && m.spokenText !== undefined),
+      () => record(conversation),
+      (c) => c.messages.some((m) => m.direction === "from_bot" && m.spokenText !== undefined),
       "the spoken part on the call record",
     );
-    const reply = call.body.messages.filter((m: any) => m.direction === "from_bot");
+    const reply = call.messages.filter((m) => m.direction === "from_bot");
     expect(reply).toEqual([expect.objectContaining({ body: long, spokenText: interrupted.spokenText })]);
-    expect(call.body.messages.filter((m: any) => m.direction === "to_bot").map((m: any) => m.body)).toContain("stop i want the salmon");
+    expect(call.messages.filter((m) => m.direction === "to_bot").map((m) => m.body)).toContain("stop i want the salmon");
     caller.hangUp();
     await caller.closed;
   });
 
   it("test mode: three wrong PINs are asked again twice, then the agent says goodbye and hangs up", async () => {
-    const demo = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Demo 3", language: "en-US" } });
-    const session = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions`, { method: "POST", key: apiKey });
-    expect(session.status).toBe(201);
-    const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.body.pin).slice(0, 3);
-    const caller = new LocalCaller(local.url, await phoneTicket(demo.body.id));
+    const { demo, session } = await demoWithTestSession("Demo 3");
+    const wrong = ["0000", "1111", "2222", "3333"].filter((p) => p !== session.pin).slice(0, 3);
+    const caller = new LocalCaller(local.url, await phoneTicket(demo.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     expect(started.testMode).toBe(true);
     const said = () => caller.events.filter((e) => e.type === "bot");
@@ -380,11 +374,10 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const phrases = [PROMPTS.pinWrong, PROMPTS.pinGoodbye, PROMPTS.pinOk, PROMPTS.stillThere];
     expect(await transcribe(goodbye, phrases)).toBe(normalizePhrase(PROMPTS.pinGoodbye));
 
-    const state = await callGateway(gateway.url, `/api/v1/services/${demo.body.id}/test-sessions/${session.body.id}`, { key: apiKey });
-    expect(state.body).toMatchObject({ state: "waiting", conversation: null });
-    const call = await poll(() => callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey }), (c) => c.body?.state === "ended", "the call to end");
-    expect(call.body.endReason).toBe("pin_failed");
-    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+    expect(await testSessionState(demo.id, session.id)).toMatchObject({ state: "waiting", conversation: null });
+    const call = await poll(() => record(started.conversation), (c) => c.state === "ended", "the call to end");
+    expect(call.endReason).toBe("pin_failed");
+    expect(call.messages.some((m) => m.direction === "from_bot")).toBe(false);
   });
 
   it("a silent bot: the caller hears \"One moment, please.\" after the no-reply timeout", async () => {
@@ -406,21 +399,14 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.stillThere, PROMPTS.deliveryFailed, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe("one moment please");
     // The prompt is the agent's own: it is not a bot message on the call record.
-    const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-    expect(call.body.messages.some((m: any) => m.direction === "from_bot")).toBe(false);
+    expect((await record(conversation)).messages.some((m) => m.direction === "from_bot")).toBe(false);
     caller.hangUp();
     await caller.closed;
   }, NO_REPLY_MS + 60_000);
 
   it("a bot that cannot be reached: when a message fails for good, the caller hears an apology", async () => {
-    const failing = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Down", language: "en-US" } });
-    const configured = await callGateway(gateway.url, `/api/v1/services/${failing.body.id}`, {
-      method: "PATCH",
-      key: apiKey,
-      json: { botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" },
-    });
-    expect(configured.status).toBe(200);
-    const caller = new LocalCaller(local.url, await phoneTicket(failing.body.id));
+    const failing = await newService(api, { name: "Down", botUrl: `${bot.url}/bot/{conversation}?status=500`, botToken: "bot-secret" });
+    const caller = new LocalCaller(local.url, await phoneTicket(failing.id));
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     // The call's first message (`new`) is refused with 500 on every try (retries after 200 and 400 ms in this file).
     const apology = await waitFor(() => caller.events.find((e) => e.type === "bot"), 20_000, "the apology");
@@ -428,8 +414,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     const heard = await heardUntilQuiet(caller, caller.timeOf(apology));
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(await transcribe(heard, [PROMPTS.deliveryFailed, PROMPTS.stillThere, PROMPTS.pinWrong, ...BOT_PHRASES])).toBe(normalizePhrase(PROMPTS.deliveryFailed));
-    const call = await callGateway(gateway.url, `/api/v1/calls/${started.conversation}`, { key: apiKey });
-    expect(call.body.messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
+    expect((await record(started.conversation)).messages[0]).toMatchObject({ direction: "to_bot", delivery: "failed" });
     caller.hangUp();
     await caller.closed;
   });
@@ -463,8 +448,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
       await botSays(conversation, "Thank you for calling.", true);
       await caller.closed;
       expect(caller.event("ended")?.reason).toBe("bot_ended");
-      const call = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
-      expect(call.body).toMatchObject({ state: "ended", endReason: "bot_hangup" });
+      expect(await record(conversation)).toMatchObject({ state: "ended", endReason: "bot_hangup" });
       expect(gateway.logs()).not.toContain("socket handler failed");
     } finally {
       await patient.close();

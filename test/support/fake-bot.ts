@@ -70,7 +70,7 @@ export async function startFakeBot(port = 0): Promise<{ url: string; close: () =
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -79,6 +79,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function reply(res: ServerResponse, status: number, body: unknown) {
+export function reply(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }

@@ -1,5 +1,5 @@
 import { arrivalOf, stampArrival } from "../arrival.ts";
-import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import {
   type BotMessage,
@@ -26,7 +26,11 @@ const sendRoute = createRoute({
   summary: "Send a message into a conversation (the bot's side of the call)",
   description:
     "Authenticated with `Authorization: Basic <service token>`. The same request shape is what the gateway POSTs to the bot.",
-  request: { body: { content: { "application/json": { schema: BotMessageSchema } } } },
+  request: {
+    // Documented so that the document is valid OpenAPI (and generated clients can fill it in); the handler takes any id.
+    params: z.object({ conversation: z.string().describe("the call's id") }),
+    body: { content: { "application/json": { schema: BotMessageSchema } } },
+  },
   responses: {
     200: { description: "delivered", ...answer },
     400: { description: "rejected", ...answer },

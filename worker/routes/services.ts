@@ -17,6 +17,7 @@ import {
 } from "../../protocol/management.ts";
 import { type AppEnv, requireAccount } from "../auth/api-key.ts";
 import { botUrlRefusal } from "../bot-url-guard.ts";
+import { botPlatformProblem } from "../bot-platform-check.ts";
 import { conversationStub, directory, serviceStub } from "../env.ts";
 import { ApiError, invalidInput } from "../errors.ts";
 import { PricingSchema, priceUsage } from "../pricing.ts";
@@ -90,6 +91,8 @@ services.openapi(
     const service = await ownedService(c, id);
     const refusal = patch.botUrl === undefined ? undefined : botUrlRefusal(patch.botUrl, c.env);
     if (refusal) throw invalidInput([{ path: ["botUrl"], message: refusal }]);
+    const platformProblem = await botPlatformProblem(patch, () => service.view(), c.env);
+    if (platformProblem) throw invalidInput([platformProblem]);
     if (patch.numbers) {
       const assigned = await directory(c.env).assignNumbers(id, patch.numbers);
       if (!assigned.ok) throw new ApiError(409, "phone number already used by another service", [{ field: "numbers", number: assigned.taken }]);

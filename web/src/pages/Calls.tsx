@@ -6,6 +6,7 @@ import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime } from "../c
 import { formatInternational } from "../lib/phone.ts";
 import { formatDuration } from "../lib/usage.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
+import { MessageHints } from "./service/MessageHints.tsx";
 
 const showNumber = (n: string) => (n === "" ? "—" : n.startsWith("+") ? formatInternational(n) : n);
 
@@ -147,6 +148,7 @@ function Transcript(props: { conversation: string }) {
                 {what}
                 {m.last && m.body !== "" && <em> (last)</em>}
                 {m.spokenText !== undefined && <span className="muted"> — interrupted after “{m.spokenText}”</span>}
+                <MessageHints hints={m.hints} />
               </span>
               <span className="t-status">
                 {failed && (

@@ -1,5 +1,5 @@
 import { type FormEvent, Suspense, lazy, useEffect, useState } from "react";
-import type { Service, ServicePatch, ServiceWithToken } from "../../../protocol/management.ts";
+import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
 import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
@@ -9,6 +9,9 @@ import { Link, navigate } from "../router.tsx";
 import { CallsTab } from "./Calls.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
+import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
+import { BotCard } from "./service/BotCard.tsx";
+import type { Patch } from "./service/patch.ts";
 
 // Each in a chunk of its own, loaded when its tab opens: LiveKit's client and the chart library are large.
 const BrowserCallTab = lazy(() => import("./BrowserCall.tsx").then((m) => ({ default: m.BrowserCallTab })));
@@ -22,7 +25,7 @@ const TABS = [
   { id: "monitoring", label: "Monitoring" },
 ] as const;
 
-export type Patch = (patch: Partial<Record<keyof ServicePatch, unknown>>) => Promise<ServiceWithToken>;
+export type { Patch };
 
 export function ServicePage(props: { id: string; tab: string }) {
   const portal = usePortal();
@@ -122,6 +125,7 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <NumbersCard service={props.service} patch={props.patch} onRefreshed={props.onRefreshed} />
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
+      <MessageFormatCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );
@@ -152,144 +156,6 @@ function TokenCard(props: { service: Service }) {
         <p className="muted" data-testid="token-hidden">
           The token is shown only when it is issued. To get a new one, save your bot configuration below.
         </p>
-      )}
-    </Card>
-  );
-}
-
-function BotCard(props: { service: Service; patch: Patch }) {
-  const { service } = props;
-  const [editing, setEditing] = useState(false);
-  const [botUrl, setBotUrl] = useState(service.botUrl ?? "");
-  const [botToken, setBotToken] = useState("");
-  const [showToken, setShowToken] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<{ botUrl?: string | undefined; botToken?: string | undefined }>({});
-  const [saved, setSaved] = useState(false);
-
-  const open = () => {
-    setBotUrl(service.botUrl ?? "");
-    setBotToken("");
-    setError(null);
-    setFieldErrors({});
-    setSaved(false);
-    setEditing(true);
-  };
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const errors: typeof fieldErrors = {};
-    let url: URL | undefined;
-    try {
-      url = new URL(botUrl.trim());
-    } catch {
-      errors.botUrl = "Enter the full address of your bot, starting with https://";
-    }
-    if (url && url.protocol !== "https:" && url.protocol !== "http:") errors.botUrl = "The bot URL must start with https:// (or http://).";
-    if (botToken !== "" && !/^[\x21-\x7e]+$/.test(botToken)) errors.botToken = "Use printable characters only, without spaces.";
-    if (botToken === "" && !service.botTokenSet) errors.botToken = "Enter the secret PhoneMyBot should send to your bot.";
-    setFieldErrors(errors);
-    if (Object.keys(errors).length > 0) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await props.patch({ botUrl: botUrl.trim(), ...(botToken !== "" ? { botToken } : {}) });
-      setEditing(false);
-      setSaved(true);
-    } catch (e) {
-      if (e instanceof ApiProblem && (e.fieldMessage("botUrl") || e.fieldMessage("botToken"))) {
-        setFieldErrors({ botUrl: e.fieldMessage("botUrl"), botToken: e.fieldMessage("botToken") });
-      } else setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return (
-    <Card
-      title="Bot configuration"
-      description="Where PhoneMyBot sends what callers say, and the secret it proves itself with."
-      actions={
-        !editing && (
-          <Button variant="secondary" onClick={open}>
-            Edit bot configuration
-          </Button>
-        )
-      }
-    >
-      {saved && <Alert kind="success">Bot configuration saved. A new PhoneMyBot token was issued (above).</Alert>}
-      {!editing && (
-        <dl className="facts">
-          <div>
-            <dt>Bot URL</dt>
-            <dd data-testid="bot-url">{service.botUrl ? <code className="break">{service.botUrl}</code> : <span className="muted">None: the service is in demo mode and calls go to the Test chat.</span>}</dd>
-          </div>
-          <div>
-            <dt>Bot security token</dt>
-            <dd>{service.botTokenSet ? "Set (hidden)" : <span className="muted">Not set</span>}</dd>
-          </div>
-        </dl>
-      )}
-      {editing && (
-        <form onSubmit={submit} noValidate className="form-grid">
-          {error && <Alert>{error}</Alert>}
-          <Field
-            label="Bot URL"
-            error={fieldErrors.botUrl}
-            hint={
-              <>
-                We POST each caller message here. <code>{"{conversation}"}</code> in the URL is replaced by the call's id.
-              </>
-            }
-          >
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                type="url"
-                inputMode="url"
-                autoComplete="off"
-                placeholder="https://bot.example.com/hook/{conversation}"
-                value={botUrl}
-                onChange={(e) => setBotUrl(e.target.value)}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-              />
-            )}
-          </Field>
-          <Field
-            label="Bot security token"
-            error={fieldErrors.botToken}
-            hint={service.botTokenSet ? "Leave empty to keep the current one. Sent as Authorization: Basic <token>." : "Sent to your bot as Authorization: Basic <token>."}
-          >
-            {({ id, describedBy, invalid }) => (
-              <div className="input-with-button">
-                <input
-                  id={id}
-                  type={showToken ? "text" : "password"}
-                  autoComplete="off"
-                  className="mono"
-                  value={botToken}
-                  onChange={(e) => setBotToken(e.target.value)}
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                />
-                <Button variant="ghost" small onClick={() => setShowToken((v) => !v)} aria-pressed={showToken}>
-                  {showToken ? "Hide" : "Show"}
-                </Button>
-              </div>
-            )}
-          </Field>
-          <Alert kind="warning">Saving issues a new PhoneMyBot token; the current one stops working at once.</Alert>
-          <div className="form-actions">
-            <Button variant="secondary" onClick={() => setEditing(false)}>
-              Cancel
-            </Button>
-            <Button type="submit" busy={busy} busyLabel="Saving…">
-              Save bot configuration
-            </Button>
-          </div>
-        </form>
       )}
     </Card>
   );
