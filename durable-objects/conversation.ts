@@ -17,7 +17,7 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
-import { callTurns, recordReplyArrival, reportDoneTurn } from "./conversation/turns.ts";
+import { answeredTurns, callTurns, recordReplyArrival } from "./conversation/turns.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 
 declare module "./bindings.ts" {
@@ -263,10 +263,7 @@ export class ConversationObject extends DurableObject<Env> {
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
     if (arrivedAt !== undefined) recordReplyArrival(this.sql, seq, arrivedAt);
-    // Without an agent (a simulated call) nothing more is measured of the turn this answers: it is done.
-    if (call.agent_deadline === null) {
-      this.ctx.waitUntil(reportDoneTurn(this.sql, this.transcript.all(), seq, call.conversation, this.service(call)).catch(() => undefined));
-    }
+
     this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
@@ -304,6 +301,12 @@ export class ConversationObject extends DurableObject<Env> {
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
     await this.service(call).callEnded(call.conversation, endedAt, reason);
+    // A call without an agent measures nothing after the bot's reply: its answered turns are done, told in one message
+    // (not one per reply: a bot's message costs no round trip to the service).
+    if (call.agent_deadline === null) {
+      const turns = answeredTurns(this.sql, this.transcript.all(), call.conversation);
+      if (turns.length > 0) this.ctx.waitUntil(this.service(call).turnsDone(turns).catch(() => undefined));
+    }
   }
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------

@@ -457,6 +457,11 @@ export class ServiceObject extends DurableObject<Env> {
     recordTurnLatency(this.sql, turn);
   }
 
+  /** Several finished turns at once (a call without an agent, at its end). */
+  turnsDone(turns: { conversation: string; message: number; day: string; spans: TurnSpans }[]): void {
+    for (const turn of turns) recordTurnLatency(this.sql, turn);
+  }
+
   latencyDays(from: string, to: string): LatencyDay[] {
     return readLatencyDays(this.sql, from, to);
   }

@@ -122,3 +122,10 @@ export async function reportDoneTurn(
   const turn = turnWithReply(sql, messages, replySeq);
   if (turn) await service.turnDone({ conversation, message: turn.message, day: turn.receivedAt.slice(0, 10), spans: turn.spans });
 }
+
+/** The call's turns that have a reply, as the service keeps them for the daily latency. */
+export function answeredTurns(sql: SqlStorage, messages: readonly MessageRow[], conversation: string) {
+  return callTurns(sql, messages)
+    .filter((t) => t.reply !== null)
+    .map((t) => ({ conversation, message: t.message, day: t.receivedAt.slice(0, 10), spans: t.spans }));
+}
