@@ -14,6 +14,8 @@ import type { ServiceSettingsView } from "../protocol/service-settings.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { endpointingDelayMs, voiceSettingsOf } from "./turn-taking.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
+import { TurnTiming, watchSession } from "./turn-timing.ts";
+import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
 
 export interface CallStart {
   from: string;
@@ -149,9 +151,14 @@ export class CallSession {
   private nextBargeIn = signal();
   /** Timestamps for measurements: when each transcript was sent. */
   readonly transcriptSentAt: number[] = [];
+  /** The ids every log line of this call carries, as the gateway's logs do (worker/log.ts). */
+  logIds: { conversation: string; serviceId: string | null; accountId: string | null } = { conversation: "", serviceId: null, accountId: null };
+  /** Per-turn times for the gateway (protocol/turns.ts), in its clock as measured on the bridge. */
+  readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at), callMetrics);
 
   constructor(private readonly options: CallOptions) {
     this.conversation = options.conversation ?? randomUUID();
+    this.logIds = { ...this.logIds, conversation: this.conversation };
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -159,9 +166,10 @@ export class CallSession {
     });
     this.ready.catch(() => undefined);
     this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
+    watchCallMetrics(this);
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
-    this.bridge.on("reconnecting", (attempt) => log().warn({ conversation: this.conversation, attempt }, "gateway socket dropped, reconnecting"));
-    this.bridge.on("resumed", () => log().info({ conversation: this.conversation }, "gateway socket resumed"));
+    this.bridge.on("reconnecting", (attempt) => log().warn({ ...this.logIds, attempt }, "gateway socket dropped, reconnecting"));
+    this.bridge.on("resumed", () => log().info(this.logIds, "gateway socket resumed"));
     this.bridge.on("close", (_code, reason) => {
       this.rejectReady(new Error(`bridge closed: ${reason}`));
       void this.end(this.ended ? "closed" : "bridge_closed");
@@ -186,6 +194,7 @@ export class CallSession {
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
       this.transferFailedMessage = message.settings?.transferFailedMessage ?? "";
+      this.logIds = { conversation: this.conversation, serviceId: message.serviceId, accountId: message.accountId ?? null };
       this.begun = this.begin(message.language, message.testMode, message.settings);
       return this.begun;
     }
@@ -194,6 +203,7 @@ export class CallSession {
     await this.begun.catch(() => undefined);
     switch (message.type) {
       case "say":
+        this.timing.sayReceived(message.id, Date.now());
         this.clearNoReply();
         void this.say(message.body, message.id, message.last, { dtmf: message.dtmf, transfer: message.transfer });
         return;
@@ -219,7 +229,7 @@ export class CallSession {
     this.language = language;
     this.testMode = testMode;
     this.prompts = promptsFor(language);
-    const vad = stableSpeechFrames(o.vad);
+    const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings));
     const session = new voice.AgentSession({
       stt: this.speech.stt,
@@ -250,13 +260,15 @@ export class CallSession {
     session.on(voice.AgentSessionEventTypes.Error, ({ error }) => {
       const cause = "error" in error && error.error instanceof Error ? error.error.message : error.type;
       const recoverable = "recoverable" in error ? error.recoverable : undefined;
-      log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
+      log().warn({ ...this.logIds, type: error.type, recoverable, cause }, "speech provider error");
     });
     // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
     // a call that can no longer hear or speak ends, and the gateway tells the bot. Otherwise it closes it when the
     // caller's participant leaves the room: the caller hung up. (After our own `end` these are no-ops.)
     session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
+    watchSession(session, this.timing);
+    this.emitSessionStarted(session);
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
@@ -265,6 +277,12 @@ export class CallSession {
       void this.say(this.prompts.pinRequest, null, false);
     }
     this.resolveReady();
+  }
+
+  /** Listeners for each session the call starts (metrics). */
+  readonly sessionStarted = new Set<(session: voice.AgentSession) => void>();
+  private emitSessionStarted(session: voice.AgentSession): void {
+    for (const listener of this.sessionStarted) listener(session);
   }
 
   /** Whether a bot message (or prompt) is playing or paused. */
@@ -288,7 +306,7 @@ export class CallSession {
     }
     if (this.pin === "collecting" || this.pin === "checking") return; // the test chat is not bridged yet
     this.transcriptSentAt.push(performance.now());
-    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000) });
+    void this.bridge.send({ type: "transcript", text: trimmed.slice(0, 10_000), timing: this.timing.takeCallerTiming(Date.now()) });
     this.armNoReply();
   }
 
@@ -363,7 +381,7 @@ export class CallSession {
       let heard: string[] | undefined;
       try {
         await turn;
-        heard = await this.perform(steps, this.bargeIns, handedOver);
+        heard = await this.perform(steps, this.bargeIns, handedOver, id);
       } finally {
         handedOver();
         this.running--;
@@ -373,6 +391,8 @@ export class CallSession {
         this.emit({ type: "interrupted", id, spokenText });
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
+      const playout = id === null ? undefined : this.timing.takePlayout(id, Date.now(), heard !== undefined);
+      if (playout) void this.bridge.send({ type: "playout", id: id!, ...playout });
       await afterwards();
     })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
@@ -383,7 +403,7 @@ export class CallSession {
    * Runs a message's steps in order; calls `handedOver` once its last speech is queued on the session (a plain
    * message at once, so the next one's speech is synthesized meanwhile). Returns the words heard if it was cut.
    */
-  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void): Promise<string[] | undefined> {
+  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void, id: number | null): Promise<string[] | undefined> {
     const heard: string[] = [];
     const lastSpeech = steps.findLastIndex((a) => a.type === "say");
     for (const [i, step] of steps.entries()) {
@@ -392,6 +412,7 @@ export class CallSession {
       if (this.bargeIns !== bargeIns) return heard;
       if (step.type === "say") {
         const handle = session.say(step.text, { allowInterruptions: true });
+        this.timing.speechQueued(id, () => handle.done());
         this.active.add(handle);
         if (i === lastSpeech) handedOver();
         await handle.waitForPlayout().finally(() => this.active.delete(handle));

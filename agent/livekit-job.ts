@@ -87,7 +87,7 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
       // Not the room's name: a phone call's carries the caller's number (the call record has it).
-      log().error({ conversation: call.conversation, reason, cause }, "could not delete the call's room: the caller may still be on the line");
+      log().error({ ...call.logIds, reason, cause }, "could not delete the call's room: the caller may still be on the line");
     }
     job.shutdown(reason);
   };

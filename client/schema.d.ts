@@ -1153,6 +1153,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{id}/latency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per UTC day (inclusive period, default the last 7 days): p50/p95 of each turn latency span and of the caller-perceived gap */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            days: {
+                                day: string;
+                                turns: number;
+                                spans: {
+                                    stt: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    agent: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    gateway: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    bot: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    tts: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    gap: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description OK */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{id}/test-sessions": {
         parameters: {
             query?: never;
@@ -1331,6 +1435,29 @@ export interface paths {
                                 spokenText?: string;
                                 hints?: {
                                     [key: string]: unknown;
+                                };
+                            }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
                                 };
                             }[];
                         };
@@ -1541,6 +1668,29 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                             }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -1642,6 +1792,29 @@ export interface paths {
                                 spokenText?: string;
                                 hints?: {
                                     [key: string]: unknown;
+                                };
+                            }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
                                 };
                             }[];
                         };

@@ -18,6 +18,7 @@ import { type CallRow, type CallStart, type StartResult, createSchema, iso, read
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
 import { Transfers } from "./conversation/transfers.ts";
+import { answeredTurns, callTurns, recordReplyArrival } from "./conversation/turns.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
 import { type OutboundCall, OutboundCalls } from "./conversation/outbound.ts";
 
@@ -65,6 +66,7 @@ export class ConversationObject extends DurableObject<Env> {
       service: (call) => this.service(call),
       deliveryTarget: (call) => this.deliveryTarget(call),
       settings: () => this.settings(),
+      accountId: () => this.serviceLinkKept.read()?.accountId ?? null,
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
@@ -192,7 +194,14 @@ export class ConversationObject extends DurableObject<Env> {
       started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
-    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo, settings: settingsView(this.settings()) };
+    return {
+      ok: true,
+      call: this.view()!,
+      language: started.language,
+      testMode: started.demo,
+      settings: settingsView(this.settings()),
+      accountId: started.link.accountId ?? null,
+    };
   }
 
   // ---- calls started by the bot (durable-objects/conversation/outbound.ts) ---------------------------------
@@ -222,7 +231,14 @@ export class ConversationObject extends DurableObject<Env> {
     const answered = await this.outboundCalls.agentAnswers(input);
     if (!answered) return { ok: false, reason: "service_not_found" };
     const call = this.call()!;
-    return { ok: true, call: this.view()!, language: call.language, testMode: call.test_mode === 1, settings: settingsView(this.settings()) };
+    return {
+      ok: true,
+      call: this.view()!,
+      language: call.language,
+      testMode: call.test_mode === 1,
+      settings: settingsView(this.settings()),
+      accountId: this.serviceLinkKept.read()?.accountId ?? null,
+    };
   }
 
   serviceId(): string | null {
@@ -288,16 +304,19 @@ export class ConversationObject extends DurableObject<Env> {
    * or not the current token of its service): the Worker then tells `authorization fail` from
    * `conversation not found` without revealing whether the call exists.
    */
-  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
+  async receiveFromBot(token: string, message: BotMessage, arrivedAt?: number): Promise<SendReason | null> {
     const call = this.call();
     if (call?.state !== "active" && call?.state !== "ringing") return null;
     const { tokenHash } = await this.serviceLink(call);
     if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
-    return this.acceptBotMessage(message);
+    return this.acceptBotMessage(message, arrivedAt);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(
+    received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined },
+    arrivedAt?: number,
+  ): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
     // A call the bot started takes its messages while it rings too: they are spoken once it is answered.
@@ -308,6 +327,7 @@ export class ConversationObject extends DurableObject<Env> {
     // Transfers and keys asked for by hints, markup or the service's rules (docs/api.md, "Call control").
     const control = this.transfers.controlOf(message);
     const seq = this.recordBotMessage(message);
+    if (arrivedAt !== undefined) recordReplyArrival(this.sql, seq, arrivedAt);
     this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...control });
     this.announce(seq);
     if (message.last) await this.end(call, "bot_hangup");
@@ -335,7 +355,8 @@ export class ConversationObject extends DurableObject<Env> {
   view(): Call | null {
     const call = this.call();
     if (!call) return null;
-    const messages = this.transcript.all().map(toCallMessage);
+    const rows = this.transcript.all();
+    const messages = rows.map(toCallMessage);
     return {
       conversation: call.conversation,
       serviceId: call.service_id,
@@ -351,6 +372,7 @@ export class ConversationObject extends DurableObject<Env> {
       room: call.room,
       transfer: call.transfer_to !== null && call.transfer_result !== null ? { to: call.transfer_to, result: call.transfer_result } : null,
       messages,
+      turns: callTurns(this.sql, rows),
     };
   }
 
@@ -370,6 +392,12 @@ export class ConversationObject extends DurableObject<Env> {
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
     if (failure) await this.service(call).outboundFailed(call.conversation, endedAt, failure);
     else await this.service(call).callEnded(call.conversation, endedAt, reason);
+    // A call without an agent measures nothing after the bot's reply: its answered turns are done, told in one message
+    // (not one per reply: a bot's message costs no round trip to the service).
+    if (call.agent_deadline === null) {
+      const turns = answeredTurns(this.sql, this.transcript.all(), call.conversation);
+      if (turns.length > 0) this.ctx.waitUntil(this.service(call).turnsDone(turns).catch(() => undefined));
+    }
   }
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------

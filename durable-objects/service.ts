@@ -1,3 +1,7 @@
+import type { LatencyDay, TurnSpans } from "../protocol/turns.ts";
+import { createLatencySchema, readLatencyDays, recordTurnLatency } from "./service-latency.ts";
+import { logEvent } from "../worker/log.ts";
+import { logServiceEvent } from "./service-log.ts";
 import { DurableObject } from "cloudflare:workers";
 import type {
   CallSummary,
@@ -87,6 +91,7 @@ export class ServiceObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    createLatencySchema(this.sql);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS config (
         id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL,
@@ -149,6 +154,7 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   private logEvent(type: ServiceLogEntry["type"], fields?: string[], error?: string) {
+    logServiceEvent(this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0], type, fields, error);
     this.sql.exec(
       "INSERT INTO events (at, type, fields, error) VALUES (?, ?, ?, ?)",
       Date.now(),
@@ -194,6 +200,7 @@ export class ServiceObject extends DurableObject<Env> {
       version: row.config_version,
       tokenHash: row.token_hash,
       target: row.deleted_at === null ? targetOf(row) : null,
+      accountId: row.account_id,
       settings: settingsOf(row),
     };
   }
@@ -354,12 +361,13 @@ export class ServiceObject extends DurableObject<Env> {
       call.startedAt,
       endsBy,
     );
-    this.countCall(call.startedAt);
+    const concurrent = this.countCall(call.startedAt);
+    logEvent("call_started", { conversation: call.conversation, serviceId: row.id, accountId: row.account_id, demo: row.bot_url === null, concurrent });
     return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
   }
 
   /** Counts a call answered at `startedAt` in the day's usage and peak. */
-  private countCall(startedAt: number): void {
+  private countCall(startedAt: number): number {
     // The calls under way when this one started, itself included (not those still ringing). A call never marked
     // ended (its object lost) is taken to have ended at its maximum duration, as it would have.
     const concurrent = this.sql
@@ -375,6 +383,7 @@ export class ServiceObject extends DurableObject<Env> {
       day(startedAt),
       concurrent,
     );
+    return concurrent;
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
@@ -436,6 +445,8 @@ export class ServiceObject extends DurableObject<Env> {
     // Billed per started second, and each call per started minute.
     const seconds = Math.max(1, Math.ceil((endedAt - call.started_at) / 1000));
     this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
+    const owner = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    logEvent("call_ended", { conversation, serviceId: owner?.id, accountId: owner?.account_id, reason: endReason, seconds });
     this.sql.exec(
       "UPDATE usage_daily SET seconds = seconds + ?, minutes = minutes + ? WHERE day = ?",
       seconds,
@@ -560,6 +571,20 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   /** Daily usage between two UTC days, inclusive, oldest first; days without calls are left out. */
+  /** A finished turn of one of this service's calls (durable-objects/service-latency.ts). */
+  turnDone(turn: { conversation: string; message: number; day: string; spans: TurnSpans }): void {
+    recordTurnLatency(this.sql, turn);
+  }
+
+  /** Several finished turns at once (a call without an agent, at its end). */
+  turnsDone(turns: { conversation: string; message: number; day: string; spans: TurnSpans }[]): void {
+    for (const turn of turns) recordTurnLatency(this.sql, turn);
+  }
+
+  latencyDays(from: string, to: string): LatencyDay[] {
+    return readLatencyDays(this.sql, from, to);
+  }
+
   usageDays(from: string, to: string): UsageDay[] {
     return this.sql
       .exec<{ day: string; calls: number; seconds: number; minutes: number; stt_seconds: number; tts_characters: number; peak: number }>(

@@ -3,6 +3,7 @@ import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import type { ServiceSettingsView } from "./service-settings.ts";
 import { TRANSFER_RESULTS } from "./transfer.ts";
+import { CallerTimingSchema, PlayoutTimingSchema } from "./turns.ts";
 
 /**
  * The caller-side WebSockets onto a call's Conversation Durable Object.
@@ -45,8 +46,12 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),
-  /** A final transcript of the caller's turn. */
-  z.object({ type: z.literal("transcript"), text: Text.min(1) }),
+  /** A final transcript of the caller's turn; `timing`: when the caller stopped speaking and when it was transcribed. */
+  z.object({ type: z.literal("transcript"), text: Text.min(1), timing: CallerTimingSchema.optional() }),
+  /** Bot message `id` has played (or was cut): when the agent got it, its first audio out, its end (protocol/turns.ts). */
+  z.object({ type: z.literal("playout"), id: z.number().int(), ...PlayoutTimingSchema.shape }),
+  /** A clock probe (protocol/clock.ts), answered at once with `clock`; not counted among the messages `resumed` counts. */
+  z.object({ type: z.literal("clock"), agentSentAt: z.number() }),
   /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
   z.object({ type: z.literal("dtmf"), digits: Digits }),
   /** The 4-digit test PIN the caller keyed in. */
@@ -90,8 +95,8 @@ export interface SayTransfer {
 
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
-  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out. */
-  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
+  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out; `accountId`: the service's owner, for logs. */
+  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView; accountId?: string }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
   /**
@@ -100,6 +105,8 @@ export type GatewayToAgent =
    */
   | { type: "say"; id: number; body: string; last: boolean; dtmf?: string; transfer?: SayTransfer }
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }
+  /** The answer to a clock probe: the gateway's time when it answered. */
+  | { type: "clock"; agentSentAt: number; gatewayAt: number }
   /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
   | { type: "delivery_failed" }
   | { type: "ended"; reason: (typeof END_REASONS)[number] }

@@ -5,6 +5,7 @@ import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
 import { TRANSFER_RESULTS } from "./transfer.ts";
+import { TurnSchema } from "./turns.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -248,10 +249,12 @@ export const CallSchema = z.object({
   /** The call's last transfer and how it ended (protocol/transfer.ts); null when none was asked for. */
   transfer: CallTransferSchema.nullable(),
   messages: z.array(CallMessageSchema),
+  /** Each caller turn's times and latency spans (protocol/turns.ts); `message`/`reply` index `messages`. */
+  turns: z.array(TurnSchema),
 });
 export type Call = z.infer<typeof CallSchema>;
 
-export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true });
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true, turns: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
 
 export const CallListQuerySchema = z.object({

@@ -1,3 +1,4 @@
+import { speechReconnects } from "../metrics.ts";
 import { APIConnectionError, type APIConnectOptions, APIStatusError, log, stt } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import WebSocket from "ws";
@@ -122,6 +123,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
       const openedAt = Date.now();
       if ((await this.listen(ws)) === "ended") return;
       this.#logger.warn({ unfinalizedSeconds: this.unfinalized.seconds }, "Deepgram connection dropped mid-stream, reconnecting");
+      speechReconnects.inc({ provider: "deepgram" });
       // A connection that lasted counts as a success; one dropped at once counts as a failed attempt.
       if (Date.now() - openedAt > 2000) failures = 0;
       await backOff("Deepgram connection dropped");

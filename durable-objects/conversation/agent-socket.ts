@@ -6,6 +6,7 @@ import type { AgentWatch } from "./agent-watch.ts";
 import type { CallRow, CallStart, MessageRow, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
+import { recordCallerTiming, recordPlayout, reportDoneTurn } from "./turns.ts";
 
 /** What the agent's socket protocol needs of the call. */
 export interface AgentSocketHost {
@@ -58,11 +59,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       language: started.language,
       testMode: started.testMode,
       settings: started.settings,
+      ...(started.accountId ? { accountId: started.accountId } : {}),
     } satisfies GatewayToAgent);
     // A call the bot started: the callee hears what the bot said while it rang.
     if (message.outbound) sayAll(host, ws, host.transcript.botMessagesAfter(0));
     return host.agentWatch.watch();
   }
+  // A clock probe is answered at once, whatever the call's state, and is not one of the counted messages.
+  if (message.type === "clock") return send(ws, { type: "clock", agentSentAt: message.agentSentAt, gatewayAt: Date.now() } satisfies GatewayToAgent);
   const call = host.call();
   if (!call) {
     send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
@@ -73,7 +77,11 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
   host.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
   switch (message.type) {
     case "transcript":
-      host.callerSays(message.text);
+      if (host.callerSays(message.text) && message.timing) recordCallerTiming(host.sql, message.timing);
+      return;
+    case "playout":
+      recordPlayout(host.sql, message.id, message);
+      await reportDoneTurn(host.sql, host.transcript.all(), message.id, call.conversation, host.service(call));
       return;
     case "dtmf":
       host.callerKeys(message.digits);

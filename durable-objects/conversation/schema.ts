@@ -1,4 +1,5 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
+import { createTurnSchema } from "./turns.ts";
 import type { TransferResult } from "../../protocol/transfer.ts";
 import { type Call, CALL_LIMITS, type CallDirection, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
@@ -76,6 +77,7 @@ export function createSchema(sql: SqlStorage): void {
       spoken_text TEXT);
     CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
   `);
+  createTurnSchema(sql);
   // Calls stored by older versions lack these columns.
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
@@ -119,7 +121,7 @@ export interface CallStart {
 
 /** What answering a call gives: the call, or why it was not answered. */
 export type StartResult =
-  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView }
+  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView; accountId: string | null }
   | { ok: false; reason: "service_not_found" | "exists" };
 
 export function readCall(sql: SqlStorage): CallRow | undefined {

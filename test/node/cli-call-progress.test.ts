@@ -27,6 +27,7 @@ const record = (messages: CallRecordMessage[], ended?: CallRecord["endReason"]):
   room: null,
   transfer: null,
   messages,
+  turns: [],
 });
 
 describe("callProgress (the terminal caller's view of a call record between two reads)", () => {

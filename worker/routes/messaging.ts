@@ -1,3 +1,4 @@
+import { arrivalOf, stampArrival } from "../arrival.ts";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import {
@@ -51,6 +52,7 @@ messaging.openAPIRegistry.registerPath(sendRoute);
 messaging.post(
   // Any id, even an empty one or one with a slash: the token is checked before the id is looked at.
   "/cloudengine/rest/voicebot/send/:conversation{.*}",
+  stampArrival,
   perClient("SEND_PER_CLIENT"),
   bodyLimit({ maxSize: MESSAGE_LIMITS.requestBytes, onError: () => { throw new SendFailure("rejected"); } }),
   async (c) => {
@@ -75,7 +77,7 @@ messaging.post(
     }
     // The common case costs one Durable Object round trip: the call knows its service's current token.
     const accepted = CONVERSATION_ID_PATTERN.test(conversation)
-      ? await conversationStub(c.env, conversation).receiveFromBot(auth.credential, parsed.data)
+      ? await conversationStub(c.env, conversation).receiveFromBot(auth.credential, parsed.data, arrivalOf(c.req.raw))
       : null;
     const reason = accepted ?? (await answerWithoutTheCall(c.env, auth.credential, parsed.data));
     return c.json(sendAnswer(reason), SEND_REASON_STATUS[reason]);

@@ -1,3 +1,4 @@
+import { LatencySchema } from "../../protocol/turns.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
@@ -186,6 +187,25 @@ services.openapi(
     const days = await service.usageDays(period.data.from, period.data.to);
     const totals = sumUsage(days);
     return c.json({ ...period.data, ...totals, days, cost: priceUsage(totals, PricingSchema.parse(c.env.PRICING)) }, 200);
+  },
+);
+
+services.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/services/{id}/latency",
+    summary: "Per UTC day (inclusive period, default the last 7 days): p50/p95 of each turn latency span and of the caller-perceived gap",
+    request: { params: ServiceParams, query: z.object({ from: z.string().optional(), to: z.string().optional() }) },
+    responses: { 200: json(LatencySchema), 400: json(ErrorBodySchema), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const service = await ownedService(c, c.req.valid("param").id);
+    const today = new Date().toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    const query = c.req.valid("query");
+    const period = UsageQuerySchema.safeParse({ from: query.from ?? weekAgo, to: query.to ?? today });
+    if (!period.success) throw invalidInput(period.error.issues);
+    return c.json({ ...period.data, days: await service.latencyDays(period.data.from, period.data.to) }, 200);
   },
 );
 

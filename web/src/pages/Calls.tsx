@@ -1,3 +1,4 @@
+import { TurnWaterfall } from "./calls/TurnWaterfall.tsx";
 import { useEffect, useState } from "react";
 import type { Call, CallSummary, Service } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
@@ -190,6 +191,7 @@ function Transcript(props: { conversation: string }) {
           );
         })}
       </ol>
+      <TurnWaterfall call={call} />
     </>
   );
 }

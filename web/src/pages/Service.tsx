@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, Suspense, lazy, useEffect, useState } from "react";
 import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
 import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
@@ -6,9 +6,7 @@ import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageH
 import { checkNumber, countries, countryName, countryOfNumber, defaultCountry, formatInternational, isCountryCode } from "../lib/phone.ts";
 import { usePortal } from "../portal-context.ts";
 import { Link, navigate } from "../router.tsx";
-import { BrowserCallTab } from "./BrowserCall.tsx";
 import { CallsTab } from "./Calls.tsx";
-import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { TransfersCard } from "./service/TransfersCard.tsx";
@@ -17,6 +15,10 @@ import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { BotCard } from "./service/BotCard.tsx";
 import type { Patch } from "./service/patch.ts";
 import { OutboundCard } from "./service/OutboundCard.tsx";
+
+// Each in a chunk of its own, loaded when its tab opens: LiveKit's client and the chart library are large.
+const BrowserCallTab = lazy(() => import("./BrowserCall.tsx").then((m) => ({ default: m.BrowserCallTab })));
+const MonitoringTab = lazy(() => import("./Monitoring.tsx").then((m) => ({ default: m.MonitoringTab })));
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -103,9 +105,17 @@ export function ServicePage(props: { id: string; tab: string }) {
       </nav>
       {tab === "settings" && <SettingsTab service={service} patch={patch} onUpdated={updated} onRefreshed={setService} />}
       {tab === "test" && <TestChatTab service={service} />}
-      {tab === "call" && <BrowserCallTab service={service} />}
+      {tab === "call" && (
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <BrowserCallTab service={service} />
+        </Suspense>
+      )}
       {tab === "calls" && <CallsTab service={service} />}
-      {tab === "monitoring" && <MonitoringTab service={service} />}
+      {tab === "monitoring" && (
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <MonitoringTab service={service} />
+        </Suspense>
+      )}
     </>
   );
 }
