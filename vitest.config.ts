@@ -28,6 +28,8 @@ export default defineConfig({
                 AGENT_CHECK_INTERVAL_MS: "500",
                 // A call-limit "minute" of 3 s: a call with maxCallMinutes 1 ends after 3 s (defaults: 3 min, idle 30 s).
                 CALL_LIMIT_MINUTE_MS: "3000",
+                // A call the bot started rings 2 s before it fails as "no answer".
+                OUTBOUND_RING_TIMEOUT_MS: "2000",
               },
             },
           }),

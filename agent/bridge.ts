@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
+import { type ClockOffset, type ClockSample, bestOffset, toGatewayTime } from "../protocol/clock.ts";
 import { AGENT_SOCKET_PATH, type AgentToGateway, AgentToGatewaySchema, type GatewayToAgent } from "../protocol/bridge.ts";
 
 export interface BridgeOptions {
@@ -13,6 +14,17 @@ export interface BridgeOptions {
 
 /** About 30 s of attempts: long enough for a gateway restart, short enough that a caller is not left in silence. */
 export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [0, 250, 500, 1000, 2000, 2000, 3000, 3000, 4000, 5000, 5000, 5000];
+
+/**
+ * Clock probes sent each time a socket goes live, this far apart (protocol/clock.ts), then one every
+ * CLOCK_PROBE_INTERVAL_MS while it is: a call starts while the agent is busiest (loading the session), when round trips
+ * are long, and a later, quicker sample gives a better offset.
+ */
+const CLOCK_PROBES = 3;
+const CLOCK_PROBE_SPACING_MS = 100;
+const CLOCK_PROBE_INTERVAL_MS = 2_000;
+/** The most recent clock samples kept: the clocks drift, so old samples go. */
+const CLOCK_SAMPLES_KEPT = 9;
 
 /** Close codes the gateway uses on purpose: 1000 the call is over, 1008 it refused the call. Not worth reopening. */
 const FINAL_CLOSE_CODES = new Set([1000, 1008]);
@@ -46,6 +58,7 @@ export class BridgeClient extends EventEmitter<{
   private closing = false;
   private over = false;
   private readonly reconnectDelays: readonly number[];
+  private readonly clockSamples: ClockSample[] = [];
 
   constructor(options: BridgeOptions) {
     super();
@@ -67,6 +80,30 @@ export class BridgeClient extends EventEmitter<{
     }
     this.log.push(checked);
     this.flush();
+  }
+
+  /** The gateway's clock minus ours, as measured on this bridge; undefined until a probe has come back. */
+  get clockOffset(): ClockOffset | undefined {
+    return bestOffset(this.clockSamples);
+  }
+
+  /** Our time `at` (Date.now()) in the gateway's clock, as well as we know it. */
+  toGatewayTime(at: number): number {
+    return toGatewayTime(at, this.clockOffset);
+  }
+
+  /** Sends a few clock probes on the live socket, outside the message log (they are not resent). */
+  private probeClock(): void {
+    const socket = this.socket;
+    const probe = () => {
+      if (socket !== this.socket || !this.live || socket.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify({ type: "clock", agentSentAt: Date.now() } satisfies AgentToGateway));
+      return true;
+    };
+    for (let i = 0; i < CLOCK_PROBES; i++) setTimeout(probe, i * CLOCK_PROBE_SPACING_MS).unref();
+    const every = setInterval(() => {
+      if (!probe()) clearInterval(every);
+    }, CLOCK_PROBE_INTERVAL_MS).unref();
   }
 
   /**
@@ -114,6 +151,12 @@ export class BridgeClient extends EventEmitter<{
         this.live = true;
         this.emit("resumed");
         this.flush();
+        this.probeClock();
+        return;
+      }
+      if (message.type === "clock") {
+        this.clockSamples.push({ agentSentAt: message.agentSentAt, gatewayAt: message.gatewayAt, agentReceivedAt: Date.now() });
+        if (this.clockSamples.length > CLOCK_SAMPLES_KEPT) this.clockSamples.shift();
         return;
       }
       if (message.type === "say") this.lastSayId = Math.max(this.lastSayId, message.id);
@@ -137,6 +180,7 @@ export class BridgeClient extends EventEmitter<{
     this.socket.send(JSON.stringify(this.start));
     this.live = true;
     this.flush();
+    this.probeClock();
   }
 
   /** Writes what the current socket has not had yet; closes it after the last one if the bridge is closing. */

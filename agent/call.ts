@@ -2,14 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
 import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
-import type { GatewayToAgent } from "../protocol/bridge.ts";
+import type { GatewayToAgent, SayTransfer } from "../protocol/bridge.ts";
 import { DTMF_WAIT_MS, type MarkupAction, parseMarkup } from "../protocol/markup.ts";
+import type { TransferOutcome } from "../protocol/transfer.ts";
 import type { CallEvent } from "../protocol/voice.ts";
 import { BridgeClient } from "./bridge.ts";
 import { PacedAudioOutput } from "./paced-output.ts";
 import { type Prompts, promptsFor } from "./prompts.ts";
 import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
+import { endpointingDelayMs, voiceSettingsOf } from "./turn-taking.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
 import type { SayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettingsView, DEFAULT_SETTINGS_VIEW } from "../protocol/service-settings.ts";
@@ -18,6 +20,8 @@ import { classifyTurn } from "./conversation/caller-turn.ts";
 import { ConversationFlow } from "./conversation/flow.ts";
 import { pickMessage } from "./conversation/pick.ts";
 import { shouldSpeakReply } from "./conversation/stale-replies.ts";
+import { TurnTiming, watchSession } from "./turn-timing.ts";
+import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
 
 export interface CallStart {
   from: string;
@@ -25,6 +29,8 @@ export interface CallStart {
   serviceId?: string;
   transport: "sip" | "browser" | "local";
   room?: string;
+  /** The callee of a call the bot started (the session's `conversation` is that call's id). */
+  outbound?: boolean;
 }
 
 export type { CallEvent };
@@ -59,7 +65,18 @@ export interface CallOptions {
   hangUp: (reason: string) => void;
   /** The transport sends one key (`0-9*#`) on the call, for the bot's `<dtmf digits>`; without it keys are dropped. */
   sendDtmf?: (digit: string) => void | Promise<void>;
+  /**
+   * The transport transfers the caller (LiveKit: SIP REFER; local: simulated), ringing at most `timeoutMs`, and says
+   * how it ended. Without it every transfer fails.
+   */
+  transfer?: (to: string, timeoutMs: number | undefined) => Promise<TransferOutcome>;
   onEvent?: (event: CallEvent) => void;
+}
+
+/** What a `say` asks beyond its body: keys from the bot's hints and a transfer, both once it has been spoken. */
+interface SayControl {
+  dtmf?: string | undefined;
+  transfer?: SayTransfer | undefined;
 }
 
 type PinState = "off" | "collecting" | "checking" | "done";
@@ -114,6 +131,8 @@ export class CallSession {
   testMode = false;
   speech: SpeechProviders | undefined;
   private prompts: Prompts = promptsFor("en-US");
+  /** The service's sentence for a failed transfer (its settings, from `started`); empty: nothing is said. */
+  private transferFailedMessage = "";
   private pin: PinState = "off";
   private digits = "";
   /** The service's settings (conversation settings: protocol/settings/conversation.ts), from `started`. */
@@ -154,9 +173,14 @@ export class CallSession {
   private nextBargeIn = signal();
   /** Timestamps for measurements: when each transcript was sent. */
   readonly transcriptSentAt: number[] = [];
+  /** The ids every log line of this call carries, as the gateway's logs do (worker/log.ts). */
+  logIds: { conversation: string; serviceId: string | null; accountId: string | null } = { conversation: "", serviceId: null, accountId: null };
+  /** Per-turn times for the gateway (protocol/turns.ts), in its clock as measured on the bridge. */
+  readonly timing = new TurnTiming((at) => this.bridge.toGatewayTime(at), callMetrics);
 
   constructor(private readonly options: CallOptions) {
     this.conversation = options.conversation ?? randomUUID();
+    this.logIds = { ...this.logIds, conversation: this.conversation };
     this.endedPromise = new Promise((resolve) => (this.resolveEnded = resolve));
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
@@ -164,9 +188,10 @@ export class CallSession {
     });
     this.ready.catch(() => undefined);
     this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
+    watchCallMetrics(this);
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
-    this.bridge.on("reconnecting", (attempt) => log().warn({ conversation: this.conversation, attempt }, "gateway socket dropped, reconnecting"));
-    this.bridge.on("resumed", () => log().info({ conversation: this.conversation }, "gateway socket resumed"));
+    this.bridge.on("reconnecting", (attempt) => log().warn({ ...this.logIds, attempt }, "gateway socket dropped, reconnecting"));
+    this.bridge.on("resumed", () => log().info(this.logIds, "gateway socket resumed"));
     this.bridge.on("close", (_code, reason) => {
       this.rejectReady(new Error(`bridge closed: ${reason}`));
       void this.end(this.ended ? "closed" : "bridge_closed");
@@ -190,6 +215,8 @@ export class CallSession {
 
   private async onGateway(message: GatewayToAgent): Promise<void> {
     if (message.type === "started") {
+      this.transferFailedMessage = message.settings?.transferFailedMessage ?? "";
+      this.logIds = { conversation: this.conversation, serviceId: message.serviceId, accountId: message.accountId ?? null };
       this.begun = this.begin(message.language, message.testMode, message.settings);
       return this.begun;
     }
@@ -198,10 +225,12 @@ export class CallSession {
     await this.begun.catch(() => undefined);
     switch (message.type) {
       case "say": {
+        this.timing.sayReceived(message.id, Date.now());
         this.flow?.botAnswered();
-        const { type: _type, id, body, last, ...cues } = message;
+        const { type: _type, id, body, last, dtmf, transfer, ...cues } = message;
+        // "Say that again" repeats the words with their cues, never the keys or the transfer.
         this.lastBotMessage = { body, cues };
-        void this.say(body, id, last, { ...cues, arrival: ++this.botMessagesReceived });
+        void this.say(body, id, last, { ...cues, dtmf, transfer, arrival: ++this.botMessagesReceived });
         return;
       }
       case "pin_result":
@@ -221,7 +250,7 @@ export class CallSession {
     }
   }
 
-  private async begin(language: string, testMode: boolean, settings: ServiceSettingsView | undefined): Promise<void> {
+  private async begin(language: string, testMode: boolean, settings?: Partial<ServiceSettingsView>): Promise<void> {
     const o = this.options;
     this.language = language;
     this.testMode = testMode;
@@ -235,16 +264,16 @@ export class CallSession {
       },
       { settings: this.settings, prompts: this.prompts, botSlowMs: o.noReplyTimeoutMs },
     );
-    const vad = stableSpeechFrames(o.vad);
-    this.speech = createSpeech(o.speech, language, vad, this.settings.speechKeyterms);
+    const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
+    this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings), this.settings.speechKeyterms);
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
       vad,
       turnHandling: {
-        // Deepgram's endpointing (speech_final) ends turns; the offline recognizer is cut by the VAD.
-        turnDetection: this.speech.sttName === "deepgram" ? "stt" : "vad",
-        endpointing: { minDelay: 300, maxDelay: 3000 },
+        // Deepgram ends turns (Flux's turn model, nova's endpointing); the offline recognizer is cut by the VAD.
+        turnDetection: this.speech.turnDetection,
+        endpointing: { minDelay: endpointingDelayMs(this.speech), maxDelay: 3000 },
         interruption: {
           enabled: true,
           minDuration: o.minInterruptionMs ?? 50,
@@ -269,13 +298,15 @@ export class CallSession {
     session.on(voice.AgentSessionEventTypes.Error, ({ error }) => {
       const cause = "error" in error && error.error instanceof Error ? error.error.message : error.type;
       const recoverable = "recoverable" in error ? error.recoverable : undefined;
-      log().warn({ conversation: this.conversation, type: error.type, recoverable, cause }, "speech provider error");
+      log().warn({ ...this.logIds, type: error.type, recoverable, cause }, "speech provider error");
     });
     // The framework closes the session when a provider fails for good (e.g. Deepgram unreachable after its retries):
     // a call that can no longer hear or speak ends, and the gateway tells the bot. Otherwise it closes it when the
     // caller's participant leaves the room: the caller hung up. (After our own `end` these are no-ops.)
     session.on(voice.AgentSessionEventTypes.Close, (ev) => void this.hangUp(ev.error ? "speech_failed" : "caller_hangup"));
     await session.start({ agent: new BridgeAgent(this), ...(o.room ? { room: o.room } : {}) });
+    watchSession(session, this.timing);
+    this.emitSessionStarted(session);
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
@@ -287,6 +318,12 @@ export class CallSession {
       void this.say(this.settings.greeting, null, false);
     }
     this.resolveReady();
+  }
+
+  /** Listeners for each session the call starts (metrics). */
+  readonly sessionStarted = new Set<(session: voice.AgentSession) => void>();
+  private emitSessionStarted(session: voice.AgentSession): void {
+    for (const listener of this.sessionStarted) listener(session);
   }
 
   /** Whether a bot message (or prompt) is playing or paused. */
@@ -327,7 +364,7 @@ export class CallSession {
       return;
     }
     this.transcriptSentAt.push(performance.now());
-    void this.bridge.send({ type: "transcript", text: outcome.text.slice(0, 10_000), turn: ++this.turns });
+    void this.bridge.send({ type: "transcript", text: outcome.text.slice(0, 10_000), turn: ++this.turns, timing: this.timing.takeCallerTiming(Date.now()) });
     this.flow?.callerTurnSent();
   }
 
@@ -376,13 +413,22 @@ export class CallSession {
    * spoken; it pauses at `<break>`, sends `<dtmf>` keys once the text before them has played, and `<hangup/>` ends
    * the call like `last`. Resolves once it has played (or was cut).
    */
-  private say(body: string, id: number | null, last: boolean, cues: SayCues & { arrival?: number } = {}): Promise<void> {
+  private say(body: string, id: number | null, last: boolean, control: SayControl & SayCues & { arrival?: number } = {}): Promise<void> {
     const markup = parseMarkup(body);
     const ends = last || markup.hangup;
-    const steps = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
+    // `<transfer>` tags are the gateway's to decide (it sends its decision as `control.transfer`), never acted on here.
+    const steps: MarkupAction[] = markup.actions.filter((a) => a.type === "say" || a.type === "break" || a.type === "dtmf");
+    if (control.dtmf) steps.push({ type: "dtmf", digits: control.dtmf });
+    const afterwards = async () => {
+      if (control.transfer && !ends) await this.transferCall(control.transfer);
+      if (ends) await this.finish();
+    };
     if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
-      // Nothing to say or key: a `last` (or a lone `<hangup/>`) still lets the messages before it play out.
-      return ends ? this.speaking.then(() => this.finish()) : Promise.resolve();
+      // Nothing to say or key: a `last` (or a lone `<hangup/>` or `<transfer>`) still lets the messages before it play out.
+      if (!ends && !control.transfer) return Promise.resolve();
+      const done = this.speaking.then(afterwards);
+      this.speaking = Promise.all([this.speaking, done]).catch(() => undefined);
+      return done.catch(() => undefined);
     }
     const turn = this.queued;
     let handedOver!: () => void;
@@ -394,15 +440,15 @@ export class CallSession {
       try {
         await turn;
         // A reply to a turn the caller has moved past (conversation setting `staleReplies`).
-        const newerArrived = cues.arrival !== undefined && cues.arrival < this.botMessagesReceived;
-        if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: cues.inReplyTo, newerArrived }, this.turns)) {
+        const newerArrived = control.arrival !== undefined && control.arrival < this.botMessagesReceived;
+        if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
           // The bot's `hints.stt.keyterms`: what the caller's answer to this message may contain.
-          if (cues.keyterms?.length) this.speech?.hintNextUtterance(cues.keyterms);
+          if (control.keyterms?.length) this.speech?.hintNextUtterance(control.keyterms);
           const policy = this.settings.bargeIn;
-          this.playing = { voice: voiceInterrupts(policy, cues.bargeIn !== false), keys: keysInterrupt(policy, cues.bargeIn !== false) };
-          heard = await this.perform(steps, this.bargeIns, handedOver);
+          this.playing = { voice: voiceInterrupts(policy, control.bargeIn !== false), keys: keysInterrupt(policy, control.bargeIn !== false) };
+          heard = await this.perform(steps, this.bargeIns, handedOver, id);
           spoken = true;
         }
       } finally {
@@ -415,8 +461,11 @@ export class CallSession {
         if (id !== null) void this.bridge.send({ type: "interrupted", id, spokenText: spokenText.slice(0, 10_000) });
       }
       if (spoken && id !== null && this.settings.endOfPromptNotice && !this.ended) void this.bridge.send({ type: "notice", event: "endofprompt", id });
-      if (ends) await this.finish();
-      else if (this.running === 0) this.flow?.speechIdle();
+      const playout = id === null ? undefined : this.timing.takePlayout(id, Date.now(), heard !== undefined);
+      if (playout) void this.bridge.send({ type: "playout", id: id!, ...playout });
+      await afterwards();
+      // Silence timers start once nothing is left to say (and after a transfer that failed, not while it rings).
+      if (!ends && this.running === 0) this.flow?.speechIdle();
     })();
     this.speaking = Promise.all([this.speaking, played]).catch(() => undefined);
     return played.catch(() => undefined);
@@ -426,7 +475,7 @@ export class CallSession {
    * Runs a message's steps in order; calls `handedOver` once its last speech is queued on the session (a plain
    * message at once, so the next one's speech is synthesized meanwhile). Returns the words heard if it was cut.
    */
-  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void): Promise<string[] | undefined> {
+  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void, id: number | null): Promise<string[] | undefined> {
     const heard: string[] = [];
     const lastSpeech = steps.findLastIndex((a) => a.type === "say");
     for (const [i, step] of steps.entries()) {
@@ -435,6 +484,7 @@ export class CallSession {
       if (this.bargeIns !== bargeIns) return heard;
       if (step.type === "say") {
         const handle = session.say(step.text, { allowInterruptions: this.playing.voice });
+        this.timing.speechQueued(id, () => handle.done());
         this.active.add(handle);
         if (i === lastSpeech) handedOver();
         await handle.waitForPlayout().finally(() => this.active.delete(handle));
@@ -444,6 +494,31 @@ export class CallSession {
       else if (step.type === "dtmf") await this.sendKeys(step.digits);
     }
     return undefined;
+  }
+
+  /**
+   * The transfer the gateway decided on, once the message asking for it has been spoken: after its wait, the
+   * transport transfers the caller. Transferred: the call is over. Failed, or refused by the service's guard: the
+   * caller hears the service's failure sentence, if it has one, and the call goes on.
+   */
+  private async transferCall(transfer: SayTransfer): Promise<void> {
+    if (this.ended) return;
+    if (!transfer.allowed) return this.sayTransferFailed();
+    if (transfer.waitMs > 0) await sleep(transfer.waitMs);
+    if (this.ended) return;
+    const outcome: TransferOutcome = this.options.transfer
+      ? await this.options.transfer(transfer.to, transfer.timeoutMs).catch((): TransferOutcome => ({ result: "failed" }))
+      : { result: "failed" };
+    if (this.ended) return;
+    await this.bridge.send({ type: "transfer_result", to: transfer.to, ...outcome });
+    this.emit({ type: "transfer", to: transfer.to, result: outcome.result });
+    if (outcome.result !== "transferred") return this.sayTransferFailed();
+    await this.reportUsage();
+    await this.end("transferred");
+  }
+
+  private sayTransferFailed(): void {
+    if (this.transferFailedMessage) void this.say(this.transferFailedMessage, null, false);
   }
 
   /** The bot's `<dtmf digits>`: each key on the call in order, `w` a half-second wait. */

@@ -5,6 +5,7 @@
 import { initializeLogger } from "@livekit/agents";
 import { agentConfigFromEnv } from "./config.ts";
 import { startLocalServer } from "./local-server.ts";
+import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
 
@@ -24,7 +25,11 @@ if (process.env.LIVEKIT_URL) {
   });
   const providers = `${speech.deepgramApiKey ? "Deepgram" : "pocketsphinx (offline)"} + ${speech.openaiApiKey ? "OpenAI" : "espeak-ng (offline)"}`;
   console.log(`voice agent (local transport) at ${local.url} — gateway ${agent.gatewayUrl}, speech: ${providers}`);
+  const metricsPort = metricsPortFromEnv();
+  const metrics = metricsPort === undefined ? undefined : await startMetricsServer(metricsPort, process.env.AGENT_METRICS_HOST);
+  if (metrics) console.log(`agent metrics at ${metrics.url}`);
   const stop = async () => {
+    await metrics?.close();
     await local.close();
     process.exit(0);
   };

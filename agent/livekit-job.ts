@@ -3,6 +3,8 @@ import { RoomEvent } from "@livekit/rtc-node";
 import { rfc4733Code } from "../protocol/markup.ts";
 import { CallSession, type CallOptions, type CallStart } from "./call.ts";
 import { type RoomService, deleteCallRoom } from "./livekit-hangup.ts";
+import { type SipService, transferCaller } from "./livekit-transfer.ts";
+import { type AttributesListener, calleeAnswered, outboundCall } from "./livekit-outbound.ts";
 
 /** The caller's participant, as far as the call needs it. */
 export interface CallerParticipant {
@@ -23,6 +25,9 @@ export interface CallRoom {
   on(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
   off(event: RoomEvent.DtmfReceived, listener: DtmfListener): unknown;
   off(event: RoomEvent.ParticipantDisconnected, listener: ParticipantListener): unknown;
+  /** A call the bot started waits for the callee's answer (agent/livekit-outbound.ts). */
+  on(event: RoomEvent.ParticipantAttributesChanged, listener: AttributesListener): unknown;
+  off(event: RoomEvent.ParticipantAttributesChanged, listener: AttributesListener): unknown;
   /** The agent's own participant, which sends the bot's keys (absent before the room is joined). */
   readonly localParticipant?: { publishDtmf(code: number, digit: string): Promise<void> } | undefined;
 }
@@ -39,11 +44,13 @@ export interface CallJob {
 export interface LiveKitCallDeps {
   /** LiveKit's server API (agent/livekit-hangup.ts `roomServiceFor`), to end the call for the caller. */
   roomService: RoomService;
+  /** LiveKit's SIP API (agent/livekit-transfer.ts `sipServiceFor`), to transfer the caller. */
+  sipService: SipService;
   /**
    * Everything the call's `CallSession` needs but what the job decides: its start and its hang-up, and no
    * conversation id (each call gets a random one: the room name of a phone call carries the caller's number).
    */
-  call: Omit<CallOptions, "conversation" | "start" | "hangUp" | "sendDtmf">;
+  call: Omit<CallOptions, "conversation" | "start" | "hangUp" | "sendDtmf" | "transfer">;
 }
 
 /**
@@ -68,6 +75,9 @@ export function callStartFrom(participant: CallerParticipant, metadata: string, 
  */
 export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promise<string> {
   const caller = await job.waitForParticipant();
+  // A call the bot started: the participant is the callee, who must answer before the bot's body is spoken.
+  const outbound = outboundCall(job.job.metadata, job.room.name);
+  if (outbound) await calleeAnswered(job.room, caller);
   let hangingUp: Promise<void> | undefined;
   const hangUp = async (reason: string) => {
     const room = job.room.name;
@@ -77,17 +87,27 @@ export async function runLiveKitCall(job: CallJob, deps: LiveKitCallDeps): Promi
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
       // Not the room's name: a phone call's carries the caller's number (the call record has it).
-      log().error({ conversation: call.conversation, reason, cause }, "could not delete the call's room: the caller may still be on the line");
+      log().error({ ...call.logIds, reason, cause }, "could not delete the call's room: the caller may still be on the line");
     }
     job.shutdown(reason);
   };
+  const start = outbound?.start ?? callStartFrom(caller, job.job.metadata, job.room.name);
   const call = new CallSession({
     ...deps.call,
-    start: callStartFrom(caller, job.job.metadata, job.room.name),
+    ...(outbound ? { conversation: outbound.conversation } : {}),
+    start,
     hangUp: (reason) => void (hangingUp = hangUp(reason)),
     // The bot's `<dtmf digits>` as RFC 4733 events in the room (SIP sends them on to the caller's line). No LiveKit
     // server here: this line has not been run, only typechecked against @livekit/rtc-node.
     sendDtmf: (digit) => job.room.localParticipant?.publishDtmf(rfc4733Code(digit), digit),
+    // A cold transfer of the caller's line (SIP REFER through LiveKit); a browser caller cannot be transferred.
+    transfer: async (to, timeoutMs) => {
+      const room = job.room.name;
+      if (!room || start.transport !== "sip") return { result: "failed" };
+      const outcome = await transferCaller(deps.sipService, { room, identity: caller.identity }, to, timeoutMs);
+      if (outcome.result !== "transferred") log().warn({ conversation: call.conversation, ...outcome }, "transfer failed");
+      return outcome;
+    },
   });
   const onDtmf: DtmfListener = (_code, digit, from) => {
     if (from.identity === caller.identity) call.dtmf(digit);

@@ -30,11 +30,11 @@ export async function admitLocalCall(
   agentSecret: string,
   used: UsedTickets,
   now = Date.now(),
-): Promise<{ ok: true; serviceId: string; from: string } | { ok: false; reason: LocalCallRefusal }> {
+): Promise<{ ok: true; serviceId: string; from: string; answer?: string } | { ok: false; reason: LocalCallRefusal }> {
   const checked = await checkLocalCallTicket(agentSecret, request.ticket ?? "", now);
   if (!checked.ok) return checked;
   const { claims } = checked;
   if (request.origin !== undefined && request.origin !== claims.origin) return { ok: false, reason: "origin not allowed" };
   if (!used.claim(claims, now)) return { ok: false, reason: "ticket already used" };
-  return { ok: true, serviceId: claims.serviceId, from: claims.from };
+  return { ok: true, serviceId: claims.serviceId, from: claims.from, ...(claims.answer ? { answer: claims.answer } : {}) };
 }

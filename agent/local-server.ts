@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { AudioFrame } from "@livekit/rtc-node";
 import type { VAD } from "@livekit/agents";
 import { type WebSocket, WebSocketServer } from "ws";
+import { simulatedTransfer } from "../protocol/transfer.ts";
 import type { LocalCallMessage } from "../protocol/voice.ts";
 import { bytesToSamples, samplesToBytes } from "./audio.ts";
 import { CallSession } from "./call.ts";
@@ -10,6 +11,7 @@ import type { AgentConfig } from "./config.ts";
 import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
 import { PacedAudioOutput, PushAudioInput } from "./paced-output.ts";
 import type { SpeechConfig } from "./providers/index.ts";
+import { voiceCatalogue } from "./voice-samples.ts";
 
 /** Caller audio in (PCM16 little-endian mono) and bot audio out, over the local WebSocket. */
 export const LOCAL_INPUT_RATE = 16_000;
@@ -20,9 +22,10 @@ export const LOCAL_OUTPUT_RATE = 24_000;
  * from the gateway (`POST /api/v1/services/{id}/browser-calls`; protocol/local-call-ticket.ts), and exchanges
  *   caller → agent: binary frames of PCM16 LE mono 16 kHz; text `{"type":"dtmf","digits":"12#"}`, `{"type":"hangup"}`
  *   agent → caller: binary frames of PCM16 LE mono 24 kHz, paced in real time; text JSON: the call's events
- *     (`started`, `caller`, `bot`, `interrupted`, `ended`), `{"type":"clear"}` (drop buffered audio: barge-in) and
+ *     (`started`, `caller`, `bot`, `interrupted`, `transfer`, `ended`), `{"type":"clear"}` (drop buffered audio: barge-in) and
  *     `{"type":"dtmf","digits":"1"}` (a key the bot sends, one per event, in order).
- * The call's service and caller come from the ticket. A socket without a good ticket, or from a web page on another
+ * The call's service and caller come from the ticket; a ticket with `answer` answers that ringing call the bot started
+ * (the callee hears the bot's body first). A socket without a good ticket, or from a web page on another
  * origin than the ticket's, is closed at once with code 1008 and the reason (local-call-admission.ts).
  */
 export async function startLocalServer(options: {
@@ -35,7 +38,9 @@ export async function startLocalServer(options: {
 }): Promise<{ server: Server; url: string; calls: Set<CallSession>; close: () => Promise<void> }> {
   const calls = new Set<CallSession>();
   const usedTickets = new UsedTickets();
+  const voices = voiceCatalogue(options.speech);
   const server = createServer((req, res) => {
+    if (voices.handle(req, res)) return;
     if (req.method === "GET" && req.url === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, calls: calls.size }));
     } else if (req.method === "GET" && req.url === "/") {
@@ -59,7 +64,8 @@ export async function startLocalServer(options: {
     );
   });
 
-  function onCall(ws: WebSocket, start: { serviceId: string; from: string }) {
+  function onCall(ws: WebSocket, admitted: { serviceId: string; from: string; answer?: string }) {
+    const { answer, ...start } = admitted;
     const send = (message: unknown) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message));
     const input = new PushAudioInput();
     const output = new PacedAudioOutput(
@@ -72,7 +78,9 @@ export async function startLocalServer(options: {
     const call = new CallSession({
       gatewayUrl: options.agent.gatewayUrl,
       agentSecret: options.agent.agentSecret,
-      start: { ...start, transport: "local" },
+      // A ticket that answers a call the bot started joins that call as its callee.
+      ...(answer ? { conversation: answer } : {}),
+      start: { ...start, transport: "local", ...(answer ? { outbound: true } : {}) },
       input,
       output,
       vad: options.vadForCall(),
@@ -84,6 +92,8 @@ export async function startLocalServer(options: {
       },
       onEvent: (event) => send(event),
       sendDtmf: (digit) => void send({ type: "dtmf", digits: digit } satisfies LocalCallMessage),
+      // No phone network here: transfers are simulated (the test range fails as busy); the caller gets a `transfer` event.
+      transfer: async (to) => simulatedTransfer(to),
     });
     calls.add(call);
     void call.done.finally(() => calls.delete(call));

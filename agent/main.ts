@@ -12,7 +12,9 @@ import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
 import { agentConfigFromEnv } from "./config.ts";
 import { roomServiceFor } from "./livekit-hangup.ts";
+import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { runLiveKitCall } from "./livekit-job.ts";
+import { sipServiceFor } from "./livekit-transfer.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
 
@@ -27,6 +29,7 @@ export default defineAgent({
     const agent = agentConfigFromEnv();
     await runLiveKitCall(ctx, {
       roomService: roomServiceFor(ctx.info),
+      sipService: sipServiceFor(ctx.info),
       call: {
         gatewayUrl: agent.gatewayUrl,
         agentSecret: agent.agentSecret,
@@ -39,8 +42,16 @@ export default defineAgent({
   },
 });
 
+/** The worker's own process (not a job's) serves the metrics, when AGENT_METRICS_PORT is set. */
+async function serveMetrics(): Promise<void> {
+  const port = metricsPortFromEnv();
+  if (port !== undefined) await startMetricsServer(port, process.env.AGENT_METRICS_HOST);
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await serveMetrics();
   cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
 } else if (process.env.LIVEKIT_URL && process.argv[1]?.endsWith("index.ts")) {
+  await serveMetrics();
   cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
 }

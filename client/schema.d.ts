@@ -85,7 +85,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description start not allowed */
+                /** @description start not allowed (`new` while the service does not allow calls started by the bot) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -350,10 +350,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -426,10 +449,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -521,10 +567,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -643,10 +712,33 @@ export interface paths {
                         idleTimeoutMinutes?: number;
                         /** @enum {string} */
                         messageFormat?: "seed" | "booleans";
+                        transferDestinations?: string[];
+                        transferRules?: {
+                            pattern: string;
+                            to: string;
+                            /** @default 0 */
+                            waitSeconds?: number;
+                        }[];
+                        transferFailedMessage?: string;
                         /** @enum {string} */
                         botType?: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                         directLineSecret?: string | null;
                         dialogflowServiceAccountKey?: string | null;
+                        outbound?: {
+                            enabled?: boolean;
+                            destinations?: string[];
+                            maxConcurrent?: number;
+                            trunk?: {
+                                address?: string;
+                                username?: string;
+                                password?: string;
+                            };
+                        };
+                        /** @enum {string} */
+                        ttsProvider?: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                        ttsVoice?: string | null;
+                        speakingRate?: number;
+                        endOfTurnThreshold?: number;
                         greeting?: string;
                         silenceSeconds?: number;
                         silenceMessages?: string[];
@@ -692,10 +784,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -810,10 +925,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -941,6 +1079,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    state?: "ringing" | "active" | "ended";
                 };
                 header?: never;
                 path: {
@@ -961,13 +1100,36 @@ export interface paths {
                             from: string;
                             to: string;
                             /** @enum {string} */
-                            state: "active" | "ended";
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | "transferred" | "call_failed" | null;
                             failedDeliveries: number;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
                         }[];
+                    };
+                };
+                /** @description OK */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
                     };
                 };
                 /** @description OK */
@@ -1092,6 +1254,110 @@ export interface paths {
                                     amount: number;
                                 }[];
                             };
+                        };
+                    };
+                };
+                /** @description OK */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/latency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per UTC day (inclusive period, default the last 7 days): p50/p95 of each turn latency span and of the caller-perceived gap */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            days: {
+                                day: string;
+                                turns: number;
+                                spans: {
+                                    stt: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    agent: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    gateway: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    bot: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    tts: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                    gap: {
+                                        p50: number;
+                                        p95: number;
+                                        count: number;
+                                    } | null;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -1274,13 +1540,24 @@ export interface paths {
                             from: string;
                             to: string;
                             /** @enum {string} */
-                            state: "active" | "ended";
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
                             startedAt: string;
                             endedAt: string | null;
                             /** @enum {string|null} */
-                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | null;
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | "transferred" | "call_failed" | null;
                             failedDeliveries: number;
                             room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
                             messages: {
                                 /** @enum {string} */
                                 direction: "to_bot" | "from_bot";
@@ -1296,6 +1573,29 @@ export interface paths {
                                 spokenText?: string;
                                 hints?: {
                                     [key: string]: unknown;
+                                };
+                            }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
                                 };
                             }[];
                         };
@@ -1403,6 +1703,258 @@ export interface paths {
                         "application/json": {
                             /** @enum {boolean} */
                             queued: true;
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The simulated phone answers a call the bot started (state `ringing`); the bot's body is what it hears first */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversation: string;
+                            serviceId: string;
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
+                            startedAt: string;
+                            endedAt: string | null;
+                            /** @enum {string|null} */
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | "transferred" | "call_failed" | null;
+                            failedDeliveries: number;
+                            room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
+                            messages: {
+                                /** @enum {string} */
+                                direction: "to_bot" | "from_bot";
+                                body: string;
+                                at: string;
+                                new?: boolean;
+                                last: boolean;
+                                /** @enum {string} */
+                                delivery?: "pending" | "delivered" | "failed" | "test_chat";
+                                attempts?: number;
+                                error?: string;
+                                dtmf?: string;
+                                spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The simulated phone declines a call the bot started: it ends as `call_failed` (SIP 603), and the bot gets `last` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversation: string;
+                            serviceId: string;
+                            from: string;
+                            to: string;
+                            /** @enum {string} */
+                            state: "ringing" | "active" | "ended";
+                            /** @enum {string} */
+                            direction: "inbound" | "outbound";
+                            failure: {
+                                sipStatus: number;
+                                reason: string;
+                            } | null;
+                            startedAt: string;
+                            endedAt: string | null;
+                            /** @enum {string|null} */
+                            endReason: "caller_hangup" | "bot_hangup" | "agent_lost" | "pin_failed" | "speech_failed" | "service_deleted" | "max_duration" | "idle" | "silence_timeout" | "bot_not_responding" | "transferred" | "call_failed" | null;
+                            failedDeliveries: number;
+                            room: string | null;
+                            transfer: {
+                                to: string;
+                                /** @enum {string} */
+                                result: "transferred" | "busy" | "declined" | "no answer" | "failed" | "destination not allowed";
+                            } | null;
+                            messages: {
+                                /** @enum {string} */
+                                direction: "to_bot" | "from_bot";
+                                body: string;
+                                at: string;
+                                new?: boolean;
+                                last: boolean;
+                                /** @enum {string} */
+                                delivery?: "pending" | "delivered" | "failed" | "test_chat";
+                                attempts?: number;
+                                error?: string;
+                                dtmf?: string;
+                                spokenText?: string;
+                                hints?: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            turns: {
+                                message: number;
+                                reply: number | null;
+                                speechEndedAt: string | null;
+                                transcribedAt: string | null;
+                                receivedAt: string;
+                                postedAt: string | null;
+                                answeredAt: string | null;
+                                replyAt: string | null;
+                                sayReceivedAt: string | null;
+                                firstAudioAt: string | null;
+                                playbackEndedAt: string | null;
+                                interrupted: boolean | null;
+                                heard: string | null;
+                                spans: {
+                                    stt: number | null;
+                                    agent: number | null;
+                                    gateway: number | null;
+                                    bot: number | null;
+                                    tts: number | null;
+                                    gap: number | null;
+                                };
+                            }[];
                         };
                     };
                 };
@@ -1810,10 +2362,33 @@ export interface paths {
                             idleTimeoutMinutes: number;
                             /** @enum {string} */
                             messageFormat: "seed" | "booleans";
+                            transferDestinations: string[];
+                            transferRules: {
+                                pattern: string;
+                                to: string;
+                                /** @default 0 */
+                                waitSeconds: number;
+                            }[];
+                            transferFailedMessage: string;
                             /** @enum {string} */
                             botType: "messaging-api" | "rasa" | "directline" | "dialogflow-cx" | "botpress";
                             directLineSecretSet: boolean;
                             dialogflowServiceAccountKeySet: boolean;
+                            outbound: {
+                                enabled: boolean;
+                                destinations: string[];
+                                maxConcurrent: number;
+                                trunk: {
+                                    address: string;
+                                    username: string;
+                                    passwordSet: boolean;
+                                };
+                            };
+                            /** @enum {string} */
+                            ttsProvider: "auto" | "cartesia" | "deepgram" | "openai" | "espeak";
+                            ttsVoice: string | null;
+                            speakingRate: number;
+                            endOfTurnThreshold: number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -1873,6 +2448,92 @@ export interface paths {
                     };
                 };
                 /** @description LiveKit is not configured */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/{conversation}/voice-answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a ringing call the bot started through the local voice agent (microphone): a ticket for its call socket */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description a local-agent ticket */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            mode: "livekit";
+                            url: string;
+                            token: string;
+                            room: string;
+                        } | {
+                            /** @enum {string} */
+                            mode: "local";
+                            agentUrl: string;
+                            ticket: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description OK */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description OK */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            details?: unknown[];
+                        };
+                    };
+                };
+                /** @description no local voice agent (or AGENT_SECRET missing) */
                 503: {
                     headers: {
                         [name: string]: unknown;

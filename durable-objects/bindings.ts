@@ -28,6 +28,8 @@ export interface Env {
   AGENT_CHECK_INTERVAL_MS?: string;
   /** How many ms a "minute" of the call limits (maxCallMinutes, idleTimeoutMinutes) lasts; 60000 but in tests. */
   CALL_LIMIT_MINUTE_MS?: string;
+  /** How long a call the bot started rings before it fails as `no answer` (ms); default 30000. */
+  OUTBOUND_RING_TIMEOUT_MS?: string;
   /** Shared with the voice agent; authenticates its WebSocket onto calls. */
   AGENT_SECRET?: string;
   /** "true" only in local development: lets bot URLs point at loopback and private addresses. */

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
-import { type Call, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
+import { type Call, type CallFailure, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
 import { type Hints, encodeHints } from "../protocol/hints.ts";
@@ -18,7 +18,10 @@ import { limitDeadline } from "./conversation/limits.ts";
 import { type CallRow, type CallStart, type StartResult, createSchema, iso, readCall } from "./conversation/schema.ts";
 import { type Peer, Sockets, decodeJson, logSocketFailure, send } from "./conversation/sockets.ts";
 import { Transcript, toCallMessage } from "./conversation/transcript.ts";
+import { Transfers } from "./conversation/transfers.ts";
+import { answeredTurns, callTurns, recordReplyArrival } from "./conversation/turns.ts";
 import { CONVERSATION_HEADER, ROLE_HEADER, type SocketRole } from "./socket-roles.ts";
+import { type OutboundCall, OutboundCalls } from "./conversation/outbound.ts";
 
 declare module "./bindings.ts" {
   interface DurableObjectClasses {
@@ -47,6 +50,8 @@ export class ConversationObject extends DurableObject<Env> {
   private readonly agentWatch: AgentWatch;
   private readonly agentSocket: AgentSocketHost;
   private readonly chatSocket: ChatSocketHost;
+  private readonly transfers: Transfers;
+  private readonly outboundCalls: OutboundCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,11 +67,19 @@ export class ConversationObject extends DurableObject<Env> {
       service: (call) => this.service(call),
       deliveryTarget: (call) => this.deliveryTarget(call),
       settings: () => this.settings(),
+      accountId: () => this.serviceLinkKept.read()?.accountId ?? null,
       drained: () => this.forgetTargetOnceEnded(),
       announce: (seq) => this.announce(seq),
       tellAgent: (message) => this.broadcast("agent", message),
       botSays: async (reply) => void (await this.acceptBotMessage(reply)),
       scheduleAlarm: () => this.scheduleAlarm(),
+    });
+    this.transfers = new Transfers({
+      sql: this.sql,
+      delivery: this.delivery,
+      settings: () => this.settings(),
+      service: (call) => this.service(call),
+      end: (call, reason) => this.end(call, reason),
     });
     this.agentWatch = new AgentWatch({
       env,
@@ -90,8 +103,31 @@ export class ConversationObject extends DurableObject<Env> {
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
+      sayOf: (m) => {
+        const hints = m.hints === null ? undefined : (JSON.parse(m.hints) as Hints);
+        const control = this.transfers.controlOf({ body: m.body, hints, last: m.last === 1 });
+        return { type: "say", id: m.seq, body: m.body, last: m.last === 1, ...control, ...sayCues(hints) };
+      },
+      transferEnded: async (to, outcome) => {
+        const call = this.call();
+        if (call) await this.transfers.ended(call, to, outcome);
+      },
     };
     this.chatSocket = { call: () => this.call(), acceptBotMessage: (message) => this.acceptBotMessage(message) };
+    this.outboundCalls = new OutboundCalls({
+      ctx,
+      env,
+      sql: this.sql,
+      call: () => this.call(),
+      keepLink: (link) => this.serviceLinkKept.keep(link),
+      recordBotMessage: (message) => this.recordBotMessage(message),
+      enqueueForBot: (message) => this.delivery.enqueue(message),
+      agentWatch: this.agentWatch,
+      view: () => this.view(),
+      end: (call, reason, failure) => this.end(call, reason, failure),
+      broadcastChat: (message) => this.broadcast("chat", message),
+      scheduleAlarm: () => this.scheduleAlarm(),
+    });
   }
 
   private call(): CallRow | undefined {
@@ -133,6 +169,7 @@ export class ConversationObject extends DurableObject<Env> {
 
   /** Answers a call: records it on the service and queues the bot's `new` message. */
   async start(input: CallStart): Promise<StartResult> {
+    if (input.outbound) return this.agentAnswers(input);
     if (this.call()) return { ok: false, reason: "exists" };
     const startedAt = Date.now();
     const started = await serviceStub(this.env, input.serviceId).callStarted({
@@ -159,7 +196,51 @@ export class ConversationObject extends DurableObject<Env> {
       started.idleMs,
     );
     this.delivery.enqueue({ body: "", isNew: true });
-    return { ok: true, call: this.view()!, language: started.language, testMode: started.demo, settings: settingsView(this.settings()) };
+    return {
+      ok: true,
+      call: this.view()!,
+      language: started.language,
+      testMode: started.demo,
+      settings: settingsView(this.settings()),
+      accountId: started.link.accountId ?? null,
+    };
+  }
+
+  // ---- calls started by the bot (durable-objects/conversation/outbound.ts) ---------------------------------
+
+  /** The bot starts this call (send API with `new`): it rings, on a simulated phone or through LiveKit. */
+  placeOutbound(request: OutboundCall): Promise<SendReason> {
+    return this.outboundCalls.place(request);
+  }
+
+  /** The simulated phone answers the call ringing here; false when none is ringing (or LiveKit dials it). */
+  answerOutbound(): Promise<boolean> {
+    return this.outboundCalls.simulatedAnswer();
+  }
+
+  /** Whether a call the bot started rings here on the simulated phone (which the local voice agent may answer). */
+  ringsOnSimulatedPhone(): boolean {
+    return this.outboundCalls.ringsOnSimulatedPhone();
+  }
+
+  /** The simulated phone declines the call ringing here (`call_failed`, SIP 603). */
+  declineOutbound(): Promise<boolean> {
+    return this.outboundCalls.simulatedDecline();
+  }
+
+  /** The voice agent carries the callee of a call the bot started: the call is answered, if it still rings. */
+  private async agentAnswers(input: CallStart): Promise<StartResult> {
+    const answered = await this.outboundCalls.agentAnswers(input);
+    if (!answered) return { ok: false, reason: "service_not_found" };
+    const call = this.call()!;
+    return {
+      ok: true,
+      call: this.view()!,
+      language: call.language,
+      testMode: call.test_mode === 1,
+      settings: settingsView(this.settings()),
+      accountId: this.serviceLinkKept.read()?.accountId ?? null,
+    };
   }
 
   serviceId(): string | null {
@@ -201,10 +282,10 @@ export class ConversationObject extends DurableObject<Env> {
    */
   async serviceDeleted(target: DeliveryTarget): Promise<void> {
     const call = this.call();
-    if (!call || (call.state !== "active" && this.delivery.nextAttemptAt() === undefined)) return;
+    if (!call || (call.state === "ended" && this.delivery.nextAttemptAt() === undefined)) return;
     const { settings } = this.serviceLinkKept.read() ?? {};
     this.serviceLinkKept.keep({ version: Number.MAX_SAFE_INTEGER, tokenHash: "", target, ...(settings ? { settings } : {}) });
-    if (call.state === "active") await this.hangUp(call, "service_deleted");
+    if (call.state !== "ended") await this.hangUp(call, "service_deleted");
   }
 
   /** Ends the call from the gateway's side: the bot gets `last` (and the agent `ended`, from `end`). */
@@ -233,23 +314,40 @@ export class ConversationObject extends DurableObject<Env> {
    * or not the current token of its service): the Worker then tells `authorization fail` from
    * `conversation not found` without revealing whether the call exists.
    */
-  async receiveFromBot(token: string, message: BotMessage): Promise<SendReason | null> {
+  async receiveFromBot(token: string, message: BotMessage, arrivedAt?: number): Promise<SendReason | null> {
     const call = this.call();
-    if (call?.state !== "active") return null;
+    if (call?.state !== "active" && call?.state !== "ringing") return null;
     const { tokenHash } = await this.serviceLink(call);
     if (tokenHash === "" || !(await secretMatchesHash(token, tokenHash))) return null;
     if (message.new) return "start not allowed";
-    return this.acceptBotMessage(message);
+    return this.acceptBotMessage(message, arrivedAt);
   }
 
-  private async acceptBotMessage(received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): Promise<SendReason> {
+  private async acceptBotMessage(
+    received: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined },
+    arrivedAt?: number,
+  ): Promise<SendReason> {
     // Read again: other requests may have run while the token was checked.
     const call = this.call();
-    if (call?.state !== "active") return "conversation not found";
+    // A call the bot started takes its messages while it rings too: they are spoken once it is answered.
+    if (call?.state !== "active" && call?.state !== "ringing") return "conversation not found";
     // `<hangup/>` in the body (docs/api.md, "Call control markup") ends the call as `last` does.
     const message = { ...received, last: received.last || parseMarkup(received.body).hangup };
     if (!message.last && message.body.trim() === "") return "rejected";
-    const seq = this.ctx.storage.transactionSync(() => {
+    // Transfers and keys asked for by hints, markup or the service's rules (docs/api.md, "Call control").
+    const control = this.transfers.controlOf(message);
+    const seq = this.recordBotMessage(message);
+    if (arrivedAt !== undefined) recordReplyArrival(this.sql, seq, arrivedAt);
+    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...control, ...sayCues(message.hints) });
+    this.announce(seq);
+    if (message.last) await this.end(call, "bot_hangup");
+    else await this.transfers.afterMessage(call, control);
+    return "delivered";
+  }
+
+  /** Records a message from the bot on the transcript (and its opaque value); its sequence number. */
+  private recordBotMessage(message: { body: string; last: boolean; opaque?: string | undefined; hints?: Hints | undefined }): number {
+    return this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         "INSERT INTO messages (direction, body, at, last, hints) VALUES ('from_bot', ?, ?, ?, ?)",
         message.body,
@@ -260,10 +358,6 @@ export class ConversationObject extends DurableObject<Env> {
       if (message.opaque !== undefined) this.sql.exec("UPDATE call SET opaque = ?", message.opaque);
       return this.sql.exec<{ seq: number }>("SELECT last_insert_rowid() AS seq").one().seq;
     });
-    this.broadcast("agent", { type: "say", id: seq, body: message.body, last: message.last, ...sayCues(message.hints) });
-    this.announce(seq);
-    if (message.last) await this.end(call, "bot_hangup");
-    return "delivered";
   }
 
   // ---- views ----------------------------------------------------------------------------------------------
@@ -271,30 +365,49 @@ export class ConversationObject extends DurableObject<Env> {
   view(): Call | null {
     const call = this.call();
     if (!call) return null;
-    const messages = this.transcript.all().map(toCallMessage);
+    const rows = this.transcript.all();
+    const messages = rows.map(toCallMessage);
     return {
       conversation: call.conversation,
       serviceId: call.service_id,
       from: call.from_number,
       to: call.to_number,
       state: call.state,
+      direction: call.direction,
+      failure: call.sip_status === null ? null : { sipStatus: call.sip_status, reason: call.failure_reason ?? "" },
       startedAt: iso(call.started_at),
       endedAt: call.ended_at === null ? null : iso(call.ended_at),
       endReason: call.end_reason,
       failedDeliveries: messages.filter((m) => m.delivery === "failed").length,
       room: call.room,
+      transfer: call.transfer_to !== null && call.transfer_result !== null ? { to: call.transfer_to, result: call.transfer_result } : null,
       messages,
+      turns: callTurns(this.sql, rows),
     };
   }
 
-  private async end(call: CallRow, reason: EndReason) {
+  private async end(call: CallRow, reason: EndReason, failure?: CallFailure) {
     const endedAt = Date.now();
-    this.sql.exec("UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?", endedAt, reason);
+    this.outboundCalls.cancelDial(call);
+    this.sql.exec(
+      "UPDATE call SET state = 'ended', ended_at = ?, end_reason = ?, rings_until = NULL, sip_status = ?, failure_reason = ?",
+      endedAt,
+      reason,
+      failure?.sipStatus ?? null,
+      failure?.reason ?? null,
+    );
     if (this.delivery.nextAttemptAt() === undefined) this.forgetTargetOnceEnded();
     this.broadcast("chat", { type: "ended", reason });
     // The agent learns of the bot's end from `say … last`, so it can finish speaking first.
     if (reason !== "bot_hangup") this.broadcast("agent", { type: "ended", reason });
-    await this.service(call).callEnded(call.conversation, endedAt, reason);
+    if (failure) await this.service(call).outboundFailed(call.conversation, endedAt, failure);
+    else await this.service(call).callEnded(call.conversation, endedAt, reason);
+    // A call without an agent measures nothing after the bot's reply: its answered turns are done, told in one message
+    // (not one per reply: a bot's message costs no round trip to the service).
+    if (call.agent_deadline === null) {
+      const turns = answeredTurns(this.sql, this.transcript.all(), call.conversation);
+      if (turns.length > 0) this.ctx.waitUntil(this.service(call).turnsDone(turns).catch(() => undefined));
+    }
   }
 
   // ---- WebSockets: the agent and the test chat ------------------------------------------------------------
@@ -369,6 +482,7 @@ export class ConversationObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     await this.agentWatch.check();
+    await this.outboundCalls.checkRinging();
     await this.checkLimits();
     await this.delivery.passUnderWay();
     await this.delivery.drain();
@@ -398,6 +512,7 @@ export class ConversationObject extends DurableObject<Env> {
       this.delivery.nextAttemptAt(),
       active?.agent_deadline ?? undefined,
       active && this.limit(active).at,
+      call?.state === "ringing" ? (call.rings_until ?? undefined) : undefined,
     ].filter((t): t is number => t !== undefined);
     // A message that has not been tried yet, with no pass under way to deliver it, is due at 0: now.
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now()));

@@ -14,6 +14,8 @@ export interface ServiceLink {
   tokenHash: string;
   /** Where messages for the bot go; null once the service is deleted. */
   target: DeliveryTarget | null;
+  /** The account that owns the service, for the call's logs; absent from links kept by older versions. */
+  accountId?: string;
   /** The service's settings (protocol/service-settings.ts); absent from links kept by older versions. */
   settings?: ServiceSettings;
 }

@@ -1,6 +1,11 @@
+import type { LatencyDay, TurnSpans } from "../protocol/turns.ts";
+import { createLatencySchema, readLatencyDays, recordTurnLatency } from "./service-latency.ts";
+import { logEvent } from "../worker/log.ts";
+import { logServiceEvent } from "./service-log.ts";
 import { DurableObject } from "cloudflare:workers";
 import type {
   CallSummary,
+  CallTransfer,
   TestSession,
   EndReason,
   Provisioning,
@@ -17,6 +22,9 @@ import { NO_BOT_PLATFORM } from "../protocol/settings/bot-platform.ts";
 import { type Env, conversationStub, directory } from "./bindings.ts";
 import { randomBase64Url, sha256Hex } from "../worker/secrets.ts";
 import { parseTimeout } from "./delivery-policy.ts";
+import { type OutboundRequest, decideOutbound } from "./outbound-admission.ts";
+import { outboundOf } from "../protocol/settings/outbound.ts";
+import type { CallFailure } from "../protocol/management.ts";
 import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
 
 interface ConfigRow {
@@ -58,6 +66,11 @@ export interface StartedCall {
   link: ServiceLink;
 }
 
+/** A call the bot may start (it is recorded, ringing), or why not. */
+export type OutboundAdmission =
+  | { ok: true; to: string; from: string; language: string; demo: boolean; link: ServiceLink; outboundTrunkId: string | null }
+  | { ok: false; reason: "start not allowed" | "rejected"; why: string };
+
 export const TEST_PIN_TTL_MS = 5 * 60_000;
 /** A call ended this recently may still be retrying its last messages to the bot (about 32 s by default). */
 const RECENTLY_ENDED_MS = 10 * 60_000;
@@ -78,6 +91,7 @@ export class ServiceObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    createLatencySchema(this.sql);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS config (
         id TEXT PRIMARY KEY, account_id TEXT NOT NULL, name TEXT NOT NULL, language TEXT NOT NULL,
@@ -109,8 +123,20 @@ export class ServiceObject extends DurableObject<Env> {
       this.sql.exec(`ALTER TABLE config ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT ${CALL_LIMITS.idleTimeoutMinutes.default}`);
     }
     if (!config.has("settings")) this.sql.exec("ALTER TABLE config ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'");
+    if (!columns("calls").has("transfer_to")) {
+      this.sql.exec("ALTER TABLE calls ADD COLUMN transfer_to TEXT");
+      this.sql.exec("ALTER TABLE calls ADD COLUMN transfer_result TEXT");
+    }
     // The version that live calls and the Directory's token index keep the newest of.
     if (!config.has("config_version")) this.sql.exec("ALTER TABLE config ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0");
+    if (!columns("calls").has("direction")) {
+      this.sql.exec("ALTER TABLE calls ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'");
+      this.sql.exec("ALTER TABLE calls ADD COLUMN ringing INTEGER NOT NULL DEFAULT 0");
+      this.sql.exec("ALTER TABLE calls ADD COLUMN sip_status INTEGER");
+      this.sql.exec("ALTER TABLE calls ADD COLUMN failure_reason TEXT");
+    }
+    // The outbound trunk LiveKit dials this service's calls through (worker/livekit/outbound-trunk.ts).
+    if (!config.has("outbound_trunk_id")) this.sql.exec("ALTER TABLE config ADD COLUMN outbound_trunk_id TEXT");
     if (!columns("calls").has("ends_by")) {
       this.sql.exec("ALTER TABLE calls ADD COLUMN ends_by INTEGER");
       this.sql.exec("UPDATE calls SET ends_by = started_at + ?", CALL_LIMITS.maxCallMinutes.default * 60_000);
@@ -128,6 +154,7 @@ export class ServiceObject extends DurableObject<Env> {
   }
 
   private logEvent(type: ServiceLogEntry["type"], fields?: string[], error?: string) {
+    logServiceEvent(this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0], type, fields, error);
     this.sql.exec(
       "INSERT INTO events (at, type, fields, error) VALUES (?, ?, ?, ?)",
       Date.now(),
@@ -173,6 +200,7 @@ export class ServiceObject extends DurableObject<Env> {
       version: row.config_version,
       tokenHash: row.token_hash,
       target: row.deleted_at === null ? targetOf(row) : null,
+      accountId: row.account_id,
       settings: settingsOf(row),
     };
   }
@@ -333,22 +361,29 @@ export class ServiceObject extends DurableObject<Env> {
       call.startedAt,
       endsBy,
     );
-    // The calls under way when this one started, itself included. A call never marked ended (its object lost) is
-    // taken to have ended at its maximum duration, as it would have.
+    const concurrent = this.countCall(call.startedAt);
+    logEvent("call_started", { conversation: call.conversation, serviceId: row.id, accountId: row.account_id, demo: row.bot_url === null, concurrent });
+    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
+  }
+
+  /** Counts a call answered at `startedAt` in the day's usage and peak. */
+  private countCall(startedAt: number): number {
+    // The calls under way when this one started, itself included (not those still ringing). A call never marked
+    // ended (its object lost) is taken to have ended at its maximum duration, as it would have.
     const concurrent = this.sql
       .exec<{ n: number }>(
-        "SELECT count(*) AS n FROM calls WHERE started_at <= ? AND coalesce(ended_at, ends_by) > ?",
-        call.startedAt,
-        call.startedAt,
+        "SELECT count(*) AS n FROM calls WHERE ringing = 0 AND started_at <= ? AND coalesce(ended_at, ends_by) > ?",
+        startedAt,
+        startedAt,
       )
       .one().n;
     this.sql.exec(
       `INSERT INTO usage_daily (day, calls, peak) VALUES (?, 1, ?)
        ON CONFLICT (day) DO UPDATE SET calls = calls + 1, peak = max(peak, excluded.peak)`,
-      day(call.startedAt),
+      day(startedAt),
       concurrent,
     );
-    return { to, language: row.language, demo: row.bot_url === null, endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs(), link: this.link() };
+    return concurrent;
   }
 
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
@@ -399,12 +434,19 @@ export class ServiceObject extends DurableObject<Env> {
 
   callEnded(conversation: string, endedAt: number, endReason: EndReason): void {
     const call = this.sql
-      .exec<{ started_at: number; ended_at: number | null }>("SELECT started_at, ended_at FROM calls WHERE conversation = ?", conversation)
+      .exec<{ started_at: number; ended_at: number | null; ringing: number }>("SELECT started_at, ended_at, ringing FROM calls WHERE conversation = ?", conversation)
       .toArray()[0];
     if (!call || call.ended_at !== null) return;
+    if (call.ringing === 1) {
+      // Ended before it was answered (the bot hung up, the service was deleted): never billed.
+      this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
+      return;
+    }
     // Billed per started second, and each call per started minute.
     const seconds = Math.max(1, Math.ceil((endedAt - call.started_at) / 1000));
     this.sql.exec("UPDATE calls SET ended_at = ?, end_reason = ? WHERE conversation = ?", endedAt, endReason, conversation);
+    const owner = this.sql.exec<ConfigRow>("SELECT * FROM config").toArray()[0];
+    logEvent("call_ended", { conversation, serviceId: owner?.id, accountId: owner?.account_id, reason: endReason, seconds });
     this.sql.exec(
       "UPDATE usage_daily SET seconds = seconds + ?, minutes = minutes + ? WHERE day = ?",
       seconds,
@@ -413,11 +455,17 @@ export class ServiceObject extends DurableObject<Env> {
     );
   }
 
+  /** A call's transfer ended (or was refused): the call list shows it. */
+  transferRecorded(conversation: string, transfer: CallTransfer): void {
+    this.sql.exec("UPDATE calls SET transfer_to = ?, transfer_result = ? WHERE conversation = ?", transfer.to, transfer.result, conversation);
+  }
+
   deliveryFailed(conversation: string): void {
     this.sql.exec("UPDATE calls SET failed_deliveries = failed_deliveries + 1 WHERE conversation = ?", conversation);
   }
 
-  calls(limit: number): CallSummary[] {
+  calls(limit: number, state?: CallSummary["state"]): CallSummary[] {
+    const where = { ringing: "WHERE ended_at IS NULL AND ringing = 1", active: "WHERE ended_at IS NULL AND ringing = 0", ended: "WHERE ended_at IS NOT NULL" };
     return this.sql
       .exec<{
         conversation: string;
@@ -427,21 +475,116 @@ export class ServiceObject extends DurableObject<Env> {
         ended_at: number | null;
         end_reason: EndReason | null;
         failed_deliveries: number;
-      }>("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", limit)
+        transfer_to: string | null;
+        transfer_result: CallTransfer["result"] | null;
+        direction: "inbound" | "outbound";
+        ringing: number;
+        sip_status: number | null;
+        failure_reason: string | null;
+      }>(`SELECT * FROM calls ${state ? where[state] : ""} ORDER BY started_at DESC LIMIT ?`, limit)
       .toArray()
       .map((row) => ({
         conversation: row.conversation,
         from: row.from_number,
         to: row.to_number,
-        state: row.ended_at === null ? "active" : "ended",
+        state: row.ended_at !== null ? "ended" : row.ringing === 1 ? "ringing" : "active",
+        direction: row.direction,
+        failure: row.sip_status === null ? null : { sipStatus: row.sip_status, reason: row.failure_reason ?? "" },
         startedAt: iso(row.started_at),
         endedAt: row.ended_at === null ? null : iso(row.ended_at),
         endReason: row.end_reason,
         failedDeliveries: row.failed_deliveries,
+        transfer: row.transfer_to !== null && row.transfer_result !== null ? { to: row.transfer_to, result: row.transfer_result } : null,
       }));
   }
 
+  // ---- calls started by the bot (outbound) -----------------------------------------------------------------
+
+  /**
+   * The bot asks to start a call (send API with `new`). When the service allows it, the call is recorded as ringing
+   * (it counts against `maxConcurrent` from this write on, so two requests cannot both take the last place).
+   */
+  outboundRequested(request: OutboundRequest & { placedAt: number; ringMs: number }): OutboundAdmission {
+    const row = this.config();
+    if (!row) return { ok: false, reason: "start not allowed", why: "no such service" };
+    const decision = decideOutbound(request, {
+      outbound: outboundOf(settingsOf(row).outbound),
+      numbers: JSON.parse(row.numbers) as string[],
+      idInUse: this.sql.exec("SELECT 1 FROM calls WHERE conversation = ?", request.conversation).toArray().length > 0,
+      outboundUnderWay: this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM calls WHERE direction = 'outbound' AND ended_at IS NULL").one().n,
+    });
+    if (!decision.ok) return decision;
+    this.sql.exec(
+      "INSERT INTO calls (conversation, from_number, to_number, started_at, ends_by, direction, ringing) VALUES (?, ?, ?, ?, ?, 'outbound', 1)",
+      request.conversation,
+      decision.from,
+      decision.to,
+      request.placedAt,
+      request.placedAt + request.ringMs,
+    );
+    return {
+      ok: true,
+      to: decision.to,
+      from: decision.from,
+      language: row.language,
+      demo: row.bot_url === null,
+      link: this.link(),
+      outboundTrunkId: (row.outbound_trunk_id as string | null) ?? null,
+    };
+  }
+
+  /** An outbound call whose id another service's call already has: it never existed. */
+  outboundWithdrawn(conversation: string): void {
+    this.sql.exec("DELETE FROM calls WHERE conversation = ? AND ringing = 1", conversation);
+  }
+
+  /** The callee answered: from now on the call is counted and billed like any other. */
+  outboundAnswered(conversation: string, answeredAt: number): { endsBy: number; idleMs: number } | null {
+    const row = this.config();
+    if (!row) return null;
+    const endsBy = answeredAt + row.max_call_minutes * this.minuteMs();
+    this.sql.exec("UPDATE calls SET ringing = 0, started_at = ?, ends_by = ? WHERE conversation = ? AND ringing = 1", answeredAt, endsBy, conversation);
+    this.countCall(answeredAt);
+    return { endsBy, idleMs: row.idle_timeout_minutes * this.minuteMs() };
+  }
+
+  /** An outbound call that was not connected: recorded with SIP's answer, never counted or billed. */
+  outboundFailed(conversation: string, endedAt: number, failure: CallFailure): void {
+    this.sql.exec(
+      "UPDATE calls SET ended_at = ?, end_reason = 'call_failed', sip_status = ?, failure_reason = ? WHERE conversation = ? AND ended_at IS NULL",
+      endedAt,
+      failure.sipStatus,
+      failure.reason,
+      conversation,
+    );
+  }
+
+  /** The outbound settings, password included, for LiveKit provisioning only (worker/livekit/sync.ts); never shown. */
+  outboundForProvisioning(): ReturnType<typeof outboundOf> | null {
+    const row = this.config();
+    return row ? outboundOf(settingsOf(row).outbound) : null;
+  }
+
+  /** The outcome of provisioning the outbound trunk: its id is what outbound calls dial through. */
+  recordOutboundTrunk(trunkId: string | null): void {
+    this.sql.exec("UPDATE config SET outbound_trunk_id = ?", trunkId);
+  }
+
   /** Daily usage between two UTC days, inclusive, oldest first; days without calls are left out. */
+  /** A finished turn of one of this service's calls (durable-objects/service-latency.ts). */
+  turnDone(turn: { conversation: string; message: number; day: string; spans: TurnSpans }): void {
+    recordTurnLatency(this.sql, turn);
+  }
+
+  /** Several finished turns at once (a call without an agent, at its end). */
+  turnsDone(turns: { conversation: string; message: number; day: string; spans: TurnSpans }[]): void {
+    for (const turn of turns) recordTurnLatency(this.sql, turn);
+  }
+
+  latencyDays(from: string, to: string): LatencyDay[] {
+    return readLatencyDays(this.sql, from, to);
+  }
+
   usageDays(from: string, to: string): UsageDay[] {
     return this.sql
       .exec<{ day: string; calls: number; seconds: number; minutes: number; stt_seconds: number; tts_characters: number; peak: number }>(

@@ -3,6 +3,8 @@ import { type CallMessage, CallSchema, END_REASONS } from "./management.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import type { SayCues } from "./say-cues.ts";
 import type { ServiceSettingsView } from "./service-settings.ts";
+import { TRANSFER_RESULTS } from "./transfer.ts";
+import { CallerTimingSchema, PlayoutTimingSchema } from "./turns.ts";
 
 /**
  * The caller-side WebSockets onto a call's Conversation Durable Object.
@@ -37,17 +39,34 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     transport: z.enum(["sip", "browser", "local"]),
     /** The LiveKit room the call is in (phone and LiveKit browser calls), kept on the call record for support. */
     room: z.string().max(128).optional(),
+    /**
+     * The callee of a call the bot started, on the socket of that call's id (with `serviceId`): the call is answered,
+     * and the gateway sends, after `started`, what the bot has said so far (its opening `body` first).
+     */
+    outbound: z.boolean().optional(),
   }),
   /** The first message on a socket opened again mid-call, in place of `start`. */
   z.object({ type: z.literal("resume"), lastSayId: z.number().int().nonnegative() }),
-  /** A final transcript of the caller's turn; `turn` numbers the caller's turns from 1 (the bot gets it as `hints.turn`). */
-  z.object({ type: z.literal("transcript"), text: Text.min(1), turn: z.number().int().positive().optional() }),
+  /**
+   * A final transcript of the caller's turn; `turn` numbers the caller's turns from 1 (the bot gets it as `hints.turn`);
+   * `timing`: when the caller stopped speaking and when it was transcribed.
+   */
+  z.object({
+    type: z.literal("transcript"),
+    text: Text.min(1),
+    turn: z.number().int().positive().optional(),
+    timing: CallerTimingSchema.optional(),
+  }),
   /**
    * Something the bot asked to be told of (conversation settings): a silence reprompt was said (`reprompt`), or one of
    * its messages finished playing (`endofprompt`, with that message's `id`). The bot gets an empty message with
    * `hints.event`.
    */
   z.object({ type: z.literal("notice"), event: z.enum(["reprompt", "endofprompt"]), id: z.number().int().optional() }),
+  /** Bot message `id` has played (or was cut): when the agent got it, its first audio out, its end (protocol/turns.ts). */
+  z.object({ type: z.literal("playout"), id: z.number().int(), ...PlayoutTimingSchema.shape }),
+  /** A clock probe (protocol/clock.ts), answered at once with `clock`; not counted among the messages `resumed` counts. */
+  z.object({ type: z.literal("clock"), agentSentAt: z.number() }),
   /** Keys pressed outside the PIN prompt; they reach the bot in the message's `dtmf` field. */
   z.object({ type: z.literal("dtmf"), digits: Digits }),
   /** The 4-digit test PIN the caller keyed in. */
@@ -56,6 +75,16 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("interrupted"), id: z.number().int(), spokenText: Text }),
   /** Speech usage since the last report, for monitoring and cost. */
   z.object({ type: z.literal("usage"), sttSeconds: z.number().nonnegative(), ttsCharacters: z.number().int().nonnegative() }),
+  /**
+   * The transfer a `say` asked for has ended: `transferred` (the caller is gone; the call is over) or why it failed
+   * (the call goes on). `sipStatus`: the destination's SIP answer, when there was one.
+   */
+  z.object({
+    type: z.literal("transfer_result"),
+    to: z.string().min(1).max(MESSAGE_LIMITS.address * 4),
+    result: z.enum(TRANSFER_RESULTS),
+    sipStatus: z.number().int().min(100).max(699).optional(),
+  }),
   /** The bot's `last` message has been spoken; the call is over. */
   z.object({ type: z.literal("finished") }),
   /**
@@ -68,18 +97,34 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
 ]);
 export type AgentToGateway = z.infer<typeof AgentToGatewaySchema>;
 
+/**
+ * A transfer the gateway decided on (protocol/transfer.ts): after `waitMs`, transfer the caller to `to`, letting it
+ * ring `timeoutMs` at most; or, when the service does not allow that destination (`allowed: false`), only say the
+ * service's `transferFailedMessage` (the gateway has told the bot already). The `<transfer>` tag in a body is not
+ * acted on by the agent: the gateway decides, so that its guard cannot be bypassed.
+ */
+export interface SayTransfer {
+  to: string;
+  timeoutMs?: number;
+  waitMs: number;
+  allowed: boolean;
+}
+
 /** What the gateway sends to the agent. */
 export type GatewayToAgent =
-  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out. */
-  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView }
+  /** `settings`: the service's settings (protocol/service-settings.ts), secrets left out; `accountId`: the service's owner, for logs. */
+  | { type: "started"; conversation: string; serviceId: string; language: string; testMode: boolean; settings: ServiceSettingsView; accountId?: string }
   /** The answer to `resume`: how many of the agent's messages after `start` the gateway has applied. */
   | { type: "resumed"; received: number }
   /**
    * Something for the caller to hear, in order; `last` means hang up once it has been spoken. The bot's hints that
-   * matter to speech come along as typed fields (protocol/say-cues.ts): `inReplyTo`, `bargeIn`, `keyterms`.
+   * matter to speech come along as typed fields (protocol/say-cues.ts): `inReplyTo`, `bargeIn`, `keyterms`. `dtmf`:
+   * keys to send once it has been spoken (the bot's hints). `transfer`: what to do once it has been spoken (SayTransfer).
    */
-  | ({ type: "say"; id: number; body: string; last: boolean } & SayCues)
+  | ({ type: "say"; id: number; body: string; last: boolean; dtmf?: string; transfer?: SayTransfer } & SayCues)
   | { type: "pin_result"; ok: boolean; attemptsLeft: number }
+  /** The answer to a clock probe: the gateway's time when it answered. */
+  | { type: "clock"; agentSentAt: number; gatewayAt: number }
   /** A message could not be delivered to the bot for good: tell the caller something went wrong. */
   | { type: "delivery_failed" }
   | { type: "ended"; reason: (typeof END_REASONS)[number] }

@@ -13,6 +13,8 @@ export const END_REASON_TEXT = {
   idle: "nothing was said for too long",
   silence_timeout: "the caller stayed silent after every reprompt",
   bot_not_responding: "the bot did not answer in time",
+  transferred: "the caller was transferred",
+  call_failed: "the call started by the bot was not answered, or failed",
 } as const;
 
 export type EndReason = keyof typeof END_REASON_TEXT;

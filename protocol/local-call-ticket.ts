@@ -16,6 +16,8 @@ const ClaimsSchema = z.object({
   /** The service to call, and who is calling: both decided by the gateway, not by whoever holds the ticket. */
   serviceId: z.string().min(1).max(64),
   from: z.string().min(1).max(64),
+  /** A call the bot started, ringing on the simulated phone, that this ticket answers with audio (its conversation). */
+  answer: z.string().max(128).optional(),
   /** The gateway's origin as the portal reached it: the one web origin allowed to use the ticket. */
   origin: z.string().max(512).optional(),
   /** Unix milliseconds. */
@@ -31,7 +33,7 @@ const encoder = new TextEncoder();
 
 export async function issueLocalCallTicket(
   agentSecret: string,
-  grant: { serviceId: string; from: string; origin?: string },
+  grant: { serviceId: string; from: string; origin?: string; answer?: string },
   now = Date.now(),
 ): Promise<{ ticket: string; claims: LocalCallTicketClaims }> {
   const claims: LocalCallTicketClaims = { id: toBase64Url(crypto.getRandomValues(new Uint8Array(16))), ...grant, expiresAt: now + LOCAL_CALL_TICKET_TTL_SECONDS * 1000 };

@@ -4,6 +4,8 @@ import { LANGUAGES, supportedLanguage } from "./languages.ts";
 import { MESSAGE_LIMITS } from "./messaging.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { SettingsPatchShape, SettingsViewShape } from "./service-settings.ts";
+import { TRANSFER_RESULTS } from "./transfer.ts";
+import { TurnSchema } from "./turns.ts";
 
 export const MAX_NUMBERS_PER_SERVICE = 20;
 
@@ -195,7 +197,14 @@ export const UtteranceSchema = z.object({ text: z.string().trim().min(1).max(MES
 
 export { END_REASONS, type EndReason };
 
-export const CALL_STATES = ["active", "ended"] as const;
+/** `ringing`: a call started by the bot (outbound) that has not been answered yet. */
+export const CALL_STATES = ["ringing", "active", "ended"] as const;
+export const CALL_DIRECTIONS = ["inbound", "outbound"] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+/** Why a call started by the bot was not connected (end reason `call_failed`), as SIP says it. */
+export const CallFailureSchema = z.object({ sipStatus: z.number().int(), reason: z.string() });
+export type CallFailure = z.infer<typeof CallFailureSchema>;
 export const DELIVERY_STATES = ["pending", "delivered", "failed", "test_chat"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
@@ -217,24 +226,42 @@ export const CallMessageSchema = z.object({
 });
 export type CallMessage = z.infer<typeof CallMessageSchema>;
 
+export const CallTransferSchema = z.object({ to: z.string(), result: z.enum(TRANSFER_RESULTS) });
+export type CallTransfer = z.infer<typeof CallTransferSchema>;
+
 export const CallSchema = z.object({
   conversation: z.string(),
   serviceId: z.string(),
   from: z.string(),
   to: z.string(),
   state: z.enum(CALL_STATES),
+  /** `outbound` for a call the bot started (send API with `new`), `inbound` for every other. */
+  direction: z.enum(CALL_DIRECTIONS),
+  /** For a call the bot started that ended as `call_failed`: the SIP status and reason; null otherwise. */
+  failure: CallFailureSchema.nullable(),
+  /** When the call started (for an outbound call: when it was placed). */
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   endReason: z.enum(END_REASONS).nullable(),
   failedDeliveries: z.number().int(),
   /** The LiveKit room the call was in (phone and LiveKit browser calls), for support; null for other calls. */
   room: z.string().nullable(),
+  /** The call's last transfer and how it ended (protocol/transfer.ts); null when none was asked for. */
+  transfer: CallTransferSchema.nullable(),
   messages: z.array(CallMessageSchema),
+  /** Each caller turn's times and latency spans (protocol/turns.ts); `message`/`reply` index `messages`. */
+  turns: z.array(TurnSchema),
 });
 export type Call = z.infer<typeof CallSchema>;
 
-export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true });
+export const CallSummarySchema = CallSchema.omit({ messages: true, serviceId: true, room: true, turns: true });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
+
+export const CallListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Only the calls in this state (e.g. `ringing`: the outbound calls a simulated phone may answer). */
+  state: z.enum(CALL_STATES).optional(),
+});
 
 export const TestSessionSchema = z.object({
   id: z.string(),

@@ -11,7 +11,7 @@ export type MarkupAction =
   | { type: "break"; ms: number }
   /** Keys `0-9*#`, and `w`: a half-second wait. */
   | { type: "dtmf"; digits: string }
-  /** Parsed for the transfer work to come; not acted on yet. */
+  /** A transfer: decided on by the gateway (protocol/transfer.ts, its guard), carried out by the agent. */
   | { type: "transfer"; referTo: string; timeoutMs?: number }
   | { type: "hangup" };
 

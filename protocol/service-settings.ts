@@ -2,16 +2,33 @@ import { z } from "zod";
 import { botPlatformSettings } from "./settings/bot-platform.ts";
 import { conversationSettings } from "./settings/conversation.ts";
 import { messageFormatSettings } from "./settings/message-format.ts";
+import { transferSettings } from "./settings/transfer.ts";
+import { outboundSettings } from "./settings/outbound.ts";
+import { voiceSettings } from "./settings/voice.ts";
 
 /**
  * A service's settings beyond its name, language, numbers, bot and call limits, one group per feature
  * (protocol/settings/*). Each group is listed once below; its fields then appear in PATCH and GET /services/{id},
  * the OpenAPI document, the stored document and every live call's link.
  */
-const groups = [messageFormatSettings, botPlatformSettings, conversationSettings] as const;
+const groups = [messageFormatSettings, transferSettings, botPlatformSettings, outboundSettings, voiceSettings, conversationSettings] as const;
 
-export const SettingsPatchShape = { ...messageFormatSettings.patch, ...botPlatformSettings.patch, ...conversationSettings.patch };
-export const SettingsViewShape = { ...messageFormatSettings.view, ...botPlatformSettings.view, ...conversationSettings.view };
+export const SettingsPatchShape = {
+  ...messageFormatSettings.patch,
+  ...transferSettings.patch,
+  ...botPlatformSettings.patch,
+  ...outboundSettings.patch,
+  ...voiceSettings.patch,
+  ...conversationSettings.patch,
+};
+export const SettingsViewShape = {
+  ...messageFormatSettings.view,
+  ...transferSettings.view,
+  ...botPlatformSettings.view,
+  ...outboundSettings.view,
+  ...voiceSettings.view,
+  ...conversationSettings.view,
+};
 
 const StoredSchema = z.object(SettingsPatchShape);
 /** Every setting with its value (defaults for those never set), secrets included: never shown, never logged. */

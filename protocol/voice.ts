@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { endReasonText } from "./end-reasons.ts";
+import type { TransferResult } from "./transfer.ts";
 
 /** `POST /api/v1/services/{id}/browser-calls`: how the portal's "Call from browser" joins a call. */
 export const BrowserCallSchema = z.discriminatedUnion("mode", [
@@ -38,6 +39,8 @@ export type CallEvent =
   | { type: "caller"; text: string; final: boolean }
   | { type: "bot"; id: number | null; text: string }
   | { type: "interrupted"; id: number | null; spokenText: string }
+  /** A transfer the bot asked for ended: `transferred` (the call ends next) or why it failed (the call goes on). */
+  | { type: "transfer"; to: string; result: TransferResult }
   | { type: "ended"; reason: string };
 
 /**

@@ -8,7 +8,8 @@
  *   2. the bot's message (POST to the send API) → first audio frame at the caller, net of the TTS delay;
  *   3. barge-in: the caller starts speaking over the bot → the caller's audio stops (`clear`);
  *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle.
- * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20).
+ * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20);
+ * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,19 +18,33 @@ import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { concatSamples, resample, silence } from "../agent/audio.ts";
-import { startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
+import { startFakeCartesia } from "../test/agent/fake-cartesia.ts";
+import { fluxSilenceMs, startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
+import { endpointingDelayMs } from "../agent/turn-taking.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
 import { callGateway, startGateway } from "../test/e2e/server.ts";
 import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
+import WebSocket from "ws";
 import { voicedEnd } from "./load/voiced.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
 const PARALLEL = 4; // calls that share the TURNS, one turn at a time each
-const FINAL_DELAY_MS = 150;
-const TTS_DELAY_MS = 200;
+/** The recognizer and the synthesizer measured (BENCH_STT: flux | nova; BENCH_TTS: deepgram | cartesia | openai). */
+const STT = (process.env.BENCH_STT ?? "flux") as "flux" | "nova";
+const TTS = (process.env.BENCH_TTS ?? "deepgram") as "deepgram" | "cartesia" | "openai";
+/**
+ * Published figures (ms), the anchors of issue #12: Flux's end-of-turn detection (~260 ms, Deepgram's Flux page);
+ * nova: 300 ms of endpointing silence + ~150 ms to finalize; first audio: Cartesia ≈ 190, Aura-2 ≈ 310, OpenAI
+ * tts-1-hd over 2 s.
+ */
+const PUBLISHED = { flux: 260, nova: 450, cartesia: 190, deepgram: 310, openai: 2000 };
 const ENDPOINTING_MS = 300;
+const EOT_THRESHOLD = 0.7;
+/** Injected by the fakes: the published figures, except OpenAI's 2 s (200 ms, as before, to keep the run short). */
+const FINAL_DELAY_MS = STT === "flux" ? PUBLISHED.flux - fluxSilenceMs(EOT_THRESHOLD) : PUBLISHED.nova - ENDPOINTING_MS;
+const TTS_DELAY_MS = TTS === "openai" ? 200 : PUBLISHED[TTS];
 const SECRET = "bench-voice-secret";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,8 +78,9 @@ await new Promise<void>((r) => botServer.listen(0, "127.0.0.1", r));
 const botUrl = `http://127.0.0.1:${(botServer.address() as AddressInfo).port}`;
 
 // ---- fakes, gateway, agent -----------------------------------------------------------------------------------
-const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fallback: "yes please" });
+const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fallback: "yes please", firstByteDelayMs: TTS_DELAY_MS });
 const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
+const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: TTS_DELAY_MS });
 const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
 const agentPort = await new Promise<number>((r) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
@@ -72,7 +88,10 @@ const agentPort = await new Promise<number>((r) => {
     s.close(() => r(port));
   });
 });
-const agent: ChildProcess = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], {
+// One process (tsx as a loader, not its CLI's child process), so that its CPU is read from /proc/<pid> and a CPU
+// profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
+const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const agent: ChildProcess = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
   cwd: root,
   stdio: ["ignore", "pipe", "pipe"],
   env: {
@@ -83,8 +102,9 @@ const agent: ChildProcess = spawn(process.execPath, [join(root, "node_modules/ts
     DEEPGRAM_API_KEY: "bench",
     DEEPGRAM_URL: deepgram.url,
     DEEPGRAM_ENDPOINTING_MS: String(ENDPOINTING_MS),
-    OPENAI_API_KEY: "bench",
-    OPENAI_BASE_URL: openai.baseURL,
+    DEEPGRAM_FLUX: STT === "flux" ? "on" : "off",
+    ...(TTS === "openai" ? { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: openai.baseURL } : {}),
+    ...(TTS === "cartesia" ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
     NO_REPLY_TIMEOUT_MS: "60000",
     AGENT_LOG_LEVEL: "error",
   },
@@ -96,10 +116,13 @@ const agentUrl = `http://127.0.0.1:${agentPort}`;
 await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
 
 const cleanup = async () => {
+  const exited = new Promise((r) => agent.once("exit", r));
   agent.kill("SIGTERM");
+  await Promise.race([exited, sleep(10_000)]); // a CPU profile is written as the agent exits
   await gateway.stop();
   await deepgram.close();
   await openai.close();
+  await cartesia.close();
   botServer.close();
 };
 
@@ -109,7 +132,7 @@ try {
   const patched = await callGateway(gateway.url, `/api/v1/services/${service.body.id}`, {
     method: "PATCH",
     key: account.body.apiKey,
-    json: { botUrl: `${botUrl}/bot/{conversation}`, botToken: "bench-bot" },
+    json: { botUrl: `${botUrl}/bot/{conversation}`, botToken: "bench-bot", ttsProvider: TTS, endOfTurnThreshold: EOT_THRESHOLD },
   });
   const serviceId: string = service.body.id;
   const token: string = patched.body.token;
@@ -142,11 +165,27 @@ try {
   const ttsAlone: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
-    const res = await fetch(`${openai.baseURL}/audio/speech`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer bench" },
-      body: JSON.stringify({ model: "m", voice: "alloy", input: reply, response_format: "pcm" }),
-    });
+    if (TTS === "cartesia") {
+      const ws = new WebSocket(`${cartesia.url}/tts/websocket`, { headers: { "X-API-Key": "bench", "Cartesia-Version": "2025-04-16" } });
+      await new Promise((r) => ws.once("open", r));
+      ws.send(JSON.stringify({ model_id: "sonic-2", transcript: reply, voice: { mode: "id", id: "v" }, language: "en", context_id: "c", output_format: { container: "raw", encoding: "pcm_s16le", sample_rate: 24_000 } }));
+      await new Promise((r) => ws.once("message", r));
+      ttsAlone.push(performance.now() - t0);
+      ws.terminate();
+      continue;
+    }
+    const res =
+      TTS === "openai"
+        ? await fetch(`${openai.baseURL}/audio/speech`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: "Bearer bench" },
+            body: JSON.stringify({ model: "m", voice: "alloy", input: reply, response_format: "pcm" }),
+          })
+        : await fetch(`${deepgram.url.replace("ws:", "http:")}/v1/speak?model=aura-2-thalia-en&encoding=linear16&container=none&sample_rate=24000`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: "Token bench" },
+            body: JSON.stringify({ text: reply }),
+          });
     const reader = res.body!.getReader();
     await reader.read();
     ttsAlone.push(performance.now() - t0);
@@ -213,8 +252,7 @@ try {
   }
 
   // ---- 4: CPU per concurrent call --------------------------------------------------------------------------------
-  // tsx runs the agent in a child node process: find it.
-  const childPid = Number(readFileSync(`/proc/${agent.pid}/task/${agent.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+  const childPid = agent.pid!;
   const cpuOf = (pid: number) => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -249,15 +287,30 @@ try {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
   // ---- report ----------------------------------------------------------------------------------------------------
-  const injectedStt = ENDPOINTING_MS + FINAL_DELAY_MS;
-  console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
-  console.log(`fakes: Deepgram endpointing ${ENDPOINTING_MS} ms + ${FINAL_DELAY_MS} ms before each final; OpenAI TTS first byte after ${TTS_DELAY_MS} ms`);
+  const injectedStt = (STT === "flux" ? fluxSilenceMs(EOT_THRESHOLD) : ENDPOINTING_MS) + FINAL_DELAY_MS;
+  console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; STT ${STT}, TTS ${TTS}`);
+  console.log(
+    `fakes: ${STT === "flux" ? `Flux end of turn after ${fluxSilenceMs(EOT_THRESHOLD)} ms of silence` : `Deepgram endpointing ${ENDPOINTING_MS} ms`} + ${FINAL_DELAY_MS} ms before each final; ${TTS} TTS first byte after ${TTS_DELAY_MS} ms`,
+  );
   console.log(`baseline  fake TTS alone, request → first byte: ${fmt(ttsAlone)}`);
   console.log(`utterance: ${(utterance.length / 16).toFixed(0)} ms, of which the last ${trailingSilenceMs} ms after the last voiced sample are silence`);
   console.log(`1. end of caller speech (last voiced sample) → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
   console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
   if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
   console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (of which ~64 ms is Silero detecting speech: two 32 ms windows)`);
+  // On paper: each provider set's published figures plus what we add ourselves (rows 1 and 2, net, p50). Our
+  // turn-commit wait differs by recognizer (endpointing.minDelay: agent/turn-taking.ts): a set whose recognizer is
+  // not the one measured gets the difference, shown apart.
+  const oursToBot = pct(toBot, 50) - injectedStt;
+  const oursToAudio = pct(toAudio, 50) - TTS_DELAY_MS;
+  const commitWait = (stt: "flux" | "nova") => endpointingDelayMs({ sttName: stt === "flux" ? "deepgram-flux" : "deepgram" });
+  console.log("on paper, speech end → first audio, bot excluded (p50): published STT + ours (turn → bot) + ours (bot → audio) + published TTS");
+  for (const [stt, tts] of [["nova", "openai"], ["flux", "deepgram"], ["flux", "cartesia"]] as const) {
+    const adjust = commitWait(stt) - commitWait(STT);
+    const total = PUBLISHED[stt] + oursToBot + adjust + oursToAudio + PUBLISHED[tts];
+    const note = adjust ? ` (${adjust > 0 ? "+" : ""}${adjust} ms turn-commit wait of ${stt}, not measured in this run)` : "";
+    console.log(`   ${stt} + ${tts}: ${PUBLISHED[stt]} + ${oursToBot.toFixed(0)}${adjust ? ` ${adjust > 0 ? "+" : "−"} ${Math.abs(adjust)}` : ""} + ${oursToAudio.toFixed(0)} + ${PUBLISHED[tts]} = ${total.toFixed(0)} ms${note}`);
+  }
   console.log(`4. agent CPU: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${(rss).toFixed(0)} MB`);
 } finally {
   await cleanup();

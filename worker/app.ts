@@ -12,6 +12,7 @@ import { messaging } from "./routes/messaging.ts";
 import { services } from "./routes/services.ts";
 import { session } from "./routes/session.ts";
 import { voice } from "./routes/voice.ts";
+import { voiceAnswer } from "./routes/voice-answer.ts";
 
 export const app = new OpenAPIHono<AppEnv>();
 
@@ -34,6 +35,7 @@ app.route("/", calls);
 app.route("/", session);
 app.route("/", agentBridge);
 app.route("/", voice);
+app.route("/", voiceAnswer);
 
 /** The OpenAPI document's own fields; `app.getOpenAPI31Document(OPENAPI_CONFIG)` is what the route below serves. */
 export const OPENAPI_CONFIG = {

@@ -8,7 +8,7 @@ export const isGatewayPath = (path: string) => /^\/(api|cloudengine|agent)(\/|$)
 
 /**
  * Where the portal's pages may open connections besides their own origin: the LiveKit server (wss:// for the room,
- * https:// for its HTTP calls) and the local voice agent's socket. Both come from the helpers that answer the
+ * https:// for its HTTP calls) and the local voice agent (socket and HTTP). Both come from the helpers that answer the
  * browser-calls route, so the policy allows exactly the addresses the page is given.
  */
 export function voiceConnectSources(c: Context<AppEnv>): string[] {
@@ -27,7 +27,8 @@ export function voiceConnectSources(c: Context<AppEnv>): string[] {
   const agentUrl = localAgentUrl(c.env, c.req.url);
   if (agentUrl) {
     const url = new URL(agentUrl);
-    sources.push(`${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`);
+    // Its socket for calls, and its HTTP for the Voice card's list of voices and their samples.
+    sources.push(`${url.protocol === "https:" ? "wss" : "ws"}://${url.host}`, `${url.protocol}//${url.host}`);
   }
   return sources;
 }

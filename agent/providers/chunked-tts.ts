@@ -1,3 +1,4 @@
+import { speechReconnects } from "../metrics.ts";
 import { APIError, type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, intervalForRetry, shortuuid, tokenize, tts } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 
@@ -80,6 +81,7 @@ export abstract class ChunkedSynthesis<T extends tts.TTS> extends tts.ChunkedStr
             recoverable: retry,
           });
           if (!retry) return;
+          speechReconnects.inc({ provider: "tts" });
           await new Promise((resolve) => setTimeout(resolve, intervalForRetry(connOptions, attempt)));
         }
       }

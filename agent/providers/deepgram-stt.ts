@@ -1,8 +1,10 @@
-import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, log, stt } from "@livekit/agents";
+import { speechReconnects } from "../metrics.ts";
+import { APIConnectionError, type APIConnectOptions, APIStatusError, log, stt } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import WebSocket from "ws";
-import { type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
+import { type Interpreted, type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
 import { UnfinalizedAudio } from "./unfinalized-audio.ts";
+import { PcmFramer } from "../pcm-framer.ts";
 
 export interface DeepgramSTTOptions {
   apiKey: string;
@@ -120,6 +122,14 @@ export class DeepgramSTT extends stt.STT {
     return url;
   }
 
+  /** One text message from the server as speech events (nova's `/v1/listen` here; Flux overrides it). */
+  interpret(raw: string, state: ListenState, timeOffset: number): Interpreted & { error?: string } {
+    return interpretDeepgramMessage(raw, state, this.options.language, timeOffset);
+  }
+
+  /** Control messages: a keep-alive every few seconds, and "finalize what you have heard now" (on the stream's flush). */
+  readonly controls: { keepAlive?: string; flush: string } = { keepAlive: "KeepAlive", flush: "Finalize" };
+
   protected async _recognize(): Promise<stt.SpeechEvent> {
     throw new Error("DeepgramSTT is streaming only: use stream()");
   }
@@ -136,7 +146,8 @@ class DeepgramSpeechStream extends stt.SpeechStream {
   readonly #logger = log().child({ stt: "deepgram" });
   private readonly unfinalized = new UnfinalizedAudio();
   private readonly listenState: ListenState = { speaking: false };
-  private readonly bytes: AudioByteStream;
+  /** The caller's audio in 50 ms chunks, one WebSocket message each. */
+  private readonly bytes: PcmFramer;
   /** An input read that was waiting when a connection dropped: its frame belongs to the next connection. */
   private pendingRead: Promise<IteratorResult<AudioFrame | typeof stt.SpeechStream.FLUSH_SENTINEL>> | undefined;
 
@@ -145,7 +156,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     private readonly connOptions: APIConnectOptions | undefined,
   ) {
     super(owner, owner.sampleRate, connOptions);
-    this.bytes = new AudioByteStream(owner.sampleRate, 1, owner.sampleRate / 20);
+    this.bytes = new PcmFramer((owner.sampleRate / 20) * 2);
   }
 
   protected async run(): Promise<void> {
@@ -167,6 +178,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
       const openedAt = Date.now();
       if ((await this.listen(ws)) === "ended") return;
       this.#logger.warn({ unfinalizedSeconds: this.unfinalized.seconds }, "Deepgram connection dropped mid-stream, reconnecting");
+      speechReconnects.inc({ provider: "deepgram" });
       // A connection that lasted counts as a success; one dropped at once counts as a failed attempt.
       if (Date.now() - openedAt > 2000) failures = 0;
       await backOff("Deepgram connection dropped");
@@ -201,17 +213,19 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     this.owner.opened(ws);
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
-      const { events, finalizedUntil } = interpretDeepgramMessage(data.toString(), this.listenState, this.owner.options.language, this.startTimeOffset + offset);
+      const { events, finalizedUntil, error } = this.owner.interpret(data.toString(), this.listenState, this.startTimeOffset + offset);
+      if (error) this.#logger.warn({ error }, "Deepgram reported an error");
       for (const event of events) {
         this.emit(event);
         if (event.type === stt.SpeechEventType.FINAL_TRANSCRIPT && event.alternatives?.[0]?.text) this.owner.utteranceDone();
       }
       if (finalizedUntil !== undefined) this.unfinalized.finalizedUntil(offset + finalizedUntil);
     });
-    const keepAlive = setInterval(() => ws.send(JSON.stringify({ type: "KeepAlive" })), KEEPALIVE_MS);
-    const send = (frame: AudioFrame) => {
-      const bytes = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength).slice();
-      this.unfinalized.append(bytes, frame.samplesPerChannel / frame.sampleRate);
+    const { keepAlive: keepAliveType, flush } = this.owner.controls;
+    const keepAlive = keepAliveType ? setInterval(() => ws.send(JSON.stringify({ type: keepAliveType })), KEEPALIVE_MS) : undefined;
+    const bytesPerSecond = this.owner.sampleRate * 2;
+    const send = (bytes: Uint8Array) => {
+      this.unfinalized.append(bytes, bytes.byteLength / bytesPerSecond);
       ws.send(bytes);
     };
     try {
@@ -224,10 +238,10 @@ class DeepgramSpeechStream extends stt.SpeechStream {
         if (next.done) break;
         if (next.value === DeepgramSpeechStream.FLUSH_SENTINEL) {
           for (const frame of this.bytes.flush()) send(frame);
-          ws.send(JSON.stringify({ type: "Finalize" }));
+          ws.send(JSON.stringify({ type: flush }));
         } else {
           const { data } = next.value;
-          for (const frame of this.bytes.write(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))) send(frame);
+          for (const chunk of this.bytes.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))) send(chunk);
         }
       }
       for (const frame of this.bytes.flush()) send(frame);

@@ -62,3 +62,20 @@ export function espeakVoice(tag: string): string {
 export function sphinxUnderstands(tag: string): boolean {
   return base(tag) === "en";
 }
+
+/** Deepgram Flux (`flux-general-en`) is English only. */
+export function fluxSpeaks(tag: string): boolean {
+  return base(tag) === "en";
+}
+
+/** Cartesia's `language`: the base code. */
+export function cartesiaLanguage(tag: string): string {
+  return base(tag);
+}
+
+/** An Aura-2 voice per language (Deepgram names them as models); overrides add languages. */
+const AURA_VOICES: Record<string, string> = { en: "aura-2-thalia-en", es: "aura-2-celeste-es" };
+
+export function auraVoice(tag: string, overrides: Record<string, string> = {}): string {
+  return overrides[tag] ?? overrides[base(tag)] ?? AURA_VOICES[base(tag)] ?? "aura-2-thalia-en";
+}

@@ -1,6 +1,7 @@
-import { APIConnectionError, type APIConnectOptions, APIStatusError, AudioByteStream, type tts } from "@livekit/agents";
+import { APIConnectionError, type APIConnectOptions, APIStatusError, type tts } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { ChunkedOnlyTTS, ChunkedSynthesis } from "./chunked-tts.ts";
+import { brokenStream, isBrokenStream, pushPcmFrames } from "./pcm-stream.ts";
 import OpenAI from "openai";
 
 export const OPENAI_TTS_SAMPLE_RATE = 24_000;
@@ -51,11 +52,7 @@ class OpenAIChunkedStream extends ChunkedSynthesis<OpenAIStreamingTTS> {
         { signal: this.signal },
       );
       if (!response.body) throw new Error("OpenAI speech response has no body");
-      const bytes = new AudioByteStream(OPENAI_TTS_SAMPLE_RATE, 1, OPENAI_TTS_SAMPLE_RATE / 50);
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        for (const frame of bytes.write(chunk.slice().buffer)) push(frame);
-      }
-      for (const frame of bytes.flush()) push(frame);
+      await pushPcmFrames(response.body as unknown as AsyncIterable<Uint8Array>, OPENAI_TTS_SAMPLE_RATE, push);
     } catch (error) {
       throw retryable(error);
     }
@@ -74,7 +71,6 @@ function retryable(error: unknown): unknown {
       options: { statusCode: error.status ?? -1, requestId: error.requestID ?? null, body: error.error ?? null },
     });
   }
-  // The body stream broke after the response started (undici: "terminated", ECONNRESET…).
-  if (error instanceof TypeError || (error instanceof Error && "code" in error)) return new APIConnectionError({ message: `OpenAI speech stream broke: ${error.message}` });
+  if (isBrokenStream(error)) return brokenStream("OpenAI", error);
   return error;
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as silero from "@livekit/agents-plugin-silero";
 import { InferenceSession } from "onnxruntime-node";
+import { SilentWindows } from "./silent-windows.ts";
 
 /** The plugin's defaults (`VAD.load()` with no options), spelled out because the plugin does not export them. */
 const OPTIONS: ConstructorParameters<typeof silero.VAD>[1] = {
@@ -19,16 +20,20 @@ const OPTIONS: ConstructorParameters<typeof silero.VAD>[1] = {
  * for as long as that `VAD` lives. A per-call `VAD` takes its streams with it when the call is over.
  */
 export class SileroModel {
-  private constructor(readonly session: InferenceSession) {}
+  private constructor(
+    readonly session: InferenceSession,
+    /** The model, with silence answered without running it (silent-windows.ts); what each call's VAD gets. */
+    readonly windows: SilentWindows,
+  ) {}
 
   static async load(): Promise<SileroModel> {
     const model = fileURLToPath(new URL("silero_vad.onnx", import.meta.resolve("@livekit/agents-plugin-silero")));
     // The plugin's own session settings (onnx_model.js): one thread, sequential, CPU.
     const session = await InferenceSession.create(model, { interOpNumThreads: 1, intraOpNumThreads: 1, executionMode: "sequential", executionProviders: ["cpu"] });
-    return new SileroModel(session);
+    return new SileroModel(session, new SilentWindows(session));
   }
 
   forCall(): silero.VAD {
-    return new silero.VAD(this.session, OPTIONS);
+    return new silero.VAD(this.windows as unknown as InferenceSession, OPTIONS);
   }
 }

@@ -15,12 +15,12 @@ import { type VAD, type VADEvent, VADEventType, type VADStream } from "@livekit/
  * those frames at the moment the event is emitted. Only speech start/end events are copied (rare, the others carry
  * fresh arrays already).
  */
-export function stableSpeechFrames<T extends VAD>(vad: T): T {
+export function stableSpeechFrames<T extends VAD>(vad: T, listener: SpeechEndListener = {}): T {
   if ((vad as { [STABLE]?: true })[STABLE]) return vad;
   return new Proxy(vad, {
     get(target, property) {
       if (property === STABLE) return true;
-      if (property === "stream") return () => stabilize(target.stream());
+      if (property === "stream") return () => stabilize(target.stream(), listener);
       const value = Reflect.get(target, property, target) as unknown;
       // Bind to the real object: silero's VAD keeps its state in #private fields, which a proxy cannot reach.
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
@@ -32,7 +32,19 @@ const STABLE = Symbol("stableSpeechFrames");
 
 type Sender = { sendVADEvent(event: VADEvent): boolean };
 
-function stabilize(stream: VADStream): VADStream {
+/**
+ * `onVoice(at)`: a window of audio the VAD took for speech (probability over its activation threshold) ended at `at`
+ * (Date.now() clock), told as soon as it is inferred, so the end of the caller's speech is known before the VAD has
+ * waited out the silence that ends a segment.
+ */
+export interface SpeechEndListener {
+  onVoice?: (at: number) => void;
+}
+
+/** Silero's activation threshold in agent/providers/silero.ts. */
+const VOICE_PROBABILITY = 0.5;
+
+function stabilize(stream: VADStream, listener: SpeechEndListener): VADStream {
   const sender = stream as unknown as Sender;
   const send = sender.sendVADEvent.bind(stream);
   // The stream's inference loop awaits its first frame before it emits anything, so patching right after
@@ -41,6 +53,7 @@ function stabilize(stream: VADStream): VADStream {
     if (event.type === VADEventType.START_OF_SPEECH || event.type === VADEventType.END_OF_SPEECH) {
       event = { ...event, frames: event.frames.map(copyFrame) };
     }
+    if (event.type === VADEventType.INFERENCE_DONE && event.probability > VOICE_PROBABILITY) listener.onVoice?.(Date.now() - event.inferenceDuration);
     return send(event);
   };
   return stream;

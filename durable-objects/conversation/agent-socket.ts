@@ -1,11 +1,12 @@
 import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
-import { sayCuesOfStored } from "../../protocol/say-cues.ts";
+import type { TransferOutcome } from "../../protocol/transfer.ts";
 import { type Env, directory, serviceStub } from "../bindings.ts";
 import type { AgentWatch } from "./agent-watch.ts";
-import type { CallRow, CallStart, StartResult } from "./schema.ts";
+import type { CallRow, CallStart, MessageRow, StartResult } from "./schema.ts";
 import { type Sockets, send } from "./sockets.ts";
 import type { Transcript } from "./transcript.ts";
+import { recordCallerTiming, recordPlayout, reportDoneTurn } from "./turns.ts";
 
 /** What the agent's socket protocol needs of the call. */
 export interface AgentSocketHost {
@@ -22,6 +23,10 @@ export interface AgentSocketHost {
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
   callerHangsUp(reason?: EndReason): Promise<boolean>;
+  /** What the agent is told of a bot message it missed: its `say`, with the keys and transfer it asks for. */
+  sayOf(message: MessageRow): GatewayToAgent;
+  /** The agent's transfer ended (protocol/bridge.ts `transfer_result`). */
+  transferEnded(to: string, outcome: TransferOutcome): Promise<void>;
 }
 
 /** One message from the voice agent's socket (protocol/bridge.ts), applied to the call. */
@@ -41,6 +46,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
           from: message.from,
           ...(message.to ? { to: message.to } : {}),
           ...(message.room ? { room: message.room } : {}),
+          ...(message.outbound ? { outbound: true } : {}),
         })
       : ({ ok: false, reason: "service_not_found" } as const);
     if (!started.ok) {
@@ -54,9 +60,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       language: started.language,
       testMode: started.testMode,
       settings: started.settings,
+      ...(started.accountId ? { accountId: started.accountId } : {}),
     } satisfies GatewayToAgent);
+    // A call the bot started: the callee hears what the bot said while it rang.
+    if (message.outbound) sayAll(host, ws, host.transcript.botMessagesAfter(0));
     return host.agentWatch.watch();
   }
+  // A clock probe is answered at once, whatever the call's state, and is not one of the counted messages.
+  if (message.type === "clock") return send(ws, { type: "clock", agentSentAt: message.agentSentAt, gatewayAt: Date.now() } satisfies GatewayToAgent);
   const call = host.call();
   if (!call) {
     send(ws, { type: "error", reason: "not_started" } satisfies GatewayToAgent);
@@ -67,10 +78,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
   host.sql.exec("UPDATE call SET agent_messages = agent_messages + 1");
   switch (message.type) {
     case "transcript":
-      host.callerSays(message.text, message.turn);
+      if (host.callerSays(message.text, message.turn) && message.timing) recordCallerTiming(host.sql, message.timing);
       return;
     case "notice":
       host.notifyBot(message.event);
+      return;
+    case "playout":
+      recordPlayout(host.sql, message.id, message);
+      await reportDoneTurn(host.sql, host.transcript.all(), message.id, call.conversation, host.service(call));
       return;
     case "dtmf":
       host.callerKeys(message.digits);
@@ -86,6 +101,14 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
     case "hangup":
       await host.callerHangsUp(message.reason ?? "caller_hangup");
       return;
+    case "transfer_result":
+      await host.transferEnded(
+        message.to,
+        message.result === "transferred"
+          ? { result: "transferred" }
+          : { result: message.result, ...(message.sipStatus !== undefined ? { sipStatus: message.sipStatus } : {}) },
+      );
+      return;
     case "finished":
       ws.close(1000, "finished");
       return;
@@ -100,8 +123,10 @@ async function resumeAgent(host: AgentSocketHost, ws: WebSocket, call: CallRow, 
   }
   host.sockets.supersedeAgents(ws);
   send(ws, { type: "resumed", received: call.agent_messages } satisfies GatewayToAgent);
-  for (const m of host.transcript.botMessagesAfter(lastSayId)) {
-    send(ws, { type: "say", id: m.seq, body: m.body, last: m.last === 1, ...sayCuesOfStored(m.hints) } satisfies GatewayToAgent);
-  }
+  sayAll(host, ws, host.transcript.botMessagesAfter(lastSayId));
   await host.agentWatch.watch();
+}
+
+function sayAll(host: AgentSocketHost, ws: WebSocket, messages: readonly MessageRow[]): void {
+  for (const m of messages) send(ws, host.sayOf(m));
 }

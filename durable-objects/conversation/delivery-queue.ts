@@ -16,6 +16,8 @@ import {
 } from "../delivery-policy.ts";
 import type { DeliveryTarget } from "../service-link.ts";
 import type { CallRow, MessageRow } from "./schema.ts";
+import { recordDeliveryAttempt } from "./turns.ts";
+import { logEvent } from "../../worker/log.ts";
 import { platformAdaptor } from "../adaptors/index.ts";
 import type { BotReply, PlatformAdaptor, PlatformTurn } from "../adaptors/types.ts";
 import { PlatformSession } from "./platform-session.ts";
@@ -30,6 +32,8 @@ export interface DeliveryHost {
   deliveryTarget(call: CallRow): Promise<DeliveryTarget | null>;
   /** The service's settings as the call last heard of them. */
   settings(): ServiceSettings;
+  /** The account that owns the call's service, for the logs (null for a call kept by an older version). */
+  accountId(): string | null;
   /** No message is pending any more. */
   drained(): void;
   /** Shows the test chat a new or changed message. */
@@ -118,10 +122,28 @@ export class DeliveryQueue {
     if (refusal) return this.settle(message, "failed", message.attempts, refusal);
 
     const adaptor = platformAdaptor(this.host.settings().botType);
+    const postedAt = Date.now();
+    // The bot's HTTP status (or what kept it from answering), for the turn's times and the log.
+    let status: number | string = "platform";
     const { verdict, replies } = adaptor
       ? await this.deliverToPlatform(adaptor, call, message, target.url)
-      : { verdict: judgeAttempt(await this.postToBot(call, message, target)), replies: [] };
+      : await this.postToBot(call, message, target).then((result) => {
+          status = result.kind === "answered" ? result.status : result.kind;
+          return { verdict: judgeAttempt(result), replies: [] };
+        });
     const attempts = message.attempts + 1;
+    const answeredAt = typeof status === "number" || adaptor ? Date.now() : null;
+    recordDeliveryAttempt(this.host.sql, message.seq, postedAt, answeredAt);
+    logEvent("delivery_attempt", {
+      conversation: call.conversation,
+      serviceId: call.service_id,
+      accountId: this.host.accountId(),
+      message: message.seq,
+      attempt: attempts,
+      status,
+      outcome: verdict.kind,
+      durationMs: Date.now() - postedAt,
+    });
     if (verdict.kind === "delivered") {
       this.settle(message, "delivered", attempts, null);
       // In order, before the next message goes: what the platform answered to this one.

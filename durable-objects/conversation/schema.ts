@@ -1,5 +1,7 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
-import { type Call, CALL_LIMITS, type DeliveryState, type EndReason } from "../../protocol/management.ts";
+import { createTurnSchema } from "./turns.ts";
+import type { TransferResult } from "../../protocol/transfer.ts";
+import { type Call, CALL_LIMITS, type CallDirection, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 
 /** The call itself: one row. */
 export interface CallRow {
@@ -9,7 +11,15 @@ export interface CallRow {
   to_number: string;
   language: string;
   test_mode: number;
-  state: "active" | "ended";
+  state: "ringing" | "active" | "ended";
+  direction: CallDirection;
+  /** A call the bot started: when it stops ringing unanswered (`call_failed`, 480); null once answered. */
+  rings_until: number | null;
+  /** Dialed through LiveKit (not a simulated phone): the simulated phone's answer and decline do not apply. */
+  dialed: number;
+  /** A call the bot started that was not connected: the SIP status and reason. */
+  sip_status: number | null;
+  failure_reason: string | null;
   opaque: string;
   pin_attempts: number;
   started_at: number;
@@ -28,6 +38,9 @@ export interface CallRow {
   ends_by: number;
   /** How long a call no agent carries may go without a message either way before it ends (`idle`). */
   idle_ms: number;
+  /** The call's last transfer: where to, and how it ended (protocol/transfer.ts); null when none was asked for. */
+  transfer_to: string | null;
+  transfer_result: TransferResult | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -64,11 +77,23 @@ export function createSchema(sql: SqlStorage): void {
       spoken_text TEXT);
     CREATE INDEX IF NOT EXISTS pending_deliveries ON messages (delivery, seq);
   `);
+  createTurnSchema(sql);
   // Calls stored by older versions lack these columns.
   const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(call)").toArray().map((c) => c.name));
   if (!columns.has("agent_messages")) sql.exec("ALTER TABLE call ADD COLUMN agent_messages INTEGER NOT NULL DEFAULT 0");
   if (!columns.has("agent_deadline")) sql.exec("ALTER TABLE call ADD COLUMN agent_deadline INTEGER");
   if (!columns.has("room")) sql.exec("ALTER TABLE call ADD COLUMN room TEXT");
+  if (!columns.has("transfer_to")) {
+    sql.exec("ALTER TABLE call ADD COLUMN transfer_to TEXT");
+    sql.exec("ALTER TABLE call ADD COLUMN transfer_result TEXT");
+  }
+  if (!columns.has("direction")) {
+    sql.exec("ALTER TABLE call ADD COLUMN direction TEXT NOT NULL DEFAULT 'inbound'");
+    sql.exec("ALTER TABLE call ADD COLUMN rings_until INTEGER");
+    sql.exec("ALTER TABLE call ADD COLUMN dialed INTEGER NOT NULL DEFAULT 0");
+    sql.exec("ALTER TABLE call ADD COLUMN sip_status INTEGER");
+    sql.exec("ALTER TABLE call ADD COLUMN failure_reason TEXT");
+  }
   const messageColumns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(messages)").toArray().map((c) => c.name));
   if (!messageColumns.has("hints")) sql.exec("ALTER TABLE messages ADD COLUMN hints TEXT");
   if (!columns.has("ends_by")) {
@@ -90,11 +115,13 @@ export interface CallStart {
   from: string;
   to?: string;
   room?: string;
+  /** The agent answers a call the bot started (outbound), which is ringing under this id. */
+  outbound?: boolean;
 }
 
 /** What answering a call gives: the call, or why it was not answered. */
 export type StartResult =
-  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView }
+  | { ok: true; call: Call; language: string; testMode: boolean; settings: ServiceSettingsView; accountId: string | null }
   | { ok: false; reason: "service_not_found" | "exists" };
 
 export function readCall(sql: SqlStorage): CallRow | undefined {

@@ -1,9 +1,13 @@
-import { createServer } from "node:http";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import { bytesToSamples, rms } from "../../agent/audio.ts";
+import { bytesToSamples, rms, samplesToBytes } from "../../agent/audio.ts";
+import { speak } from "./fake-openai.ts";
+import { type FaultPlan, type PcmPacing, nextFault, streamPcm } from "./pcm-response.ts";
 
 export interface DeepgramConnection {
+  /** `/v1/listen` (nova, endpointing) or `/v2/listen` (Flux, turns). */
+  path: string;
   authorization: string | undefined;
   query: URLSearchParams;
   audioBytes: number;
@@ -15,33 +19,95 @@ export interface DeepgramConnection {
   closed: boolean;
 }
 
+export interface SpeakRequest {
+  authorization: string | undefined;
+  query: URLSearchParams;
+  text: string;
+  at: number;
+}
+
 /**
- * A loopback server that answers like Deepgram's streaming `/v1/listen`: it segments the linear16 audio it receives
- * by energy (in audio time), sends an interim `Results` after 200 ms of speech and, after `endpointing` ms of
- * silence, a final one with `speech_final: true`. The words come from `transcripts`, one per utterance, in order.
- * `Finalize` flushes the current utterance (`from_finalize`); `CloseStream` closes the socket.
+ * A loopback server that answers like Deepgram:
+ * - streaming `/v1/listen` (nova): it segments the linear16 audio it receives by energy (in audio time), sends an
+ *   interim `Results` after 200 ms of speech and, after `endpointing` ms of silence, a final one with
+ *   `speech_final: true`. `Finalize` flushes the current utterance (`from_finalize`); `CloseStream` closes the socket.
+ * - streaming `/v2/listen` (Flux): `Connected`, then per turn a `TurnInfo` `StartOfTurn` after 200 ms of speech and
+ *   an `EndOfTurn` after `eot_threshold` × 300 ms of silence (Flux's end-of-turn model, stood in for by silence);
+ *   `ForceEndTurn` ends the turn at once. A model that is not a Flux one is refused (400), as is a missing key (401).
+ * - `POST /v1/speak` (Aura-2): raw linear16 at `sample_rate` (`container=none`), streamed in 100 ms chunks; real
+ *   speech of the text (espeak-ng) so that it can be heard back.
+ * The words heard come from `transcripts`, one per utterance, in order.
  */
-export interface FakeDeepgramOptions {
+export interface FakeDeepgramOptions extends PcmPacing {
   /** Added before each final result is sent (a provider's processing time, for benchmarks). */
   finalDelayMs?: number;
   /** Words for utterances once `transcripts` has run out (default: none, an empty transcript). */
   fallback?: string;
 }
 
+/** Flux's end of turn, stood in for by silence: the more confidence it asks for, the longer it waits. */
+export const fluxSilenceMs = (eotThreshold: number) => Math.round(eotThreshold * 300);
+
 export async function startFakeDeepgram(transcripts: string[], options: FakeDeepgramOptions = {}) {
   const connections: DeepgramConnection[] = [];
   const queue = [...transcripts];
-  const server = createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ server, path: "/v1/listen" });
+  const speakRequests: SpeakRequest[] = [];
+  let speakFaults: FaultPlan = { count: 0 };
+  const server = createServer((req, res) => {
+    if (req.method === "POST" && req.url?.startsWith("/v1/speak")) void answerSpeak(req, res);
+    else res.writeHead(404).end();
+  });
+  const refuse = (res: ServerResponse, status: number, code: string, message: string) =>
+    res.writeHead(status, { "content-type": "application/json", "dg-request-id": "fake-refused" }).end(JSON.stringify({ err_code: code, err_msg: message, request_id: "fake-refused" }));
+
+  async function answerSpeak(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const query = new URL(req.url ?? "/", "http://localhost").searchParams;
+    let text = "";
+    try {
+      text = String((JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }).text ?? "");
+    } catch {
+      return refuse(res, 400, "INVALID_JSON", "Invalid JSON body.");
+    }
+    speakRequests.push({ authorization: req.headers.authorization, query, text, at: performance.now() });
+    if (!req.headers.authorization?.startsWith("Token ")) return refuse(res, 401, "INVALID_AUTH", "Invalid credentials.");
+    const model = query.get("model") ?? "";
+    if (!/^aura-2-[a-z]+-[a-z]{2}$/.test(model)) return refuse(res, 400, "INVALID_QUERY_PARAMETER", `No such model: ${model}`);
+    if (query.get("encoding") !== "linear16" || query.get("container") !== "none") return refuse(res, 400, "UNSUPPORTED", "The fake speaks raw linear16 only.");
+    if (!text.trim()) return refuse(res, 400, "INVALID_TEXT", "Text is empty.");
+    const fault = nextFault(speakFaults);
+    if (fault?.status) return refuse(res, fault.status, fault.status === 429 ? "TOO_MANY_REQUESTS" : "INTERNAL", "Fault injected by the test.");
+    const rate = Number(query.get("sample_rate") ?? 24_000);
+    const language = model.slice(-2);
+    await streamPcm(res, samplesToBytes(speak(text, language === "en" ? "en-us" : language, rate)), rate, options, fault?.afterBytes);
+  }
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const reject = (status: string) => socket.end(`HTTP/1.1 ${status}\r\ndg-request-id: fake-refused\r\nConnection: close\r\n\r\n`);
+    if (url.pathname !== "/v1/listen" && url.pathname !== "/v2/listen") return reject("404 Not Found");
+    if (!req.headers.authorization?.startsWith("Token ")) return reject("401 Unauthorized");
+    if (url.pathname === "/v2/listen") {
+      const eot = Number(url.searchParams.get("eot_threshold") ?? 0.7);
+      if (!url.searchParams.get("model")?.startsWith("flux-") || !(eot >= 0.5 && eot <= 1)) return reject("400 Bad Request");
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  });
   let requestCounter = 0;
 
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const conn: DeepgramConnection = { authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
+    const flux = url.pathname === "/v2/listen";
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
-    const endpointingMs = Number(url.searchParams.get("endpointing") ?? 300) || 300;
+    const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
     const requestId = `fake-${++requestCounter}`;
+    let sequence = 0;
+    let turnIndex = 0;
+    if (flux) ws.send(JSON.stringify({ type: "Connected", request_id: requestId, sequence_id: sequence++ }));
     let voicedMs = 0;
     let silenceMs = 0;
     let interimSent = false;
@@ -51,6 +117,24 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}) => {
       const words = text.split(/\s+/).filter(Boolean);
       const dur = Math.max(0.1, (audioMs - uttStart) / 1000);
+      if (flux) {
+        ws.send(
+          JSON.stringify({
+            type: "TurnInfo",
+            request_id: requestId,
+            sequence_id: sequence++,
+            event: isFinal ? "EndOfTurn" : "StartOfTurn",
+            turn_index: turnIndex,
+            audio_window_start: uttStart / 1000,
+            audio_window_end: uttStart / 1000 + dur,
+            transcript: text,
+            words: words.map((w) => ({ word: w, confidence: 0.97 })),
+            end_of_turn_confidence: isFinal ? 0.92 : 0.01,
+          }),
+        );
+        if (isFinal) turnIndex++;
+        return;
+      }
       ws.send(
         JSON.stringify({
           type: "Results",
@@ -101,7 +185,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
         const message = JSON.parse(data.toString()) as { type: string; keyterms?: string[] };
         conn.controls.push(message.type);
         if (message.type === "Configure" && message.keyterms) conn.configuredKeyterms.push(message.keyterms);
-        if (message.type === "Finalize" && voicedMs > 0) finish({ from_finalize: true });
+        if ((message.type === (flux ? "ForceEndTurn" : "Finalize")) && voicedMs > 0) finish(flux ? {} : { from_finalize: true });
         if (message.type === "CloseStream") ws.close(1000);
         return;
       }
@@ -137,6 +221,16 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     /** Transcripts not consumed yet. */
     remaining: () => queue.length,
     push: (...more: string[]) => queue.push(...more),
+    /** Aura-2 speech requests, in order. */
+    speakRequests,
+    /** Cuts the connection of the next `count` speech responses after `afterBytes` of audio. */
+    dropNextSpeech(count: number, afterBytes: number) {
+      speakFaults = { count, afterBytes };
+    },
+    /** Answers the next `count` speech requests with an error status. */
+    refuseNextSpeech(count: number, status: number) {
+      speakFaults = { count, status };
+    },
     /** Drops every open connection without a close frame, as a network failure would. */
     drop: () => {
       for (const client of wss.clients) client.terminate();

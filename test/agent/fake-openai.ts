@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { decodeWav, resample, samplesToBytes } from "../../agent/audio.ts";
+import { type FaultPlan, type PcmPacing, nextFault, streamPcm } from "./pcm-response.ts";
 
 export interface SpeechRequest {
   authorization: string | undefined;
@@ -9,21 +10,7 @@ export interface SpeechRequest {
   at: number;
 }
 
-export interface FakeOpenAIOptions {
-  /** Delay before the first byte of each response. */
-  firstByteDelayMs?: number;
-  /** Pause between 100 ms chunks of audio (0 = as fast as possible). */
-  chunkDelayMs?: number;
-  /** Pause after the first chunk, to prove the client streams. */
-  stallAfterFirstChunkMs?: number;
-}
-
-/** What goes wrong with the next `count` responses: an error status, or the connection cut after `afterBytes`. */
-interface FaultPlan {
-  count: number;
-  status?: number;
-  afterBytes?: number;
-}
+export type FakeOpenAIOptions = PcmPacing;
 
 /**
  * A loopback server that answers like OpenAI's `POST /v1/audio/speech` with `response_format: "pcm"`: 16-bit mono
@@ -41,24 +28,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
       const body = JSON.parse(Buffer.concat(chunks).toString()) as SpeechRequest["body"];
       requests.push({ authorization: req.headers.authorization, body, at: performance.now() });
       if (body.response_format !== "pcm") return res.writeHead(400).end(JSON.stringify({ error: { message: "fake supports pcm only" } }));
-      const fault = faults.count > 0 ? (faults.count--, faults) : undefined;
+      const fault = nextFault(faults);
       if (fault?.status) return res.writeHead(fault.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }));
-      const pcm = samplesToBytes(speak(body.input));
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-      if (options.firstByteDelayMs) await sleep(options.firstByteDelayMs);
-      res.writeHead(200, { "content-type": "application/octet-stream", "transfer-encoding": "chunked" });
-      const chunk = 4800; // 100 ms
-      const dropAt = fault?.afterBytes ?? Infinity;
-      for (let i = 0; i < pcm.length && !res.destroyed; i += chunk) {
-        if (i >= dropAt) {
-          res.socket?.destroy();
-          return;
-        }
-        res.write(pcm.subarray(i, i + chunk));
-        if (i === 0 && options.stallAfterFirstChunkMs) await sleep(options.stallAfterFirstChunkMs);
-        else if (options.chunkDelayMs) await sleep(options.chunkDelayMs);
-      }
-      res.end();
+      await streamPcm(res, samplesToBytes(speak(body.input)), 24_000, options, fault?.afterBytes);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

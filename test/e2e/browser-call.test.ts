@@ -6,7 +6,7 @@ import { checkLocalCallTicket } from "../../protocol/local-call-ticket.ts";
 import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
 import { expectData } from "../../client/index.ts";
-import { artifactsDir, type Gateway, launchChromium, newAccount, newService, startGateway, until } from "./server.ts";
+import { artifactsDir, callRecord, type Gateway, launchChromium, newAccount, newService, startGateway, until } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
 
 /**
@@ -179,6 +179,40 @@ describe("Call from browser (local transport)", () => {
     expect(await page.getByText(/only understands English/).count()).toBe(0);
   }, 120_000);
 
+  it("shows the transfers the bot asks for: the busy test range fails and the call goes on, then the caller is transferred", async () => {
+    const { email, api, serviceId } = await newLine("Transfer line", "en-US");
+    const configured = await api.PATCH("/api/v1/services/{id}", { params: { path: { id: serviceId } }, body: { transferDestinations: ["+1415"] } });
+    expect(configured.response.status).toBe(200);
+    const token = configured.data!.token;
+    const tab = await newPage();
+    try {
+      await openCallTab(tab.page, email, "Transfer line");
+      await tab.page.getByRole("button", { name: "Call", exact: true }).click();
+      const marker = tab.page.getByTestId("browser-call-conversation");
+      await marker.waitFor({ timeout: 30_000 });
+      const conversation = (await marker.getAttribute("data-conversation"))!;
+      const send = async (message: Record<string, unknown>) => {
+        const sent = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Basic ${token}` },
+          body: JSON.stringify({ conversation, ...message }),
+        });
+        expect(((await sent.json()) as { reason: string }).reason).toBe("delivered");
+      };
+      const transcript = tab.page.getByTestId("browser-call-transcript");
+      await send({ body: "Let me find someone.", hints: { telephony: { action: "transfer", info: { called: "+14155550486" } } } });
+      await containsText(transcript, "Transfer to +14155550486 failed: busy");
+      await send({ body: `Putting you through. <transfer referto="+14155550100"/>` });
+      await containsText(transcript, "Transferred to +14155550100 (simulated)");
+      await visible(tab.page.getByText("Call ended: the caller was transferred"));
+      await tab.page.screenshot({ path: join(artifactsDir, "browser-call-transferred.png"), fullPage: true });
+      const call = await callRecord(api, conversation);
+      expect(call).toMatchObject({ endReason: "transferred", transfer: { to: "+14155550100", result: "transferred" } });
+    } finally {
+      await tab.context.close();
+    }
+  }, 120_000);
+
   it("issues a ticket for one call on the service, as the account, from the portal's origin, for 2 minutes", async () => {
     const { key, api, accountId, serviceId } = await newLine("Ticket line", "en-US");
     const before = Date.now();
@@ -201,4 +235,37 @@ describe("Call from browser (local transport)", () => {
     caller.hangUp();
     await caller.closed;
   }, 60_000);
+
+  it("answers a call the bot started with the microphone: the Test chat's incoming call leads here, and the bot's body is heard", async () => {
+    const { email, api, serviceId } = await newLine("Outbound line", "en-US");
+    const number = `+1415${2_000_000 + Math.floor(Math.random() * 8_000_000)}`;
+    const patched = await api.PATCH("/api/v1/services/{id}", {
+      params: { path: { id: serviceId } },
+      body: { numbers: [number], outbound: { enabled: true, destinations: ["+33"] } },
+    });
+    expect(patched.response.status).toBe(200);
+    const conversation = `browser-outbound-${Date.now()}`;
+    const placed = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${patched.data!.token}` },
+      body: JSON.stringify({ new: true, to: "+33142685300", body: "Hello, your bot is calling you." }),
+    });
+    expect(((await placed.json()) as { reason: string }).reason).toBe("delivered");
+
+    // Another person's browser: a fresh context, logged in as this line's owner.
+    const { context: theirs, page } = await newPage();
+    await openCallTab(page, email, "Outbound line");
+    await page.getByRole("link", { name: "Test chat" }).click();
+    await page.getByTestId("incoming-calls").getByRole("button", { name: "Answer with microphone" }).click();
+    await visible(page.getByText("Your bot is calling. Answer to take the call with your microphone"));
+    await page.getByRole("button", { name: "Answer", exact: true }).click();
+    const marker = page.getByTestId("browser-call-conversation");
+    await marker.waitFor({ timeout: 30_000 });
+    expect(await marker.getAttribute("data-conversation")).toBe(conversation);
+    await containsText(page.getByTestId("browser-call-transcript"), "Hello, your bot is calling you.");
+    expect((await api.GET("/api/v1/calls/{conversation}", { params: { path: { conversation } } })).data).toMatchObject({ state: "active", direction: "outbound" });
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await until(async () => (await received(conversation)).some((r) => r.message.last === "true"), 20_000, "the bot's last");
+    await theirs.close();
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BotProcess, startBotProcess } from "./bot-process.ts";
-import { type Gateway, freePort, startGateway } from "./server.ts";
+import { type Gateway, freePort, startGateway, until } from "./server.ts";
 import { serviceForBot, simulatedCall } from "./simulated-calls.ts";
 
 /** examples/ run as a bot developer runs them (README's commands), against `npm start`'s gateway, through simulated calls. */
@@ -40,7 +40,7 @@ describe.each(examples)("examples/$name (messageFormat $messageFormat)", ({ comm
     expect(unauthenticated.status).toBe(401);
     expect(await unauthenticated.json()).toEqual({ success: false, reason: "authorization fail" });
 
-    const call = await simulatedCall(gateway, service.key, service.serviceId);
+    const call = await simulatedCall(service);
     const [greeting] = await call.botMessagesOnce(1);
     expect(greeting!.body).toMatch(/^Hello!/);
 
@@ -55,6 +55,20 @@ describe.each(examples)("examples/$name (messageFormat $messageFormat)", ({ comm
     const transfer = (await call.botMessagesOnce(4))[3]!;
     expect(transfer.body).toBe("Putting you through to a person.");
     expect(transfer.hints).toEqual({ telephony: { action: "transfer", info: { called: AGENT_NUMBER } } });
+
+    // A call event as the gateway sends it (hints as a JSON-encoded string, empty body): the bot parses it and answers.
+    const event = { telephony: { event: "transfer_failed", called: AGENT_NUMBER, reason: "destination not allowed" } };
+    const delivered = await fetch(botUrl, {
+      method: "POST",
+      headers: { authorization: `Basic ${botToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ conversation: call.conversation, body: "", new: false, last: false, hints: JSON.stringify(event) }),
+    });
+    expect(await delivered.json()).toEqual({ success: true, reason: "delivered" });
+    await until(
+      async () => (await call.botMessages()).some((m) => m.body === "Sorry, nobody can take your call right now."),
+      15_000,
+      "the bot's answer to transfer_failed",
+    );
 
     await call.say("goodbye");
     const ended = await call.ended();

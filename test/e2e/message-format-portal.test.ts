@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible } from "./browser-checks.ts";
-import { type Gateway, artifactsDir, callGateway, launchChromium, startGateway } from "./server.ts";
+import { messagingClient } from "../../client/index.ts";
+import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
 
 /** The service page's "Message format" card and a message's hints on the call detail, in a real Chromium. */
@@ -93,12 +94,11 @@ describe("the Message format card, in Chromium", () => {
     expect(started.status).toBe(201);
     const conversation = started.body.conversation as string;
     const hints = { telephony: { action: "transfer", info: { called: "+14155550100" } } };
-    const sent = await callGateway(gateway.url, `/cloudengine/rest/voicebot/send/${conversation}`, {
-      method: "POST",
-      headers: { authorization: `Basic ${token}` },
-      json: { conversation, body: "Putting you through.", hints: JSON.stringify(hints), last: false },
+    const sent = await messagingClient(gateway.url, token).POST("/cloudengine/rest/voicebot/send/{conversation}", {
+      params: { path: { conversation } },
+      body: { conversation, body: "Putting you through.", hints: JSON.stringify(hints), last: false },
     });
-    expect(sent.body).toEqual({ success: true, reason: "delivered" });
+    expect(sent.data).toEqual({ success: true, reason: "delivered" });
 
     await page.goto(`${gateway.url}/services/${serviceId}/calls`);
     await page.getByTestId("call-row").first().getByRole("button", { name: "Transcript" }).click();

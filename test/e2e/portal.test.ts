@@ -390,6 +390,73 @@ describe("the portal, in Chromium", () => {
     }
   });
 
+  it("sets up transfers (a rule that could backtrack is refused in words) and shows a call's transfers in the calls list and detail", async () => {
+    await page.goto(`${gateway.url}/services/${owner.serviceId}`);
+    const card = page.getByTestId("transfers-card");
+    await visible(card);
+    await card.getByLabel("Allowed destinations").fill("+1415");
+    await card.getByRole("button", { name: "Add a rule" }).click();
+    await card.getByLabel("Pattern").fill("(a+)+$");
+    await card.getByLabel("Transfer to").fill("+14155550100");
+    await card.getByLabel("Wait (seconds)").fill("0");
+    await card.getByLabel("Failure sentence").fill("Sorry, nobody can take your call right now.");
+    await card.getByRole("button", { name: "Save transfers" }).click();
+    await visible(card.getByText("could backtrack catastrophically"));
+    await expectAccessible(page, "transfers card, with a rule refused");
+    await card.getByLabel("Pattern").fill("speak to a person");
+    await card.getByRole("button", { name: "Save transfers" }).click();
+    await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
+    const saved = await pageApi(page, "GET", `/api/v1/services/${owner.serviceId}`);
+    expect(saved.body).toMatchObject({
+      transferDestinations: ["+1415"],
+      transferRules: [{ pattern: "speak to a person", to: "+14155550100", waitSeconds: 0 }],
+      transferFailedMessage: "Sorry, nobody can take your call right now.",
+    });
+    await shot("17-transfers-card");
+    const token = await currentToken();
+    owner.tokens.push(token);
+
+    // A simulated call: a transfer by hints to the busy test range fails, then the rule transfers the caller.
+    const placed = await pageApi(page, "POST", `/api/v1/services/${owner.serviceId}/calls`, { from: "+14155550123" });
+    const conversation = placed.body.conversation as string;
+    const busy = { telephony: { action: "transfer", info: { called: "+14155550486" } } };
+    expect(await botSends(conversation, token, { body: "Let me get someone.", hints: JSON.stringify(busy) })).toBe("delivered");
+    expect(await botSends(conversation, token, { body: "You can speak to a person now." })).toBe("delivered");
+    await until(async () => (await pageApi(page, "GET", `/api/v1/calls/${conversation}`)).body.endReason === "transferred", 15_000, "transferred");
+
+    await page.getByRole("link", { name: "Calls", exact: true }).click();
+    const row = page.getByTestId("call-row").first();
+    await containsText(row, "the caller was transferred");
+    await hasText(row.getByTestId("call-transfer"), "Transferred to +14155550100");
+    await row.getByRole("button", { name: "Transcript" }).click();
+    await hasText(page.getByTestId("call-detail-transfer"), "Transferred to +14155550100");
+    const transcript = page.getByTestId("transcript");
+    await containsText(transcript, "(told: transfer to +14155550486 failed: busy (SIP 486))");
+    await containsText(transcript, "(told: transferred to +14155550100)");
+    await expectAccessible(page, "calls, with a transferred call open");
+    await shot("18-calls-transfer");
+
+    // In the test chat, the bot's <transfer> is simulated too, and the chat shows what the bot was told.
+    await page.getByRole("link", { name: "Test chat" }).click();
+    await page.getByRole("button", { name: "TEST", exact: true }).click();
+    const pin = (await page.getByTestId("test-pin").innerText()).replace(/\D/g, "");
+    await page.getByRole("button", { name: "Call the service" }).click();
+    await visible(page.getByText("On a call to"));
+    await page.getByLabel("Key in the PIN").fill(pin);
+    await page.getByRole("button", { name: "Key in" }).click();
+    await visible(page.getByText("PIN accepted"));
+    const chat = page.getByTestId("chat-log");
+    const reply = page.getByLabel("Your reply, as the bot");
+    await reply.fill(`One moment. <transfer referto="+14155550486"/>`);
+    await reply.press("Enter");
+    await visible(chat.getByText("(told: transfer to +14155550486 failed: busy (SIP 486))"));
+    await reply.fill(`Putting you through. <transfer referto="+14155550100"/>`);
+    await reply.press("Enter");
+    await visible(chat.getByText("Call ended: the caller was transferred."));
+    await expectAccessible(page, "test chat, transferred");
+    await shot("19-test-chat-transferred");
+  });
+
   it("is readable on a phone-sized screen", async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await phone.addCookies(await context.cookies());

@@ -21,7 +21,7 @@ afterAll(async () => {
 async function callTheEchoBot(messageFormat: "seed" | "booleans") {
   const service = await serviceForBot(gateway, { botUrl: bot.url, botToken: "echo-bot-secret", messageFormat });
   bot.configure({ url: gateway.url, token: service.token });
-  return simulatedCall(gateway, service.key, service.serviceId);
+  return simulatedCall(service);
 }
 
 describe("the real product's sample bot", () => {

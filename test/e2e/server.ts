@@ -134,14 +134,21 @@ export async function newAccount(gatewayUrl: string, label = "e2e", password = `
   return { id: account.id, email, password, apiKey: account.apiKey, api: managementClient(gatewayUrl, account.apiKey) };
 }
 
-/** A new service of `api`'s account in `language`, pointed at `botUrl` when given: its id and current PhoneMyBot token. */
-export async function newService(api: PhoneMyBotClient, options: { name: string; language?: string; botUrl?: string; botToken?: string }) {
+/** A new service of `api`'s account in `language`, pointed at `botUrl` (with `messageFormat`) when given: its id and current PhoneMyBot token. */
+export async function newService(
+  api: PhoneMyBotClient,
+  options: { name: string; language?: string; botUrl?: string; botToken?: string; messageFormat?: "seed" | "booleans" },
+) {
   const created = expectData(await api.POST("/api/v1/services", { body: { name: options.name, language: options.language ?? "en-US" } }), "subscribing a service");
   if (options.botUrl === undefined) return { id: created.id, token: created.token };
   const patched = expectData(
     await api.PATCH("/api/v1/services/{id}", {
       params: { path: { id: created.id } },
-      body: { botUrl: options.botUrl, ...(options.botToken !== undefined ? { botToken: options.botToken } : {}) },
+      body: {
+        botUrl: options.botUrl,
+        ...(options.botToken !== undefined ? { botToken: options.botToken } : {}),
+        ...(options.messageFormat !== undefined ? { messageFormat: options.messageFormat } : {}),
+      },
     }),
     "pointing the service at its bot",
   );

@@ -5,8 +5,11 @@ import { BridgeClient } from "../../agent/bridge.ts";
 import type { AgentToGateway, GatewayToAgent } from "../../protocol/bridge.ts";
 import { waitFor } from "../agent/helpers.ts";
 
-/** A gateway socket on loopback that records every connection's messages and lets the test drop them. */
-async function startGateway(refuse: { status: number; times: number } = { status: 0, times: 0 }) {
+/**
+ * A gateway socket on loopback that records every connection's messages and lets the test drop them. It answers clock
+ * probes as the real one does, with its clock `clockAheadMs` ahead of ours, and keeps them apart from the messages.
+ */
+async function startGateway(refuse: { status: number; times: number } = { status: 0, times: 0 }, clockAheadMs = 0) {
   let refusals = 0;
   const server = new WebSocketServer({
     port: 0,
@@ -22,14 +25,21 @@ async function startGateway(refuse: { status: number; times: number } = { status
   });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const connections: { ws: WebSocket; received: AgentToGateway[]; url: string }[] = [];
+  let probes = 0;
   server.on("connection", (ws, req) => {
     const connection = { ws, received: [] as AgentToGateway[], url: req.url ?? "" };
     connections.push(connection);
-    ws.on("message", (data) => connection.received.push(JSON.parse(data.toString()) as AgentToGateway));
+    ws.on("message", (data) => {
+      const message = JSON.parse(data.toString()) as AgentToGateway;
+      if (message.type !== "clock") return connection.received.push(message);
+      probes++;
+      ws.send(JSON.stringify({ type: "clock", agentSentAt: message.agentSentAt, gatewayAt: Date.now() + clockAheadMs } satisfies GatewayToAgent));
+    });
   });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     connections,
+    probes: () => probes,
     send: (ws: WebSocket, message: GatewayToAgent) => ws.send(JSON.stringify(message)),
     close: () => new Promise<void>((resolve) => {
       for (const client of server.clients) client.terminate();
@@ -132,5 +142,23 @@ describe("the agent's bridge socket (agent/bridge.ts)", () => {
     await waitFor(() => closes.length === 1, 5000, "the bridge to stop");
     expect(closes).toEqual(["bridge refused: HTTP 401"]);
     expect(gateway.connections).toHaveLength(1);
+  });
+
+  it("measures the gateway's clock with probes each time a socket goes live, and converts our times into it", async () => {
+    gateway = await startGateway(undefined, 5_000);
+    const bridge = new BridgeClient({ gatewayUrl: gateway.url, agentSecret: "s", conversation: "c-clock", reconnectDelaysMs: [50] });
+    expect(bridge.clockOffset).toBeUndefined();
+    void bridge.send({ type: "start", from: "+442071838750", serviceId: "svc", transport: "local" });
+    await waitFor(() => gateway!.probes() === 3 && bridge.clockOffset, 5000, "three clock probes answered");
+    const { offsetMs, roundTripMs } = bridge.clockOffset!;
+    expect(Math.abs(offsetMs - 5_000)).toBeLessThanOrEqual(roundTripMs / 2 + 1);
+    expect(bridge.toGatewayTime(1_000)).toBe(Math.round(1_000 + offsetMs));
+    // The probes are not messages: the gateway got `start` alone, and a resumed socket probes again.
+    expect(gateway.connections[0]!.received.map((m) => m.type)).toEqual(["start"]);
+    gateway.connections[0]!.ws.terminate();
+    const second = await waitFor(() => gateway!.connections[1]?.received.length === 1 && gateway!.connections[1], 5000, "the resume");
+    gateway.send(second.ws, { type: "resumed", received: 0 });
+    await waitFor(() => gateway!.probes() === 6, 5000, "three more probes after the resume");
+    bridge.close();
   });
 });

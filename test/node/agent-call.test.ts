@@ -74,7 +74,12 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     deepgram.push("I would like to book a table.");
     await c.caller.say(speech16k("i would like to book a table"));
     const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 8000, "transcript");
-    expect(transcript).toEqual({ type: "transcript", text: "I would like to book a table.", turn: 1 });
+    expect(transcript).toEqual({ type: "transcript", text: "I would like to book a table.", turn: 1, timing: expect.any(Object) });
+    // The turn's times: the VAD's end of speech before the final transcript, both before it was sent (no clock offset: the
+    // stand-in gateway answers no probes).
+    const timing = (transcript as { timing: { speechEndedAt: number; transcribedAt: number } }).timing;
+    expect(timing.speechEndedAt).toBeLessThanOrEqual(timing.transcribedAt);
+    expect(timing.transcribedAt).toBeLessThanOrEqual(Date.now());
     expect(c.events.some((e) => e.type === "caller" && !e.final)).toBe(true); // interim results reached the session
 
     const t0 = performance.now();
@@ -91,6 +96,13 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     expect(heard.length).toBe(expected); // every sample of the three replies reached the caller
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(c.sent("finished")).toHaveLength(1);
+    // Each message's playout: got, first audio, end, in order; the next one's first audio comes as this one ends.
+    const playouts = c.sent("playout") as { id: number; receivedAt: number; firstAudioAt: number; endedAt: number; interrupted: boolean }[];
+    expect(playouts.map((p) => [p.id, p.interrupted])).toEqual([[1, false], [2, false], [3, false]]);
+    for (const p of playouts) expect(p.receivedAt <= p.firstAudioAt && p.firstAudioAt < p.endedAt).toBe(true);
+    const firstLength = (speak("Certainly.").length / 24_000) * 1000;
+    expect(playouts[1]!.firstAudioAt - playouts[0]!.firstAudioAt).toBeGreaterThan(firstLength - 100);
+    expect(playouts[1]!.firstAudioAt - playouts[0]!.firstAudioAt).toBeLessThan(firstLength + 300);
     const usage = c.sent("usage");
     expect(usage.length).toBeGreaterThan(0);
     expect(usage.reduce((n, u) => n + (u.ttsCharacters as number), 0)).toBe("Certainly.For how many people?Goodbye.".length);
@@ -254,7 +266,7 @@ describe("provider connections that fail mid-call", () => {
     deepgram.drop();
     await saying;
     const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 10_000, "the transcript after reconnecting");
-    expect(transcript).toEqual({ type: "transcript", text: "I would like the salmon, please.", turn: 1 });
+    expect(transcript).toMatchObject({ type: "transcript", text: "I would like the salmon, please.", turn: 1 });
     expect(first.closed).toBe(true);
     const second = deepgram.connections.at(-1)!;
     expect(second).not.toBe(first);
@@ -271,7 +283,7 @@ describe("provider connections that fail mid-call", () => {
     deepgram.push("Thank you.");
     await c.caller.say(speech16k("thank you"));
     await waitFor(() => c.sent("transcript").length === 2, 10_000, "the next turn");
-    expect(c.sent("transcript")[1]).toEqual({ type: "transcript", text: "Thank you.", turn: 2 });
+    expect(c.sent("transcript")[1]).toMatchObject({ type: "transcript", text: "Thank you.", turn: 2 });
     expect(deepgram.connections.at(-1)).toBe(second);
   });
 

@@ -147,6 +147,36 @@ describe("local transport: who may place a call", () => {
     await waitFor(() => local.calls.size === 0, 5000, "the call over in the agent");
   });
 
+  it("sends the keys of the bot's DTMF hints after its text, and simulates the transfer the gateway decided on", async () => {
+    const before = starts().length;
+    const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId: "svc_1", from: "x" }));
+    await waitFor(() => starts().length > before, 5000, "start");
+    const { conversation } = gateway.received.filter((r) => r.message.type === "start")[before]!;
+    gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings: DEFAULT_SETTINGS_VIEW });
+    await waitFor(() => caller.event("started"), 10_000, "started");
+    gateway.send(conversation, { type: "say", id: 1, body: "Dialling.", last: false, dtmf: "9#" });
+    gateway.send(conversation, { type: "say", id: 2, body: "Bye.", last: false, transfer: { to: "+14155550100", waitMs: 0, allowed: true } });
+    await waitFor(() => caller.event("ended"), 20_000, "the call ended");
+    // (`bot` events come as each message is queued, before it plays.)
+    expect(caller.events.filter((e) => e.type === "bot")).toEqual([
+      { type: "bot", id: 1, text: "Dialling." },
+      { type: "bot", id: 2, text: "Bye." },
+    ]);
+    expect(caller.events.filter((e) => e.type !== "started" && e.type !== "clear" && e.type !== "bot")).toEqual([
+      { type: "dtmf", digits: "9" },
+      { type: "dtmf", digits: "#" },
+      { type: "transfer", to: "+14155550100", result: "transferred" },
+      { type: "ended", reason: "transferred" },
+    ]);
+    // The keys went out after "Dialling." had played.
+    expect(caller.audio.filter((a) => a.at < caller.timeOf(caller.event("dtmf")!)).length).toBeGreaterThan(0);
+    expect(gateway.received.filter((r) => r.conversation === conversation && r.message.type === "transfer_result").map((r) => r.message)).toEqual([
+      { type: "transfer_result", to: "+14155550100", result: "transferred" },
+    ]);
+    await caller.closed;
+    await waitFor(() => local.calls.size === 0, 5000, "the call over in the agent");
+  });
+
   it("has no page of its own that calls without a ticket, and no socket but /calls", async () => {
     const page = await fetch(local.url);
     expect(await page.text()).not.toContain("<script");

@@ -18,12 +18,16 @@ const record = (messages: CallRecordMessage[], ended?: CallRecord["endReason"]):
   from: "+15555550100",
   to: "",
   state: ended ? "ended" : "active",
+  direction: "inbound",
+  failure: null,
   startedAt: at,
   endedAt: ended ? at : null,
   endReason: ended ?? null,
   failedDeliveries: 0,
   room: null,
+  transfer: null,
   messages,
+  turns: [],
 });
 
 describe("callProgress (the terminal caller's view of a call record between two reads)", () => {

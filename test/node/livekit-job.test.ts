@@ -4,6 +4,7 @@ import type { VAD } from "@livekit/agents";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CallEvent } from "../../agent/call.ts";
 import { roomServiceFor } from "../../agent/livekit-hangup.ts";
+import { sipServiceFor } from "../../agent/livekit-transfer.ts";
 import { type CallJob, type CallerParticipant, runLiveKitCall } from "../../agent/livekit-job.ts";
 import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import type { AgentToGateway } from "../../protocol/bridge.ts";
@@ -59,7 +60,9 @@ let callers = 0;
  * A call in a stand-in room, run through `runLiveKitCall` up to `started`: a SIP caller from a number of its own in a
  * room named as the Worker's dispatch rule names them, or (`browser`) a browser participant in a room named by a UUID.
  */
-async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser?: boolean; number?: string; roomName?: string } = {}) {
+async function newCall(
+  opts: { testMode?: boolean; deepgramUrl?: string; browser?: boolean; number?: string; roomName?: string; transferFailedMessage?: string } = {},
+) {
   const number = opts.number ?? `+1415555${String(++callers).padStart(4, "0")}`;
   const room = new StandInRoom(opts.roomName ?? (opts.browser ? crypto.randomUUID() : `call-${number}_${Math.random().toString(36).slice(2, 12)}`));
   const caller: CallerParticipant = opts.browser
@@ -82,6 +85,7 @@ async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser
   const ended = runLiveKitCall(job, {
     // The agent's LIVEKIT_URL is the WebSocket one; the server API is reached at its http form.
     roomService: roomServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+    sipService: sipServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
     call: {
       gatewayUrl: gateway.url,
       agentSecret: "agent-secret",
@@ -99,11 +103,45 @@ async function newCall(opts: { testMode?: boolean; deepgramUrl?: string; browser
     5000,
     "start",
   );
-  gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: DEFAULT_SETTINGS_VIEW });
+  gateway.send(conversation, { type: "started", conversation, serviceId: "svc_1", language: "en-US", testMode: opts.testMode ?? false, settings: { ...DEFAULT_SETTINGS_VIEW, transferFailedMessage: opts.transferFailedMessage ?? "" } });
   await waitFor(() => events.some((e) => e.type === "started"), 5000, "the call started");
   const sent = (type: AgentToGateway["type"]) => gateway.received.filter((r) => r.conversation === conversation && r.message.type === type).map((r) => r.message);
   return { room, caller, conversation, start, ended, sent, shutdowns, shutdownCallbacks, events };
 }
+
+describe("LiveKit job glue: a call the bot started (agent/livekit-outbound.ts)", () => {
+  it("waits for the callee to answer (sip.callStatus active), then joins the bot's call under its id as the callee's side", async () => {
+    const room = new StandInRoom("outbound-bot-call-7");
+    liveKit.rooms.add(room.name);
+    const callee: CallerParticipant = { identity: "callee-bot-call-7", attributes: { "sip.phoneNumber": "+33142685300", "sip.callStatus": "ringing" } };
+    const metadata = JSON.stringify({ serviceId: "svc_1", conversation: "bot-call-7", outbound: true, from: "+14155550100", to: "+33142685300" });
+    const job: CallJob = { room, job: { metadata }, waitForParticipant: async () => callee, shutdown: () => undefined, addShutdownCallback: () => undefined };
+    const ended = runLiveKitCall(job, {
+      roomService: roomServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+      sipService: sipServiceFor({ url: liveKit.url.replace(/^http/, "ws"), apiKey: liveKit.apiKey, apiSecret: liveKit.apiSecret }),
+      call: {
+        gatewayUrl: gateway.url,
+        agentSecret: "agent-secret",
+        input: new PushAudioInput(),
+        output: new PacedAudioOutput(new RecordingSink(), 24_000),
+        vad,
+        speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL },
+        usageIntervalMs: 60_000,
+      },
+    });
+    running.push({ room, caller: callee, ended });
+    const starts = () => gateway.received.filter((r) => r.conversation === "bot-call-7" && r.message.type === "start");
+    // Ringing: another participant's answer, or the callee's other attributes, do not start the call.
+    room.emit("participantAttributesChanged", { "sip.callStatus": "active" }, { identity: "someone-else", attributes: { "sip.callStatus": "active" } });
+    room.emit("participantAttributesChanged", { foo: "bar" }, { ...callee, attributes: { ...callee.attributes, foo: "bar" } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(starts()).toEqual([]);
+    room.emit("participantAttributesChanged", { "sip.callStatus": "active" }, { ...callee, attributes: { ...callee.attributes, "sip.callStatus": "active" } });
+    const [start] = await waitFor(() => starts().length > 0 && starts(), 5000, "start");
+    expect(start!.message).toEqual({ type: "start", from: "+33142685300", serviceId: "svc_1", transport: "sip", outbound: true, room: "outbound-bot-call-7" });
+    expect(room.listenerCount("participantAttributesChanged")).toBe(0);
+  });
+});
 
 describe("LiveKit job glue (stand-in room)", () => {
   it("keys from the SIP caller reach the call as dtmf; keys from another participant do not", async () => {
@@ -240,5 +278,82 @@ describe("conversation ids of LiveKit calls", () => {
     const c = await newCall({ browser: true });
     expect(c.start).toEqual({ type: "start", from: c.caller.identity, serviceId: "svc_1", transport: "browser", room: c.room.name });
     expect(c.conversation).not.toBe(c.room.name);
+  });
+});
+
+describe("transfers on LiveKit: TransferSIPParticipant (SIP REFER) through LiveKit's server API", () => {
+  const transferRequests = (room: string) =>
+    liveKit.requests.filter((r) => r.service === "SIP" && r.method === "TransferSIPParticipant" && r.body.roomName === room);
+  const FAILED = "Sorry, nobody can take your call right now.";
+
+  it("success: the body is spoken, the caller is transferred with dial tone and the ringing timeout, the call ends as transferred", async () => {
+    const c = await newCall({ transferFailedMessage: FAILED });
+    gateway.send(c.conversation, {
+      type: "say",
+      id: 1,
+      body: `Putting you through. <transfer referto="+14155550199" timeoutms="20000"/>`,
+      last: false,
+      transfer: { to: "+14155550199", timeoutMs: 20_000, waitMs: 0, allowed: true },
+    });
+    expect(await c.ended).toBe("transferred");
+    const [request] = transferRequests(c.room.name);
+    expect(request!.body).toMatchObject({
+      roomName: c.room.name,
+      participantIdentity: c.caller.identity,
+      transferTo: "tel:+14155550199",
+      playDialtone: true,
+      ringingTimeout: "20s",
+    });
+    // The token the SDK signed for it: the SIP call grant and roomAdmin on this room (the fake refuses anything less).
+    expect(request!.claims.sip?.call).toBe(true);
+    expect(request!.claims.video).toMatchObject({ roomAdmin: true, room: c.room.name });
+    expect(liveKit.transfers.filter((t) => t.roomName === c.room.name)).toHaveLength(1);
+    expect(c.sent("transfer_result")).toEqual([{ type: "transfer_result", to: "+14155550199", result: "transferred" }]);
+    // The body was said first (its tag never), then the transfer; the room is deleted and the job shut down.
+    const said = c.events.findIndex((e) => e.type === "bot" && e.text === "Putting you through.");
+    const transferred = c.events.findIndex((e) => e.type === "transfer" && e.result === "transferred");
+    expect(said).toBeGreaterThanOrEqual(0);
+    expect(transferred).toBeGreaterThan(said);
+    expect(c.events.some((e) => e.type === "bot" && e.text === FAILED)).toBe(false);
+    expect(deletions(c.room.name)).toHaveLength(1);
+    expect(c.shutdowns).toEqual([{ reason: "transferred", roomGone: true }]);
+  });
+
+  it("486 Busy: the call stays up, the gateway gets transfer_failed's status, the caller hears the failure sentence", async () => {
+    const c = await newCall({ transferFailedMessage: FAILED });
+    gateway.send(c.conversation, {
+      type: "say",
+      id: 1,
+      body: "One moment.",
+      last: false,
+      transfer: { to: "+14155550486", waitMs: 0, allowed: true },
+    });
+    await waitFor(() => c.sent("transfer_result").length > 0, 10_000, "the transfer's outcome");
+    expect(c.sent("transfer_result")).toEqual([{ type: "transfer_result", to: "+14155550486", result: "busy", sipStatus: 486 }]);
+    expect(transferRequests(c.room.name)).toHaveLength(1);
+    expect(liveKit.transfers.filter((t) => t.roomName === c.room.name)).toEqual([]);
+    await waitFor(() => c.events.some((e) => e.type === "bot" && e.text === FAILED), 5000, "the failure sentence");
+    // Still on the call: nothing deleted, no hang-up; the bot can go on talking.
+    expect(deletions(c.room.name)).toHaveLength(0);
+    expect(c.shutdowns).toEqual([]);
+    gateway.send(c.conversation, { type: "say", id: 2, body: "Can I help otherwise?", last: false });
+    await waitFor(() => c.events.some((e) => e.type === "bot" && e.text === "Can I help otherwise?"), 5000, "the next message");
+  });
+
+  it("a destination the service does not allow: no request to LiveKit, only the failure sentence", async () => {
+    const c = await newCall({ transferFailedMessage: FAILED });
+    gateway.send(c.conversation, { type: "say", id: 1, body: "Transferring.", last: false, transfer: { to: "+449999", waitMs: 0, allowed: false } });
+    await waitFor(() => c.events.some((e) => e.type === "bot" && e.text === FAILED), 5000, "the failure sentence");
+    expect(transferRequests(c.room.name)).toEqual([]);
+    expect(c.sent("transfer_result")).toEqual([]);
+  });
+
+  it("a rule's wait: the transfer goes out that long after the sentence", async () => {
+    const c = await newCall();
+    const sentAt = Date.now();
+    gateway.send(c.conversation, { type: "say", id: 1, body: "Hold on.", last: false, transfer: { to: "+14155550199", waitMs: 1500, allowed: true } });
+    expect(await c.ended).toBe("transferred");
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1500);
+    expect(transferRequests(c.room.name)).toHaveLength(1);
   });
 });

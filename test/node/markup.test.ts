@@ -46,7 +46,7 @@ describe("call-control markup", () => {
     expect([..."0123456789*#"].map(rfc4733Code)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   });
 
-  it("parses <transfer referto timeoutms> (comma or space separated) without speaking or acting on it", () => {
+  it("parses <transfer referto timeoutms> (comma or space separated) without speaking it", () => {
     expect(parseMarkup(`Transferring you.<transfer referto="+14155550100", timeoutms="20000"/>`)).toEqual({
       spokenText: "Transferring you.",
       actions: [{ type: "say", text: "Transferring you." }, { type: "transfer", referTo: "+14155550100", timeoutMs: 20000 }],

@@ -25,7 +25,7 @@ describe("Deepgram: the service's key terms on the connection, a message's for t
   afterAll(() => fake.close());
 
   it("sends keyterm for Nova-3, reconfigures for the next utterance with Configure and back after its final transcript", async () => {
-    const speech = createSpeech({ deepgramApiKey: "k", deepgramUrl: fake.url }, "en-US", vad, ["Margherita", "calzone"]);
+    const speech = createSpeech({ deepgramApiKey: "k", deepgramUrl: fake.url }, "en-US", vad, undefined, ["Margherita", "calzone"]);
     const stream = speech.stt.stream();
     const events: stt.SpeechEvent[] = [];
     const reading = (async () => {
@@ -54,7 +54,7 @@ describe("Deepgram: the service's key terms on the connection, a message's for t
   });
 
   it("sends keywords for older models, which cannot take key terms mid-stream", async () => {
-    const speech = createSpeech({ deepgramApiKey: "k", deepgramUrl: fake.url }, "fr-FR", vad, ["croque monsieur"]);
+    const speech = createSpeech({ deepgramApiKey: "k", deepgramUrl: fake.url }, "fr-FR", vad, undefined, ["croque monsieur"]);
     const stream = speech.stt.stream();
     stream.pushFrame([...frames(silence(16_000, 20), 16_000)][0]!);
     const conn = await waitFor(() => fake.connections[1], 5000, "the connection");

@@ -30,16 +30,36 @@ export interface FakeLiveKit {
   /** Every authenticated request, in arrival order (including the ones answered with an injected failure). */
   requests: LiveKitRequest[];
   trunks: Map<string, FakeTrunk>;
+  /** Outbound trunks (calls started by the bot), with what was sent (the auth password included). */
+  outboundTrunks: Map<string, FakeTrunk>;
   rules: Map<string, FakeRule>;
+  /** SIP participants dialed by `CreateSIPParticipant` (only those the callee answered). */
+  participants: any[];
+  /** How a number answers `CreateSIPParticipant`: a SIP failure (e.g. 486 Busy Here); any other number answers. */
+  sipAnswers: Map<string, { sipStatus: number; reason: string }>;
+  /** Numbers that ring this long (ms) before they answer; a room deleted meanwhile cancels the call (SIP 487). */
+  sipRinging: Map<string, number>;
   dispatches: any[];
   /** Rooms that exist (a test adds its call's room); `DeleteRoom` removes one, and answers 404 for one that does not. */
   rooms: Set<string>;
+  /**
+   * Transfers LiveKit carried out (`TransferSIPParticipant` answered OK). A destination whose digits end in `0486`
+   * answers 486 Busy Here and one ending in `0603` 603 Decline, as LiveKit reports a SIP failure: a Twirp error whose
+   * metadata carries `sip_status_code` and `sip_status`.
+   */
+  transfers: { roomName: string; participantIdentity: string; transferTo: string; playDialtone: boolean; ringingTimeout?: string }[];
   /** The next `times` calls of `method` (e.g. "CreateSIPDispatchRule") answer `status` with a Twirp error. */
   failNext(method: string, times?: number, status?: number): void;
   /** Requests that change something (not List*). */
   writes(): LiveKitRequest[];
   close(): Promise<void>;
 }
+
+/** Transfer destinations the fake's far end refuses, by the digits they end in: [suffix, SIP status, reason phrase]. */
+const SIP_FAILURES: [string, number, string][] = [
+  ["0486", 486, "Busy Here"],
+  ["0603", 603, "Decline"],
+];
 
 const SIP_METHODS = new Set([
   "CreateSIPInboundTrunk",
@@ -50,22 +70,33 @@ const SIP_METHODS = new Set([
   "ListSIPDispatchRule",
   "UpdateSIPDispatchRule",
   "DeleteSIPDispatchRule",
+  "CreateSIPOutboundTrunk",
+  "ListSIPOutboundTrunk",
+  "UpdateSIPOutboundTrunk",
 ]);
 
 /**
  * LiveKit's server API as far as we use it: Twirp JSON over HTTP on loopback (`POST /twirp/livekit.<Service>/<Method>`).
  * Like LiveKit, it checks the `Authorization: Bearer <JWT>` (signed with the API secret, issued to the API key) and
  * its grants: `sip.admin` for the SIP service, `video.roomAdmin` for the dispatch's room, `video.roomCreate` to delete
- * a room. It keeps trunks, dispatch rules and rooms in memory, refuses two inbound trunks with the same number as
+ * a room, `sip.call` and `video.roomAdmin` on the room to transfer a SIP participant, `video.roomCreate` to create a
+ * room (with the agents to dispatch to it), `sip.call` to dial
+ * (`CreateSIPParticipant`, into an existing room on an existing outbound trunk; a number in `sipAnswers` fails with
+ * its SIP status in the error's `meta`, as LiveKit's SIP service does). It keeps trunks, dispatch rules and rooms in memory, refuses two inbound trunks with the same number as
  * LiveKit does, and records everything.
  */
 export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-livekit-secret-0123456789abcdef"): Promise<FakeLiveKit> {
   const verifier = new TokenVerifier(apiKey, apiSecret);
   const requests: LiveKitRequest[] = [];
   const trunks = new Map<string, FakeTrunk>();
+  const outboundTrunks = new Map<string, FakeTrunk>();
+  const participants: any[] = [];
+  const sipAnswers = new Map<string, { sipStatus: number; reason: string }>();
+  const sipRinging = new Map<string, number>();
   const rules = new Map<string, FakeRule>();
   const dispatches: any[] = [];
   const rooms = new Set<string>();
+  const transfers: FakeLiveKit["transfers"] = [];
   const failures = new Map<string, { times: number; status: number }>();
   let seq = 0;
   const newId = (prefix: string) => `${prefix}_${(++seq).toString().padStart(6, "0")}`;
@@ -79,7 +110,13 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     return undefined;
   }
 
-  function handle(method: string, body: any): [number, unknown] {
+  async function handle(method: string, body: any): Promise<[number, unknown]> {
+    if (method === "CreateSIPParticipant" && sipRinging.has(body.sipCallTo)) {
+      await new Promise((resolve) => setTimeout(resolve, sipRinging.get(body.sipCallTo)));
+      if (!rooms.has(body.roomName)) {
+        return [503, { code: "unavailable", msg: "call cancelled", meta: { sip_status_code: "487", sip_status: "Request Terminated" } }];
+      }
+    }
     switch (method) {
       case "ListSIPInboundTrunk":
         return [200, { items: [...trunks.values()] }];
@@ -102,10 +139,42 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
         return [200, trunk];
       }
       case "DeleteSIPTrunk": {
-        const trunk = trunks.get(body.sipTrunkId);
+        const trunk = trunks.get(body.sipTrunkId) ?? outboundTrunks.get(body.sipTrunkId);
         if (!trunk) return [404, { code: "not_found", msg: "trunk not found" }];
         trunks.delete(body.sipTrunkId);
+        outboundTrunks.delete(body.sipTrunkId);
         return [200, trunk];
+      }
+      case "ListSIPOutboundTrunk":
+        return [200, { items: [...outboundTrunks.values()] }];
+      case "CreateSIPOutboundTrunk": {
+        if (!body.trunk?.address) return [400, { code: "invalid_argument", msg: "no trunk address" }];
+        const trunk = { ...body.trunk, numbers: body.trunk.numbers ?? [], sipTrunkId: newId("ST") } as FakeTrunk;
+        outboundTrunks.set(trunk.sipTrunkId, trunk);
+        return [200, trunk];
+      }
+      case "UpdateSIPOutboundTrunk": {
+        if (!outboundTrunks.has(body.sipTrunkId)) return [404, { code: "not_found", msg: "trunk not found" }];
+        if (!body.replace) return [400, { code: "invalid_argument", msg: "only replace is implemented by the fake" }];
+        const trunk = { ...body.replace, numbers: body.replace.numbers ?? [], sipTrunkId: body.sipTrunkId } as FakeTrunk;
+        outboundTrunks.set(trunk.sipTrunkId, trunk);
+        return [200, trunk];
+      }
+      case "CreateRoom": {
+        rooms.add(body.name);
+        for (const agent of body.agents ?? []) dispatches.push({ id: newId("AD"), agentName: agent.agentName, room: body.name, metadata: agent.metadata ?? "" });
+        return [200, { sid: newId("RM"), name: body.name, emptyTimeout: body.emptyTimeout ?? 0 }];
+      }
+      case "CreateSIPParticipant": {
+        if (!outboundTrunks.has(body.sipTrunkId)) return [400, { code: "invalid_argument", msg: `unknown outbound trunk ${body.sipTrunkId}` }];
+        if (!rooms.has(body.roomName)) return [404, { code: "not_found", msg: "requested room does not exist" }];
+        const failure = sipAnswers.get(body.sipCallTo);
+        if (failure) {
+          return [503, { code: "unavailable", msg: "INVITE failed", meta: { sip_status_code: String(failure.sipStatus), sip_status: failure.reason } }];
+        }
+        const participant = { participantId: newId("PA"), participantIdentity: body.participantIdentity, roomName: body.roomName, sipCallId: newId("SCL"), request: body };
+        participants.push(participant);
+        return [200, participant];
       }
       case "CreateSIPDispatchRule": {
         for (const id of body.trunkIds ?? []) if (!trunks.has(id)) return [400, { code: "invalid_argument", msg: `unknown trunk ${id}` }];
@@ -124,6 +193,18 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
         const dispatch = { id: newId("AD"), agentName: body.agentName, room: body.room, metadata: body.metadata ?? "" };
         dispatches.push(dispatch);
         return [200, dispatch];
+      }
+      case "TransferSIPParticipant": {
+        if (!rooms.has(body.roomName)) return [404, { code: "not_found", msg: "requested room does not exist" }];
+        if (!body.participantIdentity || !body.transferTo) return [400, { code: "invalid_argument", msg: "participant identity and transfer destination are required" }];
+        const failure = SIP_FAILURES.find(([suffix]) => String(body.transferTo).replace(/\D/g, "").endsWith(suffix));
+        if (failure) {
+          const [, code, phrase] = failure;
+          return [503, { code: "unavailable", msg: `transfer failed: ${code} ${phrase}`, meta: { sip_status_code: String(code), sip_status: phrase } }];
+        }
+        const { roomName, participantIdentity, transferTo, playDialtone = false, ringingTimeout } = body;
+        transfers.push({ roomName, participantIdentity, transferTo, playDialtone, ...(ringingTimeout ? { ringingTimeout } : {}) });
+        return [200, {}];
       }
       case "DeleteRoom": {
         if (!rooms.delete(body.room)) return [404, { code: "not_found", msg: "requested room does not exist" }];
@@ -154,11 +235,18 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
       return reply(res, 400, { code: "malformed", msg: "body is not JSON" });
     }
     requests.push({ service, method, body, claims });
-    if (service === "SIP" && SIP_METHODS.has(method)) {
+    if (service === "SIP" && method === "TransferSIPParticipant") {
+      // What livekit-server-sdk signs for it: roomAdmin on the call's room and the SIP call grant.
+      if (!claims.sip?.call || !claims.video?.roomAdmin || claims.video.room !== body.roomName) {
+        return reply(res, 403, { code: "permission_denied", msg: "requires the SIP call grant and roomAdmin for the room" });
+      }
+    } else if (service === "SIP" && SIP_METHODS.has(method)) {
       if (!claims.sip?.admin) return reply(res, 403, { code: "permission_denied", msg: "requires SIP admin grant" });
     } else if (service === "AgentDispatchService" && method === "CreateDispatch") {
       if (!claims.video?.roomAdmin || claims.video.room !== body.room) return reply(res, 403, { code: "permission_denied", msg: "requires roomAdmin for the room" });
-    } else if (service === "RoomService" && method === "DeleteRoom") {
+    } else if (service === "SIP" && method === "CreateSIPParticipant") {
+      if (!claims.sip?.call) return reply(res, 403, { code: "permission_denied", msg: "requires SIP call grant" });
+    } else if (service === "RoomService" && (method === "DeleteRoom" || method === "CreateRoom")) {
       if (!claims.video?.roomCreate) return reply(res, 403, { code: "permission_denied", msg: "requires roomCreate" });
     } else {
       return reply(res, 404, { code: "bad_route", msg: `no handler for ${service}/${method}` });
@@ -168,7 +256,7 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
       failure.times -= 1;
       return reply(res, failure.status, { code: "internal", msg: `injected failure of ${method}` });
     }
-    const [status, answer] = handle(method, body);
+    const [status, answer] = await handle(method, body);
     reply(res, status, answer);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -179,9 +267,14 @@ export async function startFakeLiveKit(apiKey = "APIfake", apiSecret = "fake-liv
     apiSecret,
     requests,
     trunks,
+    outboundTrunks,
     rules,
+    participants,
+    sipAnswers,
+    sipRinging,
     dispatches,
     rooms,
+    transfers,
     failNext: (method, times = 1, status = 500) => void failures.set(method, { times, status }),
     writes: () => requests.filter((r) => !r.method.startsWith("List")),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

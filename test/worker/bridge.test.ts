@@ -16,7 +16,7 @@ describe("the agent's socket onto a call", () => {
     const conversation = crypto.randomUUID();
     const { socket } = await agent(conversation);
     socket!.send({ type: "start", from: "+442071838750", to: number, transport: "sip" });
-    expect(await socket!.next()).toEqual({ type: "started", conversation, serviceId, language: "en-US", testMode: false, settings: DEFAULT_SETTINGS_VIEW });
+    expect(await socket!.next()).toEqual({ type: "started", conversation, serviceId, language: "en-US", testMode: false, settings: DEFAULT_SETTINGS_VIEW, accountId: expect.stringMatching(/^acc_/) });
 
     socket!.send({ type: "transcript", text: "I would like a pizza" });
     socket!.send({ type: "dtmf", digits: "42#" });

@@ -43,10 +43,12 @@ describe("a service whose bot is a Dialogflow CX agent", () => {
     const conversation = await startCall(key, serviceId);
     await botSaid(key, conversation, 1);
     await say(key, conversation, "agent");
-    expect((await botSaid(key, conversation, 3)).slice(1)).toEqual([
+    expect((await botSaid(key, conversation, 3)).slice(1, 3)).toEqual([
       { body: "A person will help you.", last: false },
       { body: '<transfer referto="+14155550199"/>', last: false },
     ]);
+    // Acted on as any bot's transfer: this service allows no destination, so the guard refuses it (Call control).
+    await eventually(async () => (await callRecord(key, conversation)).transfer?.result === "destination not allowed");
   });
 
   it("records a refused token request and a refused detectIntent on the call, and retries Dialogflow's 5xx", async () => {

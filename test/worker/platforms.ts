@@ -21,7 +21,7 @@ export interface CallMessage {
 }
 
 export const callRecord = async (key: string, conversation: string) =>
-  (await api(`/api/v1/calls/${conversation}`, { key })).body as { state: string; endReason: string | null; messages: CallMessage[]; failedDeliveries: number };
+  (await api(`/api/v1/calls/${conversation}`, { key })).body as { state: string; endReason: string | null; messages: CallMessage[]; failedDeliveries: number; transfer: { to: string; result: string } | null };
 
 /** The bot's side of the call, once it has said `count` messages. */
 export const botSaid = (key: string, conversation: string, count: number) =>

@@ -95,7 +95,7 @@ describe("security headers", () => {
   it("let the portal connect to the local agent's socket at the address the browser-calls route gives", async () => {
     const vars = { AGENT_LOCAL_URL: "http://127.0.0.1:8788" };
     const connect = policy((await portal("/", vars)).headers.get("content-security-policy"))["connect-src"];
-    expect(connect).toEqual(["'self'", "ws://127.0.0.1:8788"]);
+    expect(connect).toEqual(["'self'", "ws://127.0.0.1:8788", "http://127.0.0.1:8788"]);
 
     const account = await register();
     const config = await app.request("http://gateway.test/api/v1/voice/config", { headers: { authorization: `Bearer ${account.apiKey}` } }, { ...env, ...vars });

@@ -1,11 +1,10 @@
-import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
+import { type ReactNode, Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import type { SessionInfo, SessionProbe } from "../../protocol/session.ts";
 import { api, errorText, setCsrfToken, setUnauthorizedHandler } from "./api.ts";
 import { Alert, Button, Loading } from "./components/ui.tsx";
 import { ApiKeysPage } from "./pages/ApiKeys.tsx";
 import { LoginPage, SignupPage } from "./pages/Auth.tsx";
 import { NotFoundPage } from "./pages/NotFound.tsx";
-import { ServicePage } from "./pages/Service.tsx";
 import { ServicesPage } from "./pages/Services.tsx";
 import { type Flash, type PortalState, PortalProvider, usePortal } from "./portal-context.ts";
 import { Link, match, navigate, usePath } from "./router.tsx";
@@ -104,11 +103,23 @@ export function App() {
   );
 }
 
+/**
+ * The service page, with LiveKit's client (Call from browser) and the chart library (Monitoring), is its own chunk:
+ * the sign-in page and the services list do not load them (test/e2e/portal-bundle.test.ts).
+ */
+const ServicePage = lazy(() => import("./pages/Service.tsx").then((m) => ({ default: m.ServicePage })));
+
 function route(path: string): ReactNode {
   if (path === "/services" || path === "/" || path === "/login" || path === "/signup") return <ServicesPage />;
   if (path === "/api-keys") return <ApiKeysPage />;
   const service = match("/services/:id", path) ?? match("/services/:id/:tab", path);
-  if (service) return <ServicePage key={service.id} id={service.id!} tab={service.tab ?? "settings"} />;
+  if (service) {
+    return (
+      <Suspense fallback={<Loading label="Loading…" />}>
+        <ServicePage key={service.id} id={service.id!} tab={service.tab ?? "settings"} />
+      </Suspense>
+    );
+  }
   return <NotFoundPage />;
 }
 

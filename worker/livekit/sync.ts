@@ -4,6 +4,8 @@ import { type Env, serviceStub } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import { liveKitConfig } from "./config.ts";
 import { ProvisioningError, provisionService } from "./provision.ts";
+import { provisionOutboundTrunk } from "./outbound-trunk.ts";
+import { OUTBOUND_DEFAULTS } from "../../protocol/settings/outbound.ts";
 
 const describe = (error: unknown) => `LiveKit provisioning failed: ${error instanceof Error ? error.message : String(error)}`;
 
@@ -17,7 +19,7 @@ export const liveKitEnabled = (env: Env) => {
 };
 
 /**
- * Makes LiveKit carry `numbers` for the service and records the outcome (state + change-log event). Never throws for
+ * Makes LiveKit carry `numbers` for the service (and its outbound trunk, for calls started by the bot) and records the outcome (state + change-log event). Never throws for
  * a LiveKit failure: the service change stands and the failure is on the service, for the user to see and retry.
  * Undefined when LiveKit is not configured.
  */
@@ -27,6 +29,10 @@ export async function provisionNumbers(env: Env, serviceId: string, numbers: rea
     const config = liveKitConfig(env);
     if (!config) return undefined;
     await provisionService(config, serviceId, numbers);
+    // The outbound trunk (calls started by the bot) follows the numbers (its caller ids) and the outbound settings.
+    const service = serviceStub(env, serviceId);
+    const outbound = await service.outboundForProvisioning();
+    if (outbound) await service.recordOutboundTrunk(await provisionOutboundTrunk(config, serviceId, outbound, numbers));
     outcome = { ok: true };
   } catch (error) {
     if (!(error instanceof ProvisioningError)) console.error("LiveKit provisioning", error);
@@ -39,7 +45,10 @@ export async function provisionNumbers(env: Env, serviceId: string, numbers: rea
 export async function deprovision(env: Env, serviceId: string): Promise<void> {
   try {
     const config = liveKitConfig(env);
-    if (config) await provisionService(config, serviceId, []);
+    if (config) {
+      await provisionService(config, serviceId, []);
+      await provisionOutboundTrunk(config, serviceId, OUTBOUND_DEFAULTS, []);
+    }
   } catch (error) {
     throw new ApiError(502, describe(error), error instanceof ProvisioningError ? [{ step: error.step }] : undefined);
   }

@@ -100,6 +100,36 @@ calls.openapi(
 calls.openapi(
   createRoute({
     method: "post",
+    path: "/api/v1/calls/{conversation}/answer",
+    summary: "The simulated phone answers a call the bot started (state `ringing`); the bot's body is what it hears first",
+    request: { params: CallParams },
+    responses: { 200: json(CallSchema), 404: json(ErrorBodySchema), 409: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const call = await ownedCall(c, c.req.valid("param").conversation);
+    if (!(await call.answerOutbound())) throw new ApiError(409, "the call is not ringing on a simulated phone");
+    return c.json((await call.view())!, 200);
+  },
+);
+
+calls.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/calls/{conversation}/decline",
+    summary: "The simulated phone declines a call the bot started: it ends as `call_failed` (SIP 603), and the bot gets `last`",
+    request: { params: CallParams },
+    responses: { 200: json(CallSchema), 404: json(ErrorBodySchema), 409: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const call = await ownedCall(c, c.req.valid("param").conversation);
+    if (!(await call.declineOutbound())) throw new ApiError(409, "the call is not ringing on a simulated phone");
+    return c.json((await call.view())!, 200);
+  },
+);
+
+calls.openapi(
+  createRoute({
+    method: "post",
     path: "/api/v1/calls/{conversation}/pin",
     summary: "The simulated caller keys the PIN from the TEST button; the right one bridges the call to that test chat",
     request: { params: CallParams, body: { content: { "application/json": { schema: PinEntrySchema } }, required: true } },

@@ -1,6 +1,8 @@
+import { LatencySchema } from "../../protocol/turns.ts";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
+  CallListQuerySchema,
   CallSummarySchema,
   ErrorBodySchema,
   ServiceCreateSchema,
@@ -98,8 +100,8 @@ services.openapi(
     }
     const updated = await service.reconfigure(patch);
     if (!updated) throw notFound();
-    // New numbers go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
-    const provisioning = patch.numbers ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
+    // New numbers (and outbound trunk settings) go to LiveKit (when configured); a failure is recorded on the service and shown, not thrown.
+    const provisioning = patch.numbers || patch.outbound ? await provisionNumbers(c.env, id, updated.numbers) : undefined;
     return c.json({ ...updated, ...(provisioning ? { provisioning } : {}) }, 200);
   },
 );
@@ -159,10 +161,13 @@ services.openapi(
     method: "get",
     path: "/api/v1/services/{id}/calls",
     summary: "The service's most recent calls",
-    request: { params: ServiceParams, query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-    responses: { 200: json(z.array(CallSummarySchema)), 404: json(ErrorBodySchema) },
+    request: { params: ServiceParams, query: CallListQuerySchema },
+    responses: { 200: json(z.array(CallSummarySchema)), 400: json(ErrorBodySchema), 404: json(ErrorBodySchema) },
   }),
-  async (c) => c.json(await (await ownedService(c, c.req.valid("param").id)).calls(c.req.valid("query").limit), 200),
+  async (c) => {
+    const { limit, state } = c.req.valid("query");
+    return c.json(await (await ownedService(c, c.req.valid("param").id)).calls(limit, state), 200);
+  },
 );
 
 services.openapi(
@@ -182,6 +187,25 @@ services.openapi(
     const days = await service.usageDays(period.data.from, period.data.to);
     const totals = sumUsage(days);
     return c.json({ ...period.data, ...totals, days, cost: priceUsage(totals, PricingSchema.parse(c.env.PRICING)) }, 200);
+  },
+);
+
+services.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/services/{id}/latency",
+    summary: "Per UTC day (inclusive period, default the last 7 days): p50/p95 of each turn latency span and of the caller-perceived gap",
+    request: { params: ServiceParams, query: z.object({ from: z.string().optional(), to: z.string().optional() }) },
+    responses: { 200: json(LatencySchema), 400: json(ErrorBodySchema), 404: json(ErrorBodySchema) },
+  }),
+  async (c) => {
+    const service = await ownedService(c, c.req.valid("param").id);
+    const today = new Date().toISOString().slice(0, 10);
+    const weekAgo = new Date(Date.now() - 6 * 86_400_000).toISOString().slice(0, 10);
+    const query = c.req.valid("query");
+    const period = UsageQuerySchema.safeParse({ from: query.from ?? weekAgo, to: query.to ?? today });
+    if (!period.success) throw invalidInput(period.error.issues);
+    return c.json({ ...period.data, days: await service.latencyDays(period.data.from, period.data.to) }, 200);
   },
 );
 

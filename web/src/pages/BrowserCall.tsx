@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Service } from "../../../protocol/management.ts";
 import { type BrowserCall, type CallEvent, type LocalCallMessage, localEndReasonText } from "../../../protocol/voice.ts";
 import type { Room } from "livekit-client";
+import { transferText } from "./service/TransferBadge.tsx";
 import { api, errorText } from "../api.ts";
 import { Alert, Badge, Button, Card } from "../components/ui.tsx";
 import callAudioWorklet from "../lib/call-audio.worklet.ts?worker&url";
@@ -51,6 +52,8 @@ export function BrowserCallTab(props: { service: Service }) {
   const [info, setInfo] = useState<Extract<CallEvent, { type: "started" }> | null>(null);
   const [endReason, setEndReason] = useState<string | null>(null);
   const [botSpeaking, setBotSpeaking] = useState(false);
+  /** A call the bot started, ringing, that this page answers with the microphone (`?answer=<conversation>`). */
+  const [ringing, setRinging] = useState(() => new URLSearchParams(location.search).get("answer"));
 
   const ws = useRef<WebSocket | null>(null);
   const audio = useRef<{ ctx: AudioContext; mic: MediaStream; capture: AudioWorkletNode; playback: AudioWorkletNode } | null>(null);
@@ -109,6 +112,9 @@ export function BrowserCallTab(props: { service: Service }) {
       case "interrupted":
         add("system", `You interrupted the bot after “${event.spokenText}”`);
         return;
+      case "transfer":
+        add("system", transferText({ to: event.to, result: event.result }) + (event.result === "transferred" ? " (simulated)" : ""));
+        return;
       case "ended":
         setEndReason(event.reason);
         return;
@@ -127,7 +133,10 @@ export function BrowserCallTab(props: { service: Service }) {
     const ctx = new AudioContext();
     let mic: MediaStream | null = null;
     try {
-      const answer = await api<BrowserCall>("POST", `/api/v1/services/${encodeURIComponent(serviceId)}/browser-calls`);
+      const answer = ringing
+        ? await api<BrowserCall>("POST", `/api/v1/calls/${encodeURIComponent(ringing)}/voice-answer`)
+        : await api<BrowserCall>("POST", `/api/v1/services/${encodeURIComponent(serviceId)}/browser-calls`);
+      setRinging(null);
       if (answer.mode === "livekit") {
         void ctx.close();
         setLiveKit(answer);
@@ -277,6 +286,9 @@ export function BrowserCallTab(props: { service: Service }) {
         </Alert>
       )}
       {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}
+      {ringing && phase === "idle" && (
+        <Alert kind="info">Your bot is calling. Answer to take the call with your microphone: you hear its first sentence.</Alert>
+      )}
       {info && !info.sttUnderstandsLanguage && (
         <Alert kind="warning">
           The voice agent recognizes speech offline with pocketsphinx, which only understands English: what you say in{" "}
@@ -356,7 +368,7 @@ export function BrowserCallTab(props: { service: Service }) {
                 </>
               ) : (
                 <Button className="btn-test" onClick={() => void call()}>
-                  {phase === "ended" ? "Call again" : "Call"}
+                  {ringing ? "Answer" : phase === "ended" ? "Call again" : "Call"}
                 </Button>
               )}
             </div>

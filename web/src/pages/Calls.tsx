@@ -1,3 +1,4 @@
+import { TurnWaterfall } from "./calls/TurnWaterfall.tsx";
 import { useEffect, useState } from "react";
 import type { Call, CallSummary, Service } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
@@ -5,6 +6,7 @@ import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime } from "../c
 import { formatInternational } from "../lib/phone.ts";
 import { formatDuration } from "../lib/usage.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
+import { TransferBadge, telephonyEventText } from "./service/TransferBadge.tsx";
 import { MessageHints } from "./service/MessageHints.tsx";
 
 const showNumber = (n: string) => (n === "" ? "—" : n.startsWith("+") ? formatInternational(n) : n);
@@ -48,6 +50,7 @@ export function CallsTab(props: { service: Service }) {
           <table className="table calls-table">
             <thead>
               <tr>
+                <th scope="col">Direction</th>
                 <th scope="col">From</th>
                 <th scope="col">To</th>
                 <th scope="col">Started</th>
@@ -86,11 +89,25 @@ function CallRow(props: { call: CallSummary; seconds: number | null; open: boole
   return (
     <>
       <tr data-testid="call-row">
+        <td data-label="Direction" data-testid="call-direction">
+          {c.direction === "outbound" ? <Badge tone="blue">Outbound (bot)</Badge> : "Inbound"}
+        </td>
         <td data-label="From" className="mono">{showNumber(c.from)}</td>
         <td data-label="To" className="mono">{showNumber(c.to)}</td>
         <td data-label="Started">{formatDateTime(c.startedAt)}</td>
-        <td data-label="Duration">{props.seconds === null ? <Badge tone="blue">In progress</Badge> : formatDuration(props.seconds)}</td>
-        <td data-label="Ended">{c.endReason ? END_REASON_TEXT[c.endReason] : "—"}</td>
+        <td data-label="Duration">
+          {c.state === "ringing" ? <Badge tone="amber">Ringing</Badge> : props.seconds === null ? <Badge tone="blue">In progress</Badge> : formatDuration(props.seconds)}
+        </td>
+        <td data-label="Ended" data-testid="call-ended">
+          {c.endReason ? END_REASON_TEXT[c.endReason] : "—"}
+          {c.failure && <span className="muted"> (SIP {c.failure.sipStatus} {c.failure.reason})</span>}
+          {c.transfer && (
+            <>
+              {" "}
+              <TransferBadge transfer={c.transfer} />
+            </>
+          )}
+        </td>
         <td data-label="Delivery">
           {c.failedDeliveries > 0 ? (
             <Badge tone="red">
@@ -108,7 +125,7 @@ function CallRow(props: { call: CallSummary; seconds: number | null; open: boole
       </tr>
       {props.open && (
         <tr className="transcript-row">
-          <td colSpan={7} id={transcriptId}>
+          <td colSpan={8} id={transcriptId}>
             <Transcript conversation={c.conversation} />
           </td>
         </tr>
@@ -129,15 +146,26 @@ function Transcript(props: { conversation: string }) {
   if (!call) return <Loading label="Loading the transcript…" />;
   return (
     <>
+      {call.failure && (
+        <p data-testid="call-failure">
+          <Badge tone="red">Not connected: SIP {call.failure.sipStatus} {call.failure.reason}</Badge>
+        </p>
+      )}
       {call.room !== null && (
         <p className="muted" data-testid="call-room">
           LiveKit room: <span className="mono">{call.room}</span>
         </p>
       )}
+      {call.transfer && (
+        <p data-testid="call-detail-transfer">
+          <TransferBadge transfer={call.transfer} />
+        </p>
+      )}
       <ol className="transcript" aria-label="Transcript" data-testid="transcript">
         {call.messages.map((m, i) => {
           const who = m.direction === "to_bot" ? "Caller → bot" : "Bot → caller";
-          const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : m.body === "" && m.last ? "(hung up)" : m.body;
+          const event = telephonyEventText(m);
+          const what = m.new ? "(call started)" : m.dtmf ? `(pressed ${m.dtmf})` : event ? event : m.body === "" && m.last ? "(hung up)" : m.body;
           const failed = m.delivery === "failed";
           return (
             <li key={i} className={`${m.direction}${failed ? " failed" : ""}`}>
@@ -163,6 +191,7 @@ function Transcript(props: { conversation: string }) {
           );
         })}
       </ol>
+      <TurnWaterfall call={call} />
     </>
   );
 }

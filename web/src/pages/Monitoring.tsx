@@ -1,3 +1,4 @@
+import { LatencyCard } from "./monitoring/LatencyCard.tsx";
 import {
   BarController,
   BarElement,
@@ -37,16 +38,19 @@ const FIELD_TEXT: Record<string, string> = {
 };
 
 export function MonitoringTab(props: { service: Service }) {
+  const [period, setPeriod] = useState(() => lastDays(30));
   return (
     <div className="stack">
-      <UsageCard service={props.service} />
+      <UsageCard service={props.service} onPeriod={setPeriod} />
+      <LatencyCard service={props.service} period={period} />
       <ChangeLog service={props.service} />
     </div>
   );
 }
 
-function UsageCard(props: { service: Service }) {
+function UsageCard(props: { service: Service; onPeriod?: (period: { from: string; to: string }) => void }) {
   const [period, setPeriod] = useState(() => lastDays(30));
+  useEffect(() => props.onPeriod?.(period), [period]);
   const [draft, setDraft] = useState(period);
   const [usage, setUsage] = useState<Usage | null>(null);
   const [loading, setLoading] = useState(true);

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, Suspense, lazy, useEffect, useState } from "react";
 import type { Service, ServiceWithToken } from "../../../protocol/management.ts";
 import { CALL_LIMITS, MAX_NUMBERS_PER_SERVICE } from "../../../protocol/management.ts";
 import { ApiProblem, api, errorText } from "../api.ts";
@@ -6,15 +6,20 @@ import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Field, Loading, PageH
 import { checkNumber, countries, countryName, countryOfNumber, defaultCountry, formatInternational, isCountryCode } from "../lib/phone.ts";
 import { usePortal } from "../portal-context.ts";
 import { Link, navigate } from "../router.tsx";
-import { BrowserCallTab } from "./BrowserCall.tsx";
 import { CallsTab } from "./Calls.tsx";
-import { MonitoringTab } from "./Monitoring.tsx";
 import { LanguageSelect, languageName } from "./Services.tsx";
 import { TestChatTab } from "./TestChat.tsx";
 import { ConversationCard } from "./service/ConversationCard.tsx";
+import { TransfersCard } from "./service/TransfersCard.tsx";
+import { VoiceCard } from "./service/VoiceCard.tsx";
 import { MessageFormatCard } from "./service/MessageFormatCard.tsx";
 import { BotCard } from "./service/BotCard.tsx";
 import type { Patch } from "./service/patch.ts";
+import { OutboundCard } from "./service/OutboundCard.tsx";
+
+// Each in a chunk of its own, loaded when its tab opens: LiveKit's client and the chart library are large.
+const BrowserCallTab = lazy(() => import("./BrowserCall.tsx").then((m) => ({ default: m.BrowserCallTab })));
+const MonitoringTab = lazy(() => import("./Monitoring.tsx").then((m) => ({ default: m.MonitoringTab })));
 
 const TABS = [
   { id: "settings", label: "Settings" },
@@ -101,9 +106,17 @@ export function ServicePage(props: { id: string; tab: string }) {
       </nav>
       {tab === "settings" && <SettingsTab service={service} patch={patch} onUpdated={updated} onRefreshed={setService} />}
       {tab === "test" && <TestChatTab service={service} />}
-      {tab === "call" && <BrowserCallTab service={service} />}
+      {tab === "call" && (
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <BrowserCallTab service={service} />
+        </Suspense>
+      )}
       {tab === "calls" && <CallsTab service={service} />}
-      {tab === "monitoring" && <MonitoringTab service={service} />}
+      {tab === "monitoring" && (
+        <Suspense fallback={<Loading label="Loading…" />}>
+          <MonitoringTab service={service} />
+        </Suspense>
+      )}
     </>
   );
 }
@@ -117,7 +130,10 @@ function SettingsTab(props: { service: Service; patch: Patch; onUpdated: (s: Ser
       <GeneralCard service={props.service} patch={props.patch} />
       <CallLimitsCard service={props.service} patch={props.patch} />
       <ConversationCard service={props.service} patch={props.patch} />
+      <TransfersCard service={props.service} patch={props.patch} />
+      <VoiceCard service={props.service} patch={props.patch} />
       <MessageFormatCard service={props.service} patch={props.patch} />
+      <OutboundCard service={props.service} patch={props.patch} />
       <DangerCard service={props.service} onUpdated={props.onUpdated} />
     </div>
   );

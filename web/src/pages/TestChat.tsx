@@ -1,10 +1,12 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from "react";
 import type { ChatToGateway, GatewayToChat } from "../../../protocol/bridge.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
+import { telephonyEventText } from "./service/TransferBadge.tsx";
 import type { Call, CallMessage, EndReason, PinResult, Service, TestSession } from "../../../protocol/management.ts";
 import { api, errorText, sendOnLeave } from "../api.ts";
 import { Alert, Badge, Button, Card, Field } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
+import { IncomingCalls } from "./service/IncomingCalls.tsx";
 
 
 /** Messages carry no id; a message is re-announced when its delivery changes, so this identifies it. */
@@ -301,6 +303,8 @@ function ChatLine(props: { message: CallMessage }) {
   if (m.direction === "to_bot") {
     if (m.new) return <li className="chat-system">Call connected · {time(m.at)}</li>;
     if (m.dtmf) return <li className="chat-system">The caller pressed {m.dtmf.split("").join(" ")}</li>;
+    const event = telephonyEventText(m);
+    if (event) return <li className="chat-system">{event} · {time(m.at)}</li>;
     if (m.last && m.body === "") return <li className="chat-system">The caller hung up · {time(m.at)}</li>;
     return (
       <li className="bubble bubble-caller">
@@ -435,6 +439,16 @@ function SimulatedCaller(props: { service: Service }) {
   return (
     <Card title="Simulated caller" description="Until you call a real number, play the caller from here." className="caller-card">
       {error && <Alert>{error}</Alert>}
+      {!active && (
+        <IncomingCalls
+          serviceId={service.id}
+          onAnswered={(answered) => {
+            setCall(null);
+            setPinResult(null);
+            setConversation(answered);
+          }}
+        />
+      )}
       {!active && (
         <form onSubmit={placeCall} className="form-grid" noValidate>
           {call?.state === "ended" && (
