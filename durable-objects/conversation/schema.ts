@@ -1,5 +1,5 @@
 import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
-import { createTurnSchema } from "./turns.ts";
+import { createTurnSchema } from "./turn-table.ts";
 import type { TransferResult } from "../../protocol/transfer.ts";
 import { type Call, CALL_LIMITS, type CallDirection, type DeliveryState, type EndReason } from "../../protocol/management.ts";
 

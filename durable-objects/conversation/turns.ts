@@ -21,12 +21,6 @@ interface TurnTimeRow {
   [key: string]: SqlStorageValue;
 }
 
-export function createTurnSchema(sql: SqlStorage): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS turn_times (
-    seq INTEGER PRIMARY KEY, speech_ended_at INTEGER, transcribed_at INTEGER, posted_at INTEGER, answered_at INTEGER,
-    reply_arrived_at INTEGER, say_received_at INTEGER, first_audio_at INTEGER, playback_ended_at INTEGER, interrupted INTEGER)`);
-}
-
 function upsert(sql: SqlStorage, seq: number, values: Partial<Omit<TurnTimeRow, "seq">>): void {
   const columns = Object.keys(values);
   sql.exec(
