@@ -285,7 +285,7 @@ describe("a call with the service's voice settings (Flux + Cartesia, stand-in ga
       deepgram.push("What time do you open?");
       await caller.say(concatSamples([resample(speak("what time do you open"), 24_000, 16_000), silence(16_000, 100)]));
       const [transcript] = await waitFor(() => gateway.of("transcript").length > 0 && gateway.of("transcript"), 10_000, "the caller's turn");
-      expect(transcript).toEqual({ type: "transcript", text: "What time do you open?" });
+      expect(transcript).toEqual({ type: "transcript", text: "What time do you open?", turn: 1, timing: expect.any(Object) });
       expect(deepgram.connections.at(-1)!.query.get("eot_threshold")).toBe("0.8");
 
       const t0 = performance.now();
