@@ -104,7 +104,9 @@ describe("the Message format card, in Chromium", () => {
     await page.getByTestId("call-row").first().getByRole("button", { name: "Transcript" }).click();
     const transcript = page.getByTestId("transcript");
     await containsText(transcript, "Putting you through.");
-    await containsText(transcript.getByTestId("message-hints"), JSON.stringify(hints));
+    // The bot's hints, then ours: this service allows no transfer destination, so we told the bot the transfer failed.
+    await containsText(transcript.getByTestId("message-hints").first(), JSON.stringify(hints));
+    await containsText(transcript.getByTestId("message-hints").nth(1), '"event":"transfer_failed"');
     await expectAccessible(page, "calls, with a message's hints");
     await page.screenshot({ path: join(artifactsDir, "message-hints.png"), fullPage: true });
   });

@@ -101,7 +101,8 @@ describe("the portal's latency views, in Chromium", () => {
     const botBox = await botBar.boundingBox();
     const oursBox = await row.getByTestId("bar-gateway-in").boundingBox();
     expect(botBox!.width).toBeGreaterThan(track!.width * 0.5);
-    expect(oursBox!.x + oursBox!.width).toBeLessThanOrEqual(botBox!.x + 1);
+    // Ours comes before the bot's (a bar under 2 px is drawn 2 px wide, so it may reach 2 px further).
+    expect(oursBox!.x + oursBox!.width).toBeLessThanOrEqual(botBox!.x + 2);
     const look = (testId: string) => row.getByTestId(testId).evaluate((el) => getComputedStyle(el).backgroundImage + getComputedStyle(el).backgroundColor);
     expect(await look("bar-bot")).not.toBe(await look("bar-gateway-in"));
     expect(await row.locator(".waterfall-spans").textContent()).toContain("Your bot");

@@ -200,10 +200,11 @@ describe("voice end to end (offline speech, real gateway)", () => {
       // The bot's own measure of how long it waited (its timer may fire a little late), then the gateway's.
       const { arrived, sent } = lines.find((l) => l.conversation === started.conversation);
       expect(sent - arrived).toBeGreaterThanOrEqual(THINK_MS);
-      // ±20 ms, on a machine that is not overloaded: with every core queued several deep, workerd gets to the bot's
-      // reply late and that delay is (rightly) measured; there the test allows what such a queue costs, and says so.
+      // ±20 ms on an idle machine: on a busy one, workerd and the bot's process get to the two HTTP hops late, and that
+      // delay is (rightly) measured as the bot's; there the test allows what such a queue costs (36 ms was seen at 1.2
+      // per core on 2 cores, 593 ms at 9), and says so.
       const loadPerCore = loadavg()[0]! / availableParallelism();
-      const tolerance = loadPerCore > 2 ? 250 : 20;
+      const tolerance = loadPerCore > 2 ? 250 : loadPerCore > 0.75 ? 100 : 20;
       if (tolerance > 20) console.warn(`load average ${loadPerCore.toFixed(1)} per core: think time checked within ±${tolerance} ms, not ±20`);
       expect(Math.abs(turn.spans.bot! - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
       for (const span of ["stt", "agent", "gateway", "tts", "gap"] as const) expect(turn.spans[span], span).toEqual(expect.any(Number));

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { type ApiKeyInfo, api, errorText } from "../api.ts";
-import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Loading, PageHeader, SecretBox, formatDateTime } from "../components/ui.tsx";
+import { Alert, Badge, Button, Card, ConfirmDialog, Empty, Loading, PageHeader, SecretBox, formatDateTime, TableWrap } from "../components/ui.tsx";
 
 export function ApiKeysPage() {
   const [keys, setKeys] = useState<ApiKeyInfo[] | null>(null);
@@ -78,7 +78,7 @@ export function ApiKeysPage() {
         {!keys && !error && <Loading label="Loading your keys…" />}
         {keys && keys.length === 0 && <Empty title="No API keys." />}
         {keys && keys.length > 0 && (
-          <div className="table-wrap">
+          <TableWrap label="API keys">
             <table className="table" data-testid="api-keys">
               <thead>
                 <tr>
@@ -111,7 +111,7 @@ export function ApiKeysPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </Card>
       <ConfirmDialog

@@ -2,7 +2,7 @@ import { TurnWaterfall } from "./calls/TurnWaterfall.tsx";
 import { useEffect, useState } from "react";
 import type { Call, CallSummary, Service } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
-import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime } from "../components/ui.tsx";
+import { Alert, Badge, Button, Card, Empty, Loading, formatDateTime, TableWrap } from "../components/ui.tsx";
 import { formatInternational } from "../lib/phone.ts";
 import { formatDuration } from "../lib/usage.ts";
 import { END_REASON_TEXT } from "../../../protocol/end-reasons.ts";
@@ -46,7 +46,7 @@ export function CallsTab(props: { service: Service }) {
         </Empty>
       )}
       {calls && calls.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Calls">
           <table className="table calls-table">
             <thead>
               <tr>
@@ -77,7 +77,7 @@ export function CallsTab(props: { service: Service }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </Card>
   );

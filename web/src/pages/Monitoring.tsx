@@ -14,7 +14,7 @@ import {
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { Service, ServiceLogEntry, Usage, UsageDay } from "../../../protocol/management.ts";
 import { api, errorText } from "../api.ts";
-import { Alert, Button, Card, Empty, Field, Loading, formatDateTime } from "../components/ui.tsx";
+import { Alert, Button, Card, Empty, Field, Loading, formatDateTime, TableWrap } from "../components/ui.tsx";
 import { fillDays, formatDuration, formatMoney, lastDays, usageCsv } from "../lib/usage.ts";
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -154,7 +154,7 @@ function UsageCard(props: { service: Service; onPeriod?: (period: { from: string
           {usage.cost.lines.length === 0 ? (
             <p className="muted">Nothing is charged for this period.</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label="Cost lines">
               <table className="table cost-table" data-testid="cost-table">
                 <thead>
                   <tr>
@@ -198,7 +198,7 @@ function UsageCard(props: { service: Service; onPeriod?: (period: { from: string
                   </tr>
                 </tfoot>
               </table>
-            </div>
+            </TableWrap>
           )}
         </div>
       )}
@@ -294,7 +294,7 @@ function ChangeLog(props: { service: Service }) {
       {!events && !error && <Loading label="Loading the change log…" />}
       {events && events.length === 0 && <Empty title="No changes recorded." />}
       {events && events.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Change log">
           <table className="table" data-testid="change-log">
             <thead>
               <tr>
@@ -319,7 +319,7 @@ function ChangeLog(props: { service: Service }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </Card>
   );

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import type { Service } from "../../../../protocol/management.ts";
 import type { Latency, SpanName } from "../../../../protocol/turns.ts";
 import { api, errorText } from "../../api.ts";
-import { Alert, Card, Loading } from "../../components/ui.tsx";
+import { Alert, Card, Loading, TableWrap } from "../../components/ui.tsx";
 import { formatMs } from "../../lib/waterfall.ts";
 
 const COLUMNS: { span: SpanName; label: string }[] = [
@@ -38,7 +38,7 @@ export function LatencyCard(props: { service: Service; period: { from: string; t
       {!latency && !error && <Loading label="Loading latency…" />}
       {latency && latency.days.length === 0 && <p className="muted">No finished turns in this period.</p>}
       {latency && latency.days.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label="Latency per day">
           <table className="table" data-testid="latency-table">
             <caption className="sr-only">p50 / p95 per day, in milliseconds or seconds</caption>
             <thead>
@@ -69,7 +69,7 @@ export function LatencyCard(props: { service: Service; period: { from: string; t
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </Card>
   );
