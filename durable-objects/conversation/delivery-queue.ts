@@ -206,6 +206,9 @@ export class DeliveryQueue {
       to: call.to_number,
       language: call.language,
     };
+    // Our notices to a messaging-API bot (a failed transfer, a reprompt: an empty body with hints) mean nothing to a
+    // platform, which would take them as the caller saying nothing: they are recorded on the call, not sent.
+    if (turn.kind === "text" && turn.text.trim() === "") return { verdict: { kind: "delivered" }, replies: [] };
     const hear = async (replies: BotReply[]) => {
       for (const reply of replies) await this.host.botSays(reply);
     };

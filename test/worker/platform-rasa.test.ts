@@ -42,6 +42,10 @@ describe("a service whose bot is a Rasa bot (REST channel)", () => {
     ]);
     // Acted on as any bot's transfer: this service allows no destination, so the guard refuses it (Call control).
     await eventually(async () => (await callRecord(key, conversation)).transfer?.result === "destination not allowed");
+    // Our transfer_failed notice (an empty body with hints) is recorded on the call but not sent to Rasa as words.
+    await eventually(async () => (await callRecord(key, conversation)).messages.some((m) => m.direction === "to_bot" && m.body === "" && m.delivery === "delivered"));
+    const sent = (await platformLog(inject("fakeRasaUrl"))).filter((r) => r.body?.sender === conversation);
+    expect(sent.map((r) => r.body.message)).toEqual(["/session_start", "agent"]);
   });
 
   it("retries a Rasa 5xx and delivers once Rasa answers", async () => {
