@@ -155,7 +155,8 @@ describe("Call from browser (local transport)", () => {
     const usage = await until(async () => {
       const body = expectData(await api.GET("/api/v1/services/{id}/usage", { params: { path: { id: serviceId } } }), "reading the usage");
       return body.sttSeconds > 0 && body;
-    }, 10_000, "speech-to-text seconds in the usage");
+      // A loaded machine (CI) once took longer than 10 s here; see the note on #13.
+    }, 30_000, "speech-to-text seconds in the usage");
     expect(usage.sttSeconds).toBeGreaterThanOrEqual(Math.floor(seconds / 2));
     expect(violations).toEqual([]);
     await page.screenshot({ path: join(artifactsDir, "browser-call-ended.png"), fullPage: true });
