@@ -61,9 +61,16 @@ export async function startGateway(
   child.stdout?.on("data", (chunk) => (output += String(chunk)));
   child.stderr?.on("data", (chunk) => (output += String(chunk)));
   let exited = false;
-  child.on("exit", () => (exited = true));
+  let stopping = false;
+  let serving = false;
+  child.on("exit", (code, signal) => {
+    exited = true;
+    // A gateway that dies mid-suite makes every later test time out: say so where CI's log shows it, with its output.
+    if (serving && !stopping) console.error(`wrangler dev on port ${port} exited during the tests (code ${code}, signal ${signal}); its last output:\n${output.slice(-4000)}`);
+  });
 
   const stop = async () => {
+    stopping = true;
     if (!exited && child.pid) {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -92,7 +99,10 @@ export async function startGateway(
     }
     try {
       const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
+      if (res.ok) {
+        serving = true;
+        break;
+      }
     } catch {
       // not up yet
     }
