@@ -1,60 +1,20 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { expectAccessible } from "./browser-checks.ts";
 import { messagingClient } from "../../client/index.ts";
-import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
+import { portalSuite } from "./portal-suite.ts";
+import { artifactsDir } from "./server.ts";
 import { containsText, visible } from "./ui-expect.ts";
 
 /** The service page's "Message format" card and a message's hints on the call detail, in a real Chromium. */
 
-const PASSWORD = "a long and careful password";
-
-let gateway: Gateway;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
+const portal = portalSuite("message-format", { agent: false });
 let serviceId = "";
-
-/** Cookie-authenticated API calls from inside the page's context, with the session's CSRF token. */
-async function pageApi(method: string, path: string, json?: unknown) {
-  const session = await page.request.get(`${gateway.url}/api/v1/session`);
-  const csrf = ((await session.json()) as { csrfToken: string }).csrfToken;
-  const res = await page.request.fetch(`${gateway.url}${path}`, {
-    method,
-    headers: { "x-csrf-token": csrf, ...(json === undefined ? {} : { "content-type": "application/json" }) },
-    ...(json === undefined ? {} : { data: JSON.stringify(json) }),
-  });
-  return { status: res.status(), body: (await res.json()) as any };
-}
-
-beforeAll(async () => {
-  await mkdir(artifactsDir, { recursive: true });
-  [gateway, browser] = await Promise.all([startGateway({}, { agent: false }), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-}, 120_000);
-
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail") await page?.screenshot({ path: join(artifactsDir, `FAILED-message-format-${test.task.name.slice(0, 30)}.png`), fullPage: true });
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await gateway?.stop();
-}, 30_000);
 
 describe("the Message format card, in Chromium", () => {
   it("shows strings, the default, with both formats explained", async () => {
-    await page.goto(`${gateway.url}/signup`);
-    await page.getByLabel("Email").fill(`format-${Date.now()}@example.com`);
-    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await page.getByLabel("Confirm password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Create account" }).click();
-    await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+    const { page } = portal;
+    await portal.signUp("format");
     await page.getByRole("button", { name: "+ New Subscription" }).click();
     await page.getByLabel("Service name").fill("Format bot");
     await page.getByRole("button", { name: "Subscribe", exact: true }).click();
@@ -73,12 +33,13 @@ describe("the Message format card, in Chromium", () => {
   });
 
   it("saves booleans, which the API returns and a reload keeps", async () => {
+    const { page } = portal;
     const card = page.getByRole("region", { name: "Message format" });
     await card.getByRole("radio", { name: /Booleans/ }).check();
     await card.getByRole("button", { name: "Save format" }).click();
     await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
     await card.screenshot({ path: join(artifactsDir, "message-format.png") });
-    expect((await pageApi("GET", `/api/v1/services/${serviceId}`)).body.messageFormat).toBe("booleans");
+    expect((await portal.api("GET", `/api/v1/services/${serviceId}`)).body.messageFormat).toBe("booleans");
 
     await page.reload();
     const reloaded = page.getByRole("region", { name: "Message format" });
@@ -87,20 +48,21 @@ describe("the Message format card, in Chromium", () => {
   });
 
   it("shows a message's hints on the call detail", async () => {
+    const { page } = portal;
     // A new token (the one shown after saving is gone with the reload), then a simulated call answered through the
     // send API, as the owner may in demo mode, with hints as the real product's bots send them: a JSON string.
-    const { token } = (await pageApi("PATCH", `/api/v1/services/${serviceId}`, { name: "Format bot" })).body as { token: string };
-    const started = await pageApi("POST", `/api/v1/services/${serviceId}/calls`, { from: "+14155550123" });
+    const { token } = (await portal.api("PATCH", `/api/v1/services/${serviceId}`, { name: "Format bot" })).body as { token: string };
+    const started = await portal.api("POST", `/api/v1/services/${serviceId}/calls`, { from: "+14155550123" });
     expect(started.status).toBe(201);
     const conversation = started.body.conversation as string;
     const hints = { telephony: { action: "transfer", info: { called: "+14155550100" } } };
-    const sent = await messagingClient(gateway.url, token).POST("/cloudengine/rest/voicebot/send/{conversation}", {
+    const sent = await messagingClient(portal.gateway.url, token).POST("/cloudengine/rest/voicebot/send/{conversation}", {
       params: { path: { conversation } },
       body: { conversation, body: "Putting you through.", hints: JSON.stringify(hints), last: false },
     });
     expect(sent.data).toEqual({ success: true, reason: "delivered" });
 
-    await page.goto(`${gateway.url}/services/${serviceId}/calls`);
+    await page.goto(`${portal.gateway.url}/services/${serviceId}/calls`);
     await page.getByTestId("call-row").first().getByRole("button", { name: "Transcript" }).click();
     const transcript = page.getByTestId("transcript");
     await containsText(transcript, "Putting you through.");

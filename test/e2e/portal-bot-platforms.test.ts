@@ -1,11 +1,9 @@
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDirectLine, DIRECT_LINE_SECRET } from "../support/platforms/fake-directline.ts";
 import { startFakeRasa } from "../support/platforms/fake-rasa.ts";
-import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
-import { pageApiAt, signUpAt } from "./portal-session.ts";
-import { type Gateway, artifactsDir, launchChromium, startGateway, until } from "./server.ts";
+import { expectAccessible } from "./browser-checks.ts";
+import { portalSuite } from "./portal-suite.ts";
+import { until } from "./server.ts";
 import { containsText, hasText, visible } from "./ui-expect.ts";
 
 /**
@@ -14,44 +12,26 @@ import { containsText, hasText, visible } from "./ui-expect.ts";
  * chat talks to each through the gateway's adaptor (loopback fakes of both platforms).
  */
 
-let gateway: Gateway;
-let browser: Browser;
+const portal = portalSuite("platforms");
 let rasa: Awaited<ReturnType<typeof startFakeRasa>>;
 let directLine: Awaited<ReturnType<typeof startFakeDirectLine>>;
-let context: BrowserContext;
-let page: Page;
-let consoleWatch: ConsoleWatch;
 let serviceId = "";
 
-const pageApi = (method: string, path: string, body?: unknown) => pageApiAt(gateway.url, page, method, path, body);
-
 beforeAll(async () => {
-  [gateway, browser, rasa, directLine] = await Promise.all([startGateway(), launchChromium(), startFakeRasa(), startFakeDirectLine()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  consoleWatch = await watchConsole(context);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await signUpAt(gateway.url, page, `platforms-${Date.now()}@example.com`, "a long and careful password");
-  const created = await pageApi("POST", "/api/v1/services", { name: "Platform pizzeria", language: "en-US" });
+  [rasa, directLine] = await Promise.all([startFakeRasa(), startFakeDirectLine()]);
+  await portal.signUp("platforms");
+  const created = await portal.api("POST", "/api/v1/services", { name: "Platform pizzeria", language: "en-US" });
   serviceId = created.body.id as string;
-  await page.goto(`${gateway.url}/services/${serviceId}`);
-}, 120_000);
-
-afterEach(async (test) => {
-  if (test.task.result?.state === "fail") await page?.screenshot({ path: join(artifactsDir, `FAILED-platforms-${test.task.name.slice(0, 30)}.png`), fullPage: true });
-  expect(consoleWatch.cspViolations.splice(0)).toEqual([]);
-  expect(consoleWatch.uncaught.splice(0)).toEqual([]);
+  await portal.page.goto(`${portal.gateway.url}/services/${serviceId}`);
 });
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
   await Promise.all([rasa?.close(), directLine?.close()]);
-  await gateway?.stop();
-}, 30_000);
+});
 
 /** Places a call from the Test chat's simulated caller, says `text`, and waits for `reply` in what the caller hears. */
 async function talk(text: string, reply: string) {
+  const { page } = portal;
   await page.getByRole("link", { name: "Test chat" }).click();
   await page.getByRole("button", { name: /^(Call the service|Call again)$/ }).click();
   await visible(page.getByText("On a call to"));
@@ -64,6 +44,7 @@ async function talk(text: string, reply: string) {
 
 describe("bot platforms in the portal, in Chromium", () => {
   it("switches a service to a Rasa bot by filling in the form, and the simulated caller talks to it", async () => {
+    const { page } = portal;
     await page.getByRole("button", { name: "Edit bot configuration" }).click();
     await page.getByLabel("Bot type").selectOption({ label: "Rasa (REST channel)" });
     // A Rasa bot needs no security token: the field is gone.
@@ -74,7 +55,7 @@ describe("bot platforms in the portal, in Chromium", () => {
     await visible(page.getByText("Bot configuration saved."));
     await hasText(page.getByTestId("bot-type"), "Rasa (REST channel)");
     await hasText(page.getByTestId("bot-url"), `${rasa.url}/_`);
-    expect((await pageApi("GET", `/api/v1/services/${serviceId}`)).body).toMatchObject({ botType: "rasa", botUrl: `${rasa.url}/_`, demo: false });
+    expect((await portal.api("GET", `/api/v1/services/${serviceId}`)).body).toMatchObject({ botType: "rasa", botUrl: `${rasa.url}/_`, demo: false });
 
     const callerLog = await talk("a margherita", "You said: a margherita");
     await visible(callerLog.getByText("Welcome to the Rasa pizzeria."));
@@ -84,6 +65,7 @@ describe("bot platforms in the portal, in Chromium", () => {
   });
 
   it("switches it to a Bot Framework bot (Direct Line): the secret is required, then shown only as set", async () => {
+    const { page } = portal;
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByRole("button", { name: "Edit bot configuration" }).click();
     await page.getByLabel("Bot type").selectOption({ label: "Microsoft Bot Framework (Direct Line 3.0)" });
@@ -97,7 +79,7 @@ describe("bot platforms in the portal, in Chromium", () => {
     await hasText(page.getByTestId("bot-type"), "Microsoft Bot Framework (Direct Line 3.0)");
     await hasText(page.getByTestId("directline-secret"), "Set (hidden)");
     expect(await page.content()).not.toContain(DIRECT_LINE_SECRET);
-    const stored = await pageApi("GET", `/api/v1/services/${serviceId}`);
+    const stored = await portal.api("GET", `/api/v1/services/${serviceId}`);
     expect(stored.body).toMatchObject({ botType: "directline", directLineSecretSet: true });
     expect(JSON.stringify(stored.body)).not.toContain(DIRECT_LINE_SECRET);
 
@@ -109,14 +91,15 @@ describe("bot platforms in the portal, in Chromium", () => {
 
     const callerLog = await talk("a calzone", "You said: a calzone");
     await visible(callerLog.getByText("Welcome to the Bot Framework pizzeria."));
-    const calls = await pageApi("GET", `/api/v1/services/${serviceId}/calls`);
+    const calls = await portal.api("GET", `/api/v1/services/${serviceId}/calls`);
     const conversation = calls.body[0].conversation as string;
-    await until(async () => (await pageApi("GET", `/api/v1/calls/${conversation}`)).body.failedDeliveries === 0, 5_000, "no failed delivery");
+    await until(async () => (await portal.api("GET", `/api/v1/calls/${conversation}`)).body.failedDeliveries === 0, 5_000, "no failed delivery");
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText("The call ended"));
   });
 
   it("offers Dialogflow CX with a write-only key: a key that is not one is shown under its field", async () => {
+    const { page } = portal;
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByRole("button", { name: "Edit bot configuration" }).click();
     await page.getByLabel("Bot type").selectOption({ label: "Google Dialogflow CX" });
@@ -130,7 +113,7 @@ describe("bot platforms in the portal, in Chromium", () => {
     await page.getByRole("button", { name: "Save bot configuration" }).click();
     await visible(page.getByText(/not a service-account key: private_key/));
     await expectAccessible(page, "bot configuration form, Dialogflow CX, with a field error");
-    expect((await pageApi("GET", `/api/v1/services/${serviceId}`)).body).toMatchObject({ botType: "directline", dialogflowServiceAccountKeySet: false });
+    expect((await portal.api("GET", `/api/v1/services/${serviceId}`)).body).toMatchObject({ botType: "directline", dialogflowServiceAccountKeySet: false });
     await page.getByRole("button", { name: "Cancel" }).click();
   });
 });

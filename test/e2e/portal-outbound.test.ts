@@ -1,7 +1,6 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
-import { type Gateway, launchChromium, startGateway } from "./server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectAccessible } from "./browser-checks.ts";
+import { portalSuite } from "./portal-suite.ts";
 import { containsText, hasCount, visible } from "./ui-expect.ts";
 
 /**
@@ -9,31 +8,14 @@ import { containsText, hasCount, visible } from "./ui-expect.ts";
  * password write-only), the simulated phone ringing in the Test chat with Answer and Decline, and the calls list
  * showing direction and the failure.
  */
-const PASSWORD = "a long and careful password";
 const TRUNK_PASSWORD = "trunk-password-portal-5d1e";
 const NUMBER = "+14155552671";
 
-let gateway: Gateway;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let consoleWatch: ConsoleWatch;
+const portal = portalSuite("outbound");
 let serviceId = "";
 
-async function pageApi(method: string, path: string, body?: unknown) {
-  const session = await page.request.get(`${gateway.url}/api/v1/session`);
-  const csrf = ((await session.json()) as { csrfToken?: string }).csrfToken ?? "";
-  const res = await page.request.fetch(`${gateway.url}${path}`, {
-    method,
-    headers: { "x-csrf-token": csrf, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
-    ...(body !== undefined ? { data: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status(), body: text ? (JSON.parse(text) as any) : undefined };
-}
-
 async function botStarts(token: string, conversation: string, body: string) {
-  const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
+  const res = await fetch(`${portal.gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Basic ${token}` },
     body: JSON.stringify({ new: true, to: "+33142685300", body }),
@@ -42,35 +24,18 @@ async function botStarts(token: string, conversation: string, body: string) {
 }
 
 beforeAll(async () => {
-  [gateway, browser] = await Promise.all([startGateway(), launchChromium()]);
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  consoleWatch = await watchConsole(context);
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${gateway.url}/signup`);
-  await page.getByLabel("Email").fill(`outbound-${Date.now()}@example.com`);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
-  const created = await pageApi("POST", "/api/v1/services", { name: "Outbound pizza", language: "en-US" });
+  await portal.signUp("outbound");
+  const created = await portal.api("POST", "/api/v1/services", { name: "Outbound pizza", language: "en-US" });
   serviceId = created.body.id;
-  expect((await pageApi("PATCH", `/api/v1/services/${serviceId}`, { numbers: [NUMBER] })).status).toBe(200);
-}, 120_000);
-
-afterAll(async () => {
-  expect(consoleWatch?.cspViolations ?? []).toEqual([]);
-  expect(consoleWatch?.uncaught ?? []).toEqual([]);
-  await context?.close();
-  await browser?.close();
-  await gateway?.stop();
-}, 30_000);
+  expect((await portal.api("PATCH", `/api/v1/services/${serviceId}`, { numbers: [NUMBER] })).status).toBe(200);
+});
 
 describe("calls started by the bot, in the portal (Chromium)", () => {
   let token = "";
 
   it("sets outbound calls on the Outbound calls card; the trunk password is never shown again and kept when left empty", async () => {
-    await page.goto(`${gateway.url}/services/${serviceId}`);
+    const { page } = portal;
+    await page.goto(`${portal.gateway.url}/services/${serviceId}`);
     const card = page.getByRole("region", { name: "Outbound calls" });
     await containsText(card, "Off");
     await card.getByLabel("Allow the bot to start calls").check();
@@ -91,7 +56,7 @@ describe("calls started by the bot, in the portal (Chromium)", () => {
     await card.getByLabel("SIP trunk username").fill("pmb2");
     await card.getByRole("button", { name: "Save outbound calls" }).click();
     await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
-    const service = (await pageApi("GET", `/api/v1/services/${serviceId}`)).body;
+    const service = (await portal.api("GET", `/api/v1/services/${serviceId}`)).body;
     expect(service.outbound).toEqual({ enabled: true, destinations: ["+33", "GB"], maxConcurrent: 3, trunk: { address: "sip.provider.example", username: "pmb2", passwordSet: true } });
     expect(await page.content()).not.toContain(TRUNK_PASSWORD);
     await card.getByLabel("Allowed destinations").fill("33");
@@ -102,6 +67,7 @@ describe("calls started by the bot, in the portal (Chromium)", () => {
   });
 
   it("rings in the Test chat's simulated caller: Answer hears the bot's body; Decline ends the call as call_failed", async () => {
+    const { page } = portal;
     await page.getByRole("link", { name: "Test chat" }).click();
     expect(await botStarts(token, "portal-answered", "Hello, this is Outbound pizza calling.")).toBe("delivered");
     const incoming = page.getByTestId("incoming-calls");
@@ -117,10 +83,11 @@ describe("calls started by the bot, in the portal (Chromium)", () => {
     expect(await botStarts(token, "portal-declined", "Hello again.")).toBe("delivered");
     await page.getByTestId("incoming-calls").getByRole("button", { name: "Decline" }).click();
     await hasCount(page.getByTestId("incoming-calls"), 0);
-    expect((await pageApi("GET", "/api/v1/calls/portal-declined")).body).toMatchObject({ endReason: "call_failed", failure: { sipStatus: 603 } });
+    expect((await portal.api("GET", "/api/v1/calls/portal-declined")).body).toMatchObject({ endReason: "call_failed", failure: { sipStatus: 603 } });
   });
 
   it("shows direction and the failure in the calls list and detail", async () => {
+    const { page } = portal;
     await page.getByRole("link", { name: "Calls", exact: true }).click();
     const rows = page.getByTestId("call-row");
     await hasCount(rows, 2);
