@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { eventually, say, startCall } from "./helpers.ts";
-import { botSaid, callRecord, firstSettled, platformLog, serviceOnPlatform } from "./platforms.ts";
+import { botSaid, callRecord, firstSettled, goodbyeEndsTheCall, platformLog, serviceOnPlatform } from "./platforms.ts";
 
 const WEBHOOK_ID = "0d3a5f6e-1b2c-4d5e-8f90-a1b2c3d4e5f6";
 const botpress = (behaviour = "_", webhookId = WEBHOOK_ID) => ({ botType: "botpress", botUrl: `${inject("fakeBotpressUrl")}/${behaviour}/${webhookId}` });
@@ -21,12 +21,7 @@ describe("a service whose bot is a Botpress bot (Chat API)", () => {
     expect(log.filter((r) => r.path.includes(conversationId) && r.method === "GET").every((r) => r.userKey === posted.userKey)).toBe(true);
 
     // The bot's <hangup/> markup ends the call, as for any bot.
-    await say(key, conversation, "goodbye");
-    const ended = await eventually(async () => {
-      const call = await callRecord(key, conversation);
-      return call.state === "ended" && call;
-    });
-    expect(ended.endReason).toBe("bot_hangup");
+    await goodbyeEndsTheCall(key, conversation);
   });
 
   it("retries Botpress's 5xx, and records a refusal", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
-import { api, eventually, say, startCall } from "./helpers.ts";
-import { botSaid, callRecord, firstSettled, platformLog, serviceOnPlatform } from "./platforms.ts";
+import { api, say, startCall } from "./helpers.ts";
+import { botSaid, firstSettled, goodbyeEndsTheCall, handoffBecomesTransfer, platformLog, serviceOnPlatform } from "./platforms.ts";
 
 const AGENT_PATH = "/v3/projects/pizza-project/locations/global/agents/agent-1";
 const dialogflow = (behaviour = "_", key = inject("fakeDialogflowKey")) => ({
@@ -29,12 +29,7 @@ describe("a service whose bot is a Dialogflow CX agent", () => {
     // The access token is cached: both turns used the same one.
     expect(new Set(requests.map((r) => r.authorization)).size).toBe(1);
 
-    await say(key, conversation, "goodbye");
-    const ended = await eventually(async () => {
-      const call = await callRecord(key, conversation);
-      return call.state === "ended" && call;
-    });
-    expect(ended.endReason).toBe("bot_hangup");
+    const ended = await goodbyeEndsTheCall(key, conversation);
     expect(ended.messages.filter((m) => m.direction === "from_bot").at(-1)).toMatchObject({ body: "Goodbye!", last: true });
   });
 
@@ -42,13 +37,7 @@ describe("a service whose bot is a Dialogflow CX agent", () => {
     const { key, serviceId } = await serviceOnPlatform(dialogflow());
     const conversation = await startCall(key, serviceId);
     await botSaid(key, conversation, 1);
-    await say(key, conversation, "agent");
-    expect((await botSaid(key, conversation, 3)).slice(1, 3)).toEqual([
-      { body: "A person will help you.", last: false },
-      { body: '<transfer referto="+14155550199"/>', last: false },
-    ]);
-    // Acted on as any bot's transfer: this service allows no destination, so the guard refuses it (Call control).
-    await eventually(async () => (await callRecord(key, conversation)).transfer?.result === "destination not allowed");
+    await handoffBecomesTransfer(key, conversation, "A person will help you.");
   });
 
   it("records a refused token request and a refused detectIntent on the call, and retries Dialogflow's 5xx", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { api, eventually, freshNumber, say, startCall } from "./helpers.ts";
 import { agent } from "./sockets.ts";
-import { botSaid, callRecord, firstSettled, platformLog, serviceOnPlatform } from "./platforms.ts";
+import { botSaid, firstSettled, goodbyeEndsTheCall, platformLog, serviceOnPlatform } from "./platforms.ts";
 
 const SECRET = "dl-secret.fake_0123456789";
 const directLine = (behaviour = "_", secret = SECRET) => ({
@@ -25,12 +25,7 @@ describe("a service whose bot is a Bot Framework bot (Direct Line 3.0)", () => {
       { body: "You said: a margherita", last: false },
       { body: "<speak>Anything else?</speak>", last: false },
     ]);
-    await api(`/api/v1/calls/${conversation}/utterances`, { method: "POST", key, json: { text: "goodbye" } });
-    const ended = await eventually(async () => {
-      const call = await callRecord(key, conversation);
-      return call.state === "ended" && call;
-    });
-    expect(ended.endReason).toBe("bot_hangup");
+    const ended = await goodbyeEndsTheCall(key, conversation);
     expect(ended.messages.filter((m) => m.direction === "from_bot").at(-1)).toMatchObject({ body: "Goodbye!", last: true });
 
     const activities = (await posted(conversation)).map((r) => r.body);

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { eventually, say, startCall } from "./helpers.ts";
-import { botSaid, callRecord, firstSettled, platformLog, serviceOnPlatform } from "./platforms.ts";
+import { botSaid, callRecord, firstSettled, goodbyeEndsTheCall, handoffBecomesTransfer, platformLog, serviceOnPlatform } from "./platforms.ts";
 
 const rasa = (behaviour = "_") => ({ botType: "rasa", botUrl: `${inject("fakeRasaUrl")}/${behaviour}` });
 
@@ -22,12 +22,7 @@ describe("a service whose bot is a Rasa bot (REST channel)", () => {
     ]);
     expect(sent[0]!.body.metadata).toMatchObject({ from: "+14155550100", language: "en-US" });
 
-    await say(key, conversation, "goodbye");
-    const ended = await eventually(async () => {
-      const call = await callRecord(key, conversation);
-      return call.state === "ended" && call;
-    });
-    expect(ended.endReason).toBe("bot_hangup");
+    const ended = await goodbyeEndsTheCall(key, conversation);
     expect(ended.messages.filter((m) => m.direction === "from_bot").at(-1)).toMatchObject({ body: "Goodbye!", last: true });
   });
 
@@ -35,13 +30,7 @@ describe("a service whose bot is a Rasa bot (REST channel)", () => {
     const { key, serviceId } = await serviceOnPlatform(rasa());
     const conversation = await startCall(key, serviceId);
     await botSaid(key, conversation, 1);
-    await say(key, conversation, "agent");
-    expect((await botSaid(key, conversation, 3)).slice(1, 3)).toEqual([
-      { body: "Putting you through.", last: false },
-      { body: '<transfer referto="+14155550199"/>', last: false },
-    ]);
-    // Acted on as any bot's transfer: this service allows no destination, so the guard refuses it (Call control).
-    await eventually(async () => (await callRecord(key, conversation)).transfer?.result === "destination not allowed");
+    await handoffBecomesTransfer(key, conversation, "Putting you through.");
     // Our transfer_failed notice (an empty body with hints) is recorded on the call but not sent to Rasa as words.
     await eventually(async () => (await callRecord(key, conversation)).messages.some((m) => m.direction === "to_bot" && m.body === "" && m.delivery === "delivered"));
     const sent = (await platformLog(inject("fakeRasaUrl"))).filter((r) => r.body?.sender === conversation);

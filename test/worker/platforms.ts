@@ -1,4 +1,5 @@
-import { api, createService, eventually, register } from "./helpers.ts";
+import { expect } from "vitest";
+import { api, createService, eventually, register, say } from "./helpers.ts";
 
 /** A service whose bot is a bot platform: `settings` is the PATCH (botType, botUrl, its secrets). */
 export async function serviceOnPlatform(settings: Record<string, unknown>) {
@@ -40,4 +41,28 @@ export const firstSettled = (key: string, conversation: string, timeoutMs?: numb
 /** What a fake platform received, in order (test/support/platforms/loopback.ts). */
 export async function platformLog(url: string): Promise<{ method: string; path: string; authorization: string | null; userKey: string | null; body: any }[]> {
   return (await (await fetch(`${url}/_log`)).json()) as any;
+}
+
+/** The caller says "goodbye", to which every fake platform's bot ends the call: it ends as `bot_hangup`. The ended record. */
+export async function goodbyeEndsTheCall(key: string, conversation: string) {
+  await say(key, conversation, "goodbye");
+  const ended = await eventually(async () => {
+    const call = await callRecord(key, conversation);
+    return call.state === "ended" && call;
+  });
+  expect(ended.endReason).toBe("bot_hangup");
+  return ended;
+}
+
+/**
+ * The caller asks for an "agent": the platform's handoff comes to the call as `said` and then our transfer markup,
+ * acted on as any bot's transfer (this service allows no destination, so the guard refuses it: Call control).
+ */
+export async function handoffBecomesTransfer(key: string, conversation: string, said: string) {
+  await say(key, conversation, "agent");
+  expect((await botSaid(key, conversation, 3)).slice(1, 3)).toEqual([
+    { body: said, last: false },
+    { body: '<transfer referto="+14155550199"/>', last: false },
+  ]);
+  await eventually(async () => (await callRecord(key, conversation)).transfer?.result === "destination not allowed");
 }
