@@ -39,7 +39,14 @@ const tagged = new WeakSet<object>();
  */
 export function tagFrameworkLogs(logger: object = log()): void {
   if (tagged.has(logger)) return;
-  const symbol = (name: string) => Object.getOwnPropertySymbols(logger).find((s) => s.description === name);
+  // A child logger (the framework installs one in each job process) holds its parent's symbols on its prototype.
+  const symbol = (name: string) => {
+    for (let level: object | null = logger; level !== null; level = Object.getPrototypeOf(level) as object | null) {
+      const found = Object.getOwnPropertySymbols(level).find((s) => s.description === name);
+      if (found) return found;
+    }
+    return undefined;
+  };
   const mixinKey = symbol("pino.mixin");
   const strategyKey = symbol("pino.mixinMergeStrategy");
   if (!mixinKey || !strategyKey) {
