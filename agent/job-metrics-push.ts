@@ -12,6 +12,10 @@ import { callRegistry } from "./metrics.ts";
  */
 export const JOB_METRICS_ENV = "PHONEMYBOT_JOB_METRICS";
 
+/** How often a job pushes, and how long a silent one counts as alive. */
+export const JOB_PUSH_INTERVAL_MS = 5_000;
+export const JOB_SILENT_AFTER_MS = 3 * JOB_PUSH_INTERVAL_MS + 1_000;
+
 const PushTargetSchema = z.object({
   url: z.string().url(),
   token: z.string().min(16),
@@ -107,14 +111,15 @@ export function startJobMetricsPush(env: NodeJS.ProcessEnv = process.env): { fin
 }
 
 /**
- * In a job process of the framework's (agent/main.ts's entry, one call): pushes the job's call metrics while it runs
- * and a final time as the job shuts down (after the call has been counted as over).
+ * In a job process of the framework's (agent/main.ts's entry: one call): pushes the job's call metrics while `call`
+ * runs, and a final time once it is over, when the call's end has been counted (agent/call-metrics.ts counts it as
+ * the call's `done` resolves, before `call` can return), whether it returns or throws.
  */
-export function pushMetricsOfJob(ctx: { addShutdownCallback(callback: () => Promise<void>): void }): void {
+export async function withJobMetricsPushed<T>(call: () => Promise<T>): Promise<T> {
   const push = startJobMetricsPush();
-  if (push) ctx.addShutdownCallback(push.finish);
+  try {
+    return await call();
+  } finally {
+    await push?.finish();
+  }
 }
-
-/** How often a job pushes, and how long a silent one counts as alive. */
-export const JOB_PUSH_INTERVAL_MS = 5_000;
-export const JOB_SILENT_AFTER_MS = 3 * JOB_PUSH_INTERVAL_MS + 1_000;

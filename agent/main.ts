@@ -13,7 +13,7 @@ import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } fro
 import { agentConfigFromEnv } from "./config.ts";
 import { roomServiceFor } from "./livekit-hangup.ts";
 import { JobMetrics } from "./job-metrics.ts";
-import { JOB_METRICS_ENV, JOB_PUSH_INTERVAL_MS, JOB_SILENT_AFTER_MS, pushMetricsOfJob, startJobMetricsReceiver } from "./job-metrics-push.ts";
+import { JOB_METRICS_ENV, JOB_PUSH_INTERVAL_MS, JOB_SILENT_AFTER_MS, startJobMetricsReceiver, withJobMetricsPushed } from "./job-metrics-push.ts";
 import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { runLiveKitCall } from "./livekit-job.ts";
 import { sipServiceFor } from "./livekit-transfer.ts";
@@ -26,24 +26,24 @@ export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.silero = await SileroModel.load();
   },
-  entry: async (ctx: JobContext) => {
-    // This runs in a job process of the framework's: its call metrics go to the worker's process, which serves them.
-    pushMetricsOfJob(ctx);
-    await ctx.connect();
-    const agent = agentConfigFromEnv();
-    await runLiveKitCall(ctx, {
-      roomService: roomServiceFor(ctx.info),
-      sipService: sipServiceFor(ctx.info),
-      call: {
-        gatewayUrl: agent.gatewayUrl,
-        agentSecret: agent.agentSecret,
-        room: ctx.room,
-        vad: (ctx.proc.userData.silero as SileroModel).forCall(),
-        speech: speechConfigFromEnv(),
-        noReplyTimeoutMs: agent.noReplyTimeoutMs,
-      },
-    });
-  },
+  // This runs in a job process of the framework's: its call metrics go to the worker's process, which serves them.
+  entry: (ctx: JobContext) =>
+    withJobMetricsPushed(async () => {
+      await ctx.connect();
+      const agent = agentConfigFromEnv();
+      await runLiveKitCall(ctx, {
+        roomService: roomServiceFor(ctx.info),
+        sipService: sipServiceFor(ctx.info),
+        call: {
+          gatewayUrl: agent.gatewayUrl,
+          agentSecret: agent.agentSecret,
+          room: ctx.room,
+          vad: (ctx.proc.userData.silero as SileroModel).forCall(),
+          speech: speechConfigFromEnv(),
+          noReplyTimeoutMs: agent.noReplyTimeoutMs,
+        },
+      });
+    }),
 });
 
 /**
