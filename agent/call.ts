@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ReadableStream } from "node:stream/web";
 import type { AudioFrame, Room } from "@livekit/rtc-node";
 import { type VAD, type llm, log, stt, voice } from "@livekit/agents";
+import { runAsCall } from "./call-log-context.ts";
 import type { GatewayToAgent, SayTransfer } from "../protocol/bridge.ts";
 import { DTMF_WAIT_MS, type MarkupAction, parseMarkup } from "../protocol/markup.ts";
 import type { TransferOutcome } from "../protocol/transfer.ts";
@@ -187,7 +188,12 @@ export class CallSession {
       this.rejectReady = reject;
     });
     this.ready.catch(() => undefined);
-    this.bridge = new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation });
+    // The bridge's socket, and all the call does from its messages (the session, its tasks), run as the call's: the
+    // framework's log lines carry its ids too.
+    this.bridge = runAsCall(
+      () => this.logIds,
+      () => new BridgeClient({ gatewayUrl: options.gatewayUrl, agentSecret: options.agentSecret, conversation: this.conversation }),
+    );
     watchCallMetrics(this);
     this.bridge.on("message", (message) => void this.onGateway(message).catch((error) => this.fail(error)));
     this.bridge.on("reconnecting", (attempt) => log().warn({ ...this.logIds, attempt }, "gateway socket dropped, reconnecting"));
@@ -310,6 +316,7 @@ export class CallSession {
     this.usageTimer = setInterval(() => void this.reportUsage(), o.usageIntervalMs ?? 15_000);
     const { sttName: stt, ttsName: tts, sttUnderstandsLanguage } = this.speech;
     this.emit({ type: "started", conversation: this.conversation, language, testMode, stt, tts, sttUnderstandsLanguage });
+    log().info({ ...this.logIds, language, testMode, stt, tts }, "call started");
     if (testMode) {
       this.pin = "collecting";
       void this.say(this.prompts.pinRequest, null, false);
@@ -587,6 +594,7 @@ export class CallSession {
   private async end(reason: string): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    log().info({ ...this.logIds, reason }, "call ended");
     this.flow?.close();
     if (this.usageTimer) clearInterval(this.usageTimer);
     this.rejectReady(new Error(`call ended: ${reason}`));

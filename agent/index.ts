@@ -3,6 +3,7 @@
  * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), talking to the gateway at GATEWAY_URL.
  */
 import { initializeLogger } from "@livekit/agents";
+import { announce } from "./announce.ts";
 import { agentConfigFromEnv } from "./config.ts";
 import { startLocalServer } from "./local-server.ts";
 import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
@@ -12,7 +13,7 @@ import { SileroModel } from "./providers/silero.ts";
 if (process.env.LIVEKIT_URL) {
   await import("./main.ts");
 } else {
-  initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL ?? "warn" });
+  initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL ?? "info" });
   const agent = agentConfigFromEnv();
   const speech = speechConfigFromEnv();
   const silero = await SileroModel.load();
@@ -24,10 +25,12 @@ if (process.env.LIVEKIT_URL) {
     vadForCall: () => silero.forCall(),
   });
   const providers = `${speech.deepgramApiKey ? "Deepgram" : "pocketsphinx (offline)"} + ${speech.openaiApiKey ? "OpenAI" : "espeak-ng (offline)"}`;
-  console.log(`voice agent (local transport) at ${local.url} — gateway ${agent.gatewayUrl}, speech: ${providers}`);
+  // The gateway's origin only: a URL's user info would be a credential.
+  const gateway = new URL(agent.gatewayUrl).origin;
+  announce(`voice agent (local transport) at ${local.url} — gateway ${gateway}, speech: ${providers}`, { url: local.url, gateway });
   const metricsPort = metricsPortFromEnv();
   const metrics = metricsPort === undefined ? undefined : await startMetricsServer(metricsPort, process.env.AGENT_METRICS_HOST);
-  if (metrics) console.log(`agent metrics at ${metrics.url}`);
+  if (metrics) announce(`agent metrics at ${metrics.url}`, { url: metrics.url });
   const stop = async () => {
     await metrics?.close();
     await local.close();

@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
 import { agentConfigFromEnv } from "./config.ts";
 import { roomServiceFor } from "./livekit-hangup.ts";
+import { JobMetrics } from "./job-metrics.ts";
+import { JOB_METRICS_ENV, JOB_PUSH_INTERVAL_MS, JOB_SILENT_AFTER_MS, startJobMetricsReceiver, withJobMetricsPushed } from "./job-metrics-push.ts";
 import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { runLiveKitCall } from "./livekit-job.ts";
 import { sipServiceFor } from "./livekit-transfer.ts";
@@ -24,28 +26,36 @@ export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.silero = await SileroModel.load();
   },
-  entry: async (ctx: JobContext) => {
-    await ctx.connect();
-    const agent = agentConfigFromEnv();
-    await runLiveKitCall(ctx, {
-      roomService: roomServiceFor(ctx.info),
-      sipService: sipServiceFor(ctx.info),
-      call: {
-        gatewayUrl: agent.gatewayUrl,
-        agentSecret: agent.agentSecret,
-        room: ctx.room,
-        vad: (ctx.proc.userData.silero as SileroModel).forCall(),
-        speech: speechConfigFromEnv(),
-        noReplyTimeoutMs: agent.noReplyTimeoutMs,
-      },
-    });
-  },
+  // This runs in a job process of the framework's: its call metrics go to the worker's process, which serves them.
+  entry: (ctx: JobContext) =>
+    withJobMetricsPushed(async () => {
+      await ctx.connect();
+      const agent = agentConfigFromEnv();
+      await runLiveKitCall(ctx, {
+        roomService: roomServiceFor(ctx.info),
+        sipService: sipServiceFor(ctx.info),
+        call: {
+          gatewayUrl: agent.gatewayUrl,
+          agentSecret: agent.agentSecret,
+          room: ctx.room,
+          vad: (ctx.proc.userData.silero as SileroModel).forCall(),
+          speech: speechConfigFromEnv(),
+          noReplyTimeoutMs: agent.noReplyTimeoutMs,
+        },
+      });
+    }),
 });
 
-/** The worker's own process (not a job's) serves the metrics, when AGENT_METRICS_PORT is set. */
+/**
+ * The worker's own process (not a job's) serves the metrics, when AGENT_METRICS_PORT is set, with those its job
+ * processes push: they learn where from the environment they inherit when the framework forks them.
+ */
 async function serveMetrics(): Promise<void> {
   const port = metricsPortFromEnv();
-  if (port !== undefined) await startMetricsServer(port, process.env.AGENT_METRICS_HOST);
+  if (port === undefined) return;
+  const jobs = new JobMetrics(JOB_SILENT_AFTER_MS);
+  process.env[JOB_METRICS_ENV] = (await startJobMetricsReceiver(jobs, JOB_PUSH_INTERVAL_MS)).env;
+  await startMetricsServer(port, process.env.AGENT_METRICS_HOST, jobs);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -103,6 +103,28 @@ describe("the portal's latency views, in Chromium", () => {
     expect(botBox!.width).toBeGreaterThan(track!.width * 0.5);
     // Ours comes before the bot's (a bar under 2 px is drawn 2 px wide, so it may reach 2 px further).
     expect(oursBox!.x + oursBox!.width).toBeLessThanOrEqual(botBox!.x + 2);
+    // The time axis: ticks in ms from the caller's message (a simulated call has no speech end), each where its time
+    // falls on the track: read off the ticks, the bot's bar runs from postedAt to replyAt.
+    expect(await row.getByTestId("waterfall-axis").getAttribute("data-origin")).toBe("message");
+    const ticks = await row.getByTestId("axis-tick").evaluateAll((els) =>
+      els.map((el) => ({ ms: Number((el as HTMLElement).dataset.ms), x: el.getBoundingClientRect().left, text: el.textContent })),
+    );
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    for (const tick of ticks) expect(tick.text).toBe(`${tick.ms} ms`);
+    const [first, second, last] = [ticks[0]!, ticks[1]!, ticks.at(-1)!];
+    expect(first.ms).toBe(0);
+    expect(Math.abs(first.x - track!.x)).toBeLessThanOrEqual(1);
+    const step = second.ms - first.ms;
+    ticks.forEach((tick, i) => expect(tick.ms).toBe(i * step));
+    const since = (iso: string) => Date.parse(iso) - Date.parse(turn.receivedAt);
+    const turnEnd = since(turn.replyAt);
+    expect(last.ms).toBeLessThanOrEqual(turnEnd);
+    expect(last.ms + step).toBeGreaterThan(turnEnd);
+    const pxPerMs = (last.x - first.x) / (last.ms - first.ms);
+    const msAt = (x: number) => first.ms + (x - first.x) / pxPerMs;
+    expect(Math.abs(msAt(botBox!.x) - since(turn.postedAt))).toBeLessThanOrEqual(1.5 / pxPerMs);
+    expect(Math.abs(msAt(botBox!.x + botBox!.width) - turnEnd)).toBeLessThanOrEqual(1.5 / pxPerMs);
+    expect(await row.getByText("ms after the caller’s message reached PhoneMyBot").count()).toBe(1);
     const look = (testId: string) => row.getByTestId(testId).evaluate((el) => getComputedStyle(el).backgroundImage + getComputedStyle(el).backgroundColor);
     expect(await look("bar-bot")).not.toBe(await look("bar-gateway-in"));
     expect(await row.locator(".waterfall-spans").textContent()).toContain("Your bot");

@@ -156,7 +156,7 @@ describe("voice end to end (offline speech, real gateway)", () => {
     expect(JSON.stringify(await record(conversation))).toMatch(/ended|finished|over/);
   });
 
-  it("per-turn latency: a bot that thinks 700 ms shows that think time (plus what the two HTTP hops cost), and the spans add up to the gap the caller heard", async () => {
+  it("per-turn latency: a bot that thinks 700 ms shows that think time (within ±20 ms on an idle machine), and the spans add up to the gap the caller heard", async () => {
     const THINK_MS = 700;
     // A bot in its own process that answers each message at once and sends its reply THINK_MS after it arrived.
     const thinking = spawn(process.execPath, [join(import.meta.dirname, "../support/thinking-bot.mjs")], {
@@ -200,12 +200,15 @@ describe("voice end to end (offline speech, real gateway)", () => {
       // The bot's own measure of how long it waited (its timer may fire a little late), then the gateway's.
       const { arrived, sent } = lines.find((l) => l.conversation === started.conversation);
       expect(sent - arrived).toBeGreaterThanOrEqual(THINK_MS);
-      // The issue asks for ±20 ms. Through `wrangler dev` the bot's span also holds two HTTP hops (to the bot, and its
-      // reply to the Worker), 25–40 ms here even on an idle machine; on a busy one, workerd and the bot's process get to
-      // them later still (593 ms was seen at 9 per core). The test allows that, and says so.
+      // The bot's span runs from the post to the bot (stamped as the fetch leaves) to its reply reaching the Worker
+      // (stamped at the Worker's entry, worker/arrival.ts): the bot's wait, plus the loopback hop each way. Through
+      // `wrangler dev` the way back also crosses wrangler's proxy worker (another workerd process), 3–10 ms idle.
+      // On a busy machine workerd and the bot's process get to the hops later still (593 ms was seen at 9 per core).
+      const hopToBot = arrived - Date.parse(turn.postedAt!);
+      const hopBack = Date.parse(turn.replyAt!) - sent;
       const loadPerCore = loadavg()[0]! / availableParallelism();
-      const tolerance = loadPerCore > 2 ? 250 : loadPerCore > 0.75 ? 100 : 60;
-      console.warn(`load average ${loadPerCore.toFixed(1)} per core: think time checked within ±${tolerance} ms, not ±20`);
+      const tolerance = loadPerCore > 2 ? 250 : loadPerCore > 0.75 ? 100 : 20;
+      console.warn(`think time: bot span ${turn.spans.bot} ms, the bot waited ${sent - arrived} ms (hop to the bot ${hopToBot} ms, back ${hopBack} ms); load ${loadPerCore.toFixed(2)} per core, checked within ±${tolerance} ms`);
       expect(Math.abs(turn.spans.bot! - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
       for (const span of ["stt", "agent", "gateway", "tts", "gap"] as const) expect(turn.spans[span], span).toEqual(expect.any(Number));
       const { stt, agent, gateway: ours, bot: think, tts, gap } = turn.spans as { [span in keyof typeof turn.spans]: number };

@@ -37,7 +37,7 @@ function describe(call: Call, turn: Turn): string {
 
 function TurnRow(props: { turn: Turn; said: string }) {
   const { turn } = props;
-  const { bars, totalMs } = waterfallBars(turn);
+  const { bars, totalMs, axis } = waterfallBars(turn);
   const { spans } = turn;
   return (
     <li className="waterfall-turn" data-testid="waterfall-turn">
@@ -64,6 +64,14 @@ function TurnRow(props: { turn: Turn; said: string }) {
           />
         ))}
       </div>
+      <div className="waterfall-axis" data-testid="waterfall-axis" data-origin={axis.origin} aria-hidden="true">
+        {axis.ticks.map((tick) => (
+          <span key={tick.ms} className="waterfall-tick" data-testid="axis-tick" data-ms={tick.ms} style={{ left: `${tick.left}%` }}>
+            <span className={`waterfall-tick-label${tick.left < 5 ? " at-start" : tick.left > 95 ? " at-end" : ""}`}>{tick.ms} ms</span>
+          </span>
+        ))}
+      </div>
+      <p className="waterfall-axis-caption">{axis.origin === "speech_end" ? "ms after the caller stopped speaking" : "ms after the caller’s message reached PhoneMyBot"}</p>
       <ul className="waterfall-spans">
         {bars.map((bar) => (
           <li key={bar.key} className={`owner-${bar.owner}`}>
