@@ -313,8 +313,9 @@ export class CallSession {
     if (testMode) {
       this.pin = "collecting";
       void this.say(this.prompts.pinRequest, null, false);
-    } else if (this.settings.greeting) {
-      // Callers hang up on silence: the service's greeting plays while the bot prepares its first message.
+    } else if (this.settings.greeting && !o.start.outbound) {
+      // Callers hang up on silence: the service's greeting plays while the bot prepares its first message. A call the
+      // bot started has that message already (it came with the request that placed the call): no greeting there.
       void this.say(this.settings.greeting, null, false);
     }
     this.resolveReady();

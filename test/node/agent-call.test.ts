@@ -39,7 +39,7 @@ const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.fi
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
 /** A call through the stand-in gateway, started; `rightBehindStarted` is sent in the same instant as `started`. */
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent; settings?: Partial<ServiceSettingsView> } = {}) {
+async function newCall(opts: { outbound?: boolean; testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent; settings?: Partial<ServiceSettingsView> } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -48,7 +48,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
   const call = new CallSession({
     gatewayUrl: gateway.url,
     agentSecret: "agent-secret",
-    start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
+    start: { from: "+442071838750", serviceId: "svc_1", transport: "local", ...(opts.outbound ? { outbound: true } : {}) },
     input,
     output,
     vad,
@@ -115,6 +115,21 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     await waitFor(() => c.sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
     expect(c.events.filter((e) => e.type === "ended")).toEqual([]);
     expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
+  });
+
+  it("the service's greeting plays on a call the caller made, not on one the bot started (its first message is there)", async () => {
+    const greeting = "Please hold the line.";
+    const inbound = await newCall({ settings: { greeting } });
+    await waitFor(() => inbound.events.find((e) => e.type === "bot"), 5000, "the greeting");
+    expect(inbound.events.find((e) => e.type === "bot")).toMatchObject({ id: null, text: greeting });
+    await waitFor(() => synthesized(0, /Please hold the line/), 5000, "the greeting synthesized");
+    await inbound.call.callerHangsUp();
+
+    const since = performance.now();
+    const outbound = await newCall({ outbound: true, settings: { greeting }, rightBehindStarted: { type: "say", id: 1, body: "Hello, this is your pharmacy.", last: false } });
+    await waitFor(() => outbound.sink.samplesSince(since).length >= speak("Hello, this is your pharmacy.").length, 10_000, "the bot's first message played");
+    expect(outbound.events.filter((e) => e.type === "bot")).toEqual([{ type: "bot", id: 1, text: "Hello, this is your pharmacy." }]);
+    expect(synthesized(since, /Please hold the line/)).toBe(false);
   });
 
   it("barge-in: the caller's words stop playback and report what was spoken", async () => {
