@@ -20,6 +20,7 @@ import { classifyTurn } from "./conversation/caller-turn.ts";
 import { ConversationFlow } from "./conversation/flow.ts";
 import { pickMessage } from "./conversation/pick.ts";
 import { shouldSpeakReply } from "./conversation/stale-replies.ts";
+import { NextUtterance } from "./conversation/next-utterance.ts";
 import { TurnTiming, watchSession } from "./turn-timing.ts";
 import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
 
@@ -146,6 +147,8 @@ export class CallSession {
   private lastBotMessage: { body: string; cues: SayCues } | undefined;
   /** Bot messages received so far: a stale reply knows whether a newer one came after it. */
   private botMessagesReceived = 0;
+  /** The recognizer's hints for the caller's answer to each message (speech contexts, key terms). */
+  private readonly nextUtterance = new NextUtterance((context) => log().warn({ ...this.logIds, context }, "unknown speech context in a bot message: ignored"));
   /** Whether the message playing now may be cut off by the caller's voice / keys (barge-in policy). */
   private playing = { voice: true, keys: true };
   private usageTimer: NodeJS.Timeout | undefined;
@@ -445,8 +448,9 @@ export class CallSession {
         if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
-          // The bot's `hints.stt.keyterms`: what the caller's answer to this message may contain.
-          if (control.keyterms?.length) this.speech?.hintNextUtterance(control.keyterms);
+          // The bot's `<context name="…"/>` and `hints.stt.keyterms`: what the caller's answer to this message may contain.
+          const hint = this.nextUtterance.hintFor(markup.contexts ?? [], control.keyterms ?? [], this.language);
+          if (hint) this.speech?.hintNextUtterance(hint);
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, control.bargeIn !== false), keys: keysInterrupt(policy, control.bargeIn !== false) };
           heard = await this.perform(steps, this.bargeIns, handedOver, id);
