@@ -378,7 +378,7 @@ export class CallSession {
     const valid = keys.replace(/[^0-9*#]/g, "");
     if (!valid) return;
     if (this.pin === "collecting") {
-      this.interruptSpeech(); // keying in cuts the prompt short
+      this.interruptSpeech(true); // keying in cuts the prompt short
       for (const key of valid) {
         if (key === "*" || key === "#") {
           if (key === "*") this.digits = "";
@@ -395,7 +395,7 @@ export class CallSession {
       return;
     }
     if (this.pin === "checking") return;
-    if (this.botSpeaking && this.playing.keys) this.interruptSpeech();
+    if (this.botSpeaking && this.playing.keys) this.interruptSpeech(true);
     void this.bridge.send({ type: "dtmf", digits: valid.slice(0, 32) });
   }
 
@@ -535,12 +535,14 @@ export class CallSession {
     }
   }
 
-  private interruptSpeech(): void {
+  private interruptSpeech(byKeys = false): void {
     this.bargeIns++;
     this.nextBargeIn.resolve();
     this.nextBargeIn = signal();
     if (this.active.size === 0 || !this.session) return;
-    for (const handle of this.active) if (!handle.interrupted && handle.allowInterruptions) handle.interrupt();
+    // Keys cut what the policy lets them cut, even a message protected from the caller's voice (policy `dtmf`: spoken
+    // without `allowInterruptions`, which only the framework's voice interruptions need to respect).
+    for (const handle of this.active) if (!handle.interrupted && (handle.allowInterruptions || byKeys)) handle.interrupt(true);
   }
 
   /** What of `text` was heard, cut at a word (see spoken-text.ts). */

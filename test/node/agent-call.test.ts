@@ -437,9 +437,9 @@ describe("conversation settings in the call pipeline (protocol/settings/conversa
     expect(c.sent("interrupted")).toHaveLength(0);
   });
 
-  it("keys cut the bot off under the default policy (any) and reach the bot; under speech they only reach the bot", async () => {
+  it("keys cut the bot off under the default policy (any) and dtmf, and reach the bot; under speech they only reach the bot", async () => {
     const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie.";
-    for (const [bargeIn, cuts] of [["any", true], ["speech", false]] as const) {
+    for (const [bargeIn, cuts] of [["any", true], ["speech", false], ["dtmf", true]] as const) {
       const c = await newCall({ settings: { bargeIn } });
       gateway.send(c.call.conversation, { type: "say", id: 4, body: long, last: false });
       await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");
