@@ -43,7 +43,11 @@ export function conversationHarness(options: { callerPhrases: string[] }) {
     apiKey = account.body.apiKey;
   }, 90_000);
 
+  /** Callers of the file's calls: one a failed test left on the line is hung up, so the next test starts clean. */
+  const callers: LocalCaller[] = [];
+
   afterEach(async () => {
+    for (const caller of callers.splice(0)) if (caller.ws.readyState === caller.ws.OPEN) caller.hangUp();
     await waitFor(() => local.calls.size === 0, 10_000, `every call over in the agent (${local.calls.size} left)`);
   });
 
@@ -73,6 +77,7 @@ export function conversationHarness(options: { callerPhrases: string[] }) {
   async function call(settings: Record<string, unknown>) {
     const { serviceId, token } = await serviceWith(settings);
     const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
+    callers.push(caller);
     const started = await waitFor(() => caller.event("started"), 15_000, "started");
     const conversation = started.conversation as string;
     const botSays = (body: string, extra: Record<string, unknown> = {}) => botSendsTo(gateway.url, token, conversation, { body, ...extra });
