@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
 import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
 import { visible } from "./ui-expect.ts";
+import { SPEECH_CONTEXTS, SPEECH_CONTEXT_CATALOGUE } from "../../protocol/speech-contexts.ts";
 
 /** The service page's "Conversation" card (protocol/settings/conversation.ts) in a real Chromium against `wrangler dev`. */
 
@@ -60,6 +61,17 @@ describe("the portal's conversation settings, in Chromium", () => {
     expect(await card.getByLabel("A reply to an older turn").inputValue()).toBe("speak");
     expect(await card.getByLabel(/Turn yeah, yep, sure/).isChecked()).toBe(false);
     await expectAccessible(page, "the conversation settings card");
+
+    // The speech contexts a bot can name, from the catalogue, next to the speech hints.
+    const contexts = card.getByRole("list", { name: "Speech contexts" });
+    expect(await contexts.isVisible()).toBe(false);
+    await card.getByText("Speech contexts a bot message can name").click();
+    await visible(contexts);
+    const items = await contexts.getByRole("listitem").allTextContents();
+    expect(items.map((item) => item.split(":")[0])).toEqual([...SPEECH_CONTEXTS]);
+    expect(items[0]).toBe(`digits: ${SPEECH_CONTEXT_CATALOGUE.digits.description}`);
+    await visible(card.getByText('What is your account number? <context name="digits"/>'));
+    await expectAccessible(page, "the conversation settings card, speech contexts open");
 
     // A bad regular expression and an out-of-range time come back named on their fields.
     await card.getByLabel("Repeat when the caller says").fill("say (that again");
