@@ -427,7 +427,14 @@ export class CallSession {
       if (control.transfer && !ends) await this.transferCall(control.transfer);
       if (ends) await this.finish();
     };
+    // The bot's `<context name="…"/>` and `hints.stt.keyterms`: what the caller's answer to this message may contain.
+    const hintNextUtterance = () => {
+      const hint = this.nextUtterance.hintFor(markup.contexts ?? [], control.keyterms ?? [], this.language);
+      if (hint) this.speech?.hintNextUtterance(hint);
+    };
     if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
+      // A message with only a context (or key terms) tunes the next utterance at once: there is nothing to play first.
+      if (this.session && !this.ended) hintNextUtterance();
       // Nothing to say or key: a `last` (or a lone `<hangup/>` or `<transfer>`) still lets the messages before it play out.
       if (!ends && !control.transfer) return Promise.resolve();
       const done = this.speaking.then(afterwards);
@@ -448,9 +455,7 @@ export class CallSession {
         if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
-          // The bot's `<context name="…"/>` and `hints.stt.keyterms`: what the caller's answer to this message may contain.
-          const hint = this.nextUtterance.hintFor(markup.contexts ?? [], control.keyterms ?? [], this.language);
-          if (hint) this.speech?.hintNextUtterance(hint);
+          hintNextUtterance();
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, control.bargeIn !== false), keys: keysInterrupt(policy, control.bargeIn !== false) };
           heard = await this.perform(steps, this.bargeIns, handedOver, id);

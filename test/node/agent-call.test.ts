@@ -132,6 +132,28 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     expect(synthesized(since, /Please hold the line/)).toBe(false);
   });
 
+  it("a bot message's <context name> and key terms tune Deepgram for the caller's next utterance only; a message with only a context too", async () => {
+    const before = deepgram.connections.length;
+    const c = await newCall();
+    const conn = await waitFor(() => deepgram.connections[before], 5000, "the call's Deepgram connection");
+    expect(conn.query.get("model")).toMatch(/^nova-3/);
+    gateway.send(c.call.conversation, { type: "say", id: 5, body: 'What is your account number? <context name="digits"/><context name="horoscope"/>', last: false, keyterms: ["Acme"] });
+    await waitFor(() => conn.configures.length === 1, 5000, "Configure");
+    expect(conn.configures[0]).toEqual({ type: "Configure", keyterms: ["Acme", "zero", "oh", "double", "triple"], features: { numerals: true } });
+    expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 5, text: "What is your account number?" });
+    deepgram.push("4271");
+    await c.caller.say(speech16k("four two seven one"));
+    await waitFor(() => c.sent("transcript").length > 0, 8000, "the caller's answer");
+    expect(c.sent("transcript")[0]).toMatchObject({ text: "4271" });
+    await waitFor(() => conn.configures.length === 2, 5000, "Configure back");
+    expect(conn.configures[1]).toEqual({ type: "Configure", keyterms: [], features: { numerals: false } });
+
+    gateway.send(c.call.conversation, { type: "say", id: 6, body: '<context name="yes_no"/>', last: false });
+    await waitFor(() => conn.configures.length === 3, 5000, "Configure for a message with only a context");
+    expect(conn.configures[2]).toEqual({ type: "Configure", keyterms: ["yes", "no", "yeah", "nope", "correct"] });
+    expect(conn.configureFailures).toEqual([]);
+  });
+
   it("barge-in: the caller's words stop playback and report what was spoken", async () => {
     const c = await newCall();
     const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie, and we are open until eleven at night.";
