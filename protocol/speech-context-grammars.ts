@@ -7,7 +7,7 @@
 const alternatives = (...words: string[]) => words.join(" | ");
 
 export const JSGF_RULES: Record<string, string> = {
-  // No "oh": on espeak-ng's voice pocketsphinx inserts it between digits (see test/node/speech-contexts.test.ts).
+  // No "oh": on espeak-ng's digits pocketsphinx inserts it between them (heard while writing this rule).
   digit: alternatives("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
   digits: "<digit>+",
   units: alternatives("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
