@@ -156,13 +156,8 @@ export interface UtteranceHint {
  * the catalogue does not know (ignored for recognition, never an error to the bot).
  */
 export function utteranceHint(contextNames: readonly string[], keyterms: readonly string[], language: string): { hint: UtteranceHint; unknown: string[] } {
-  const known: SpeechContext[] = [];
-  const unknown: string[] = [];
-  for (const name of contextNames) {
-    const found = speechContextNamed(name);
-    if (!found) unknown.push(name);
-    else if (!known.includes(found)) known.push(found);
-  }
+  const known = [...new Set(contextNames.map(speechContextNamed).filter((c): c is SpeechContext => c !== undefined))];
+  const unknown = unknownSpeechContexts(contextNames);
   return {
     hint: {
       keyterms: [...keyterms],
@@ -172,6 +167,11 @@ export function utteranceHint(contextNames: readonly string[], keyterms: readonl
     },
     unknown,
   };
+}
+
+/** The names in `contextNames` the catalogue does not know, each once (shown on the call record's message). */
+export function unknownSpeechContexts(contextNames: readonly string[]): string[] {
+  return [...new Set(contextNames.filter((name) => !speechContextNamed(name)))];
 }
 
 /** Whether a hint asks anything of the recognizer. */
