@@ -21,6 +21,7 @@ import { classifyTurn } from "./conversation/caller-turn.ts";
 import { ConversationFlow } from "./conversation/flow.ts";
 import { pickMessage } from "./conversation/pick.ts";
 import { shouldSpeakReply } from "./conversation/stale-replies.ts";
+import { NextUtterance } from "./conversation/next-utterance.ts";
 import { TurnTiming, watchSession } from "./turn-timing.ts";
 import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
 
@@ -147,6 +148,8 @@ export class CallSession {
   private lastBotMessage: { body: string; cues: SayCues } | undefined;
   /** Bot messages received so far: a stale reply knows whether a newer one came after it. */
   private botMessagesReceived = 0;
+  /** The recognizer's hints for the caller's answer to each message (speech contexts, key terms). */
+  private readonly nextUtterance = new NextUtterance((context) => log().warn({ ...this.logIds, context }, "unknown speech context in a bot message: ignored"));
   /** Whether the message playing now may be cut off by the caller's voice / keys (barge-in policy). */
   private playing = { voice: true, keys: true };
   private usageTimer: NodeJS.Timeout | undefined;
@@ -320,8 +323,9 @@ export class CallSession {
     if (testMode) {
       this.pin = "collecting";
       void this.say(this.prompts.pinRequest, null, false);
-    } else if (this.settings.greeting) {
-      // Callers hang up on silence: the service's greeting plays while the bot prepares its first message.
+    } else if (this.settings.greeting && !o.start.outbound) {
+      // Callers hang up on silence: the service's greeting plays while the bot prepares its first message. A call the
+      // bot started has that message already (it came with the request that placed the call): no greeting there.
       void this.say(this.settings.greeting, null, false);
     }
     this.resolveReady();
@@ -381,7 +385,7 @@ export class CallSession {
     const valid = keys.replace(/[^0-9*#]/g, "");
     if (!valid) return;
     if (this.pin === "collecting") {
-      this.interruptSpeech(); // keying in cuts the prompt short
+      this.interruptSpeech(true); // keying in cuts the prompt short
       for (const key of valid) {
         if (key === "*" || key === "#") {
           if (key === "*") this.digits = "";
@@ -398,7 +402,7 @@ export class CallSession {
       return;
     }
     if (this.pin === "checking") return;
-    if (this.botSpeaking && this.playing.keys) this.interruptSpeech();
+    if (this.botSpeaking && this.playing.keys) this.interruptSpeech(true);
     void this.bridge.send({ type: "dtmf", digits: valid.slice(0, 32) });
   }
 
@@ -430,7 +434,14 @@ export class CallSession {
       if (control.transfer && !ends) await this.transferCall(control.transfer);
       if (ends) await this.finish();
     };
+    // The bot's `<context name="…"/>` and `hints.stt.keyterms`: what the caller's answer to this message may contain.
+    const hintNextUtterance = () => {
+      const hint = this.nextUtterance.hintFor(markup.contexts ?? [], control.keyterms ?? [], this.language);
+      if (hint) this.speech?.hintNextUtterance(hint);
+    };
     if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
+      // A message with only a context (or key terms) tunes the next utterance at once: there is nothing to play first.
+      if (this.session && !this.ended) hintNextUtterance();
       // Nothing to say or key: a `last` (or a lone `<hangup/>` or `<transfer>`) still lets the messages before it play out.
       if (!ends && !control.transfer) return Promise.resolve();
       const done = this.speaking.then(afterwards);
@@ -451,8 +462,7 @@ export class CallSession {
         if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
-          // The bot's `hints.stt.keyterms`: what the caller's answer to this message may contain.
-          if (control.keyterms?.length) this.speech?.hintNextUtterance(control.keyterms);
+          hintNextUtterance();
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, control.bargeIn !== false), keys: keysInterrupt(policy, control.bargeIn !== false) };
           heard = await this.perform(steps, this.bargeIns, handedOver, id);
@@ -537,12 +547,14 @@ export class CallSession {
     }
   }
 
-  private interruptSpeech(): void {
+  private interruptSpeech(byKeys = false): void {
     this.bargeIns++;
     this.nextBargeIn.resolve();
     this.nextBargeIn = signal();
     if (this.active.size === 0 || !this.session) return;
-    for (const handle of this.active) if (!handle.interrupted && handle.allowInterruptions) handle.interrupt();
+    // Keys cut what the policy lets them cut, even a message protected from the caller's voice (policy `dtmf`: spoken
+    // without `allowInterruptions`, which only the framework's voice interruptions need to respect).
+    for (const handle of this.active) if (!handle.interrupted && (handle.allowInterruptions || byKeys)) handle.interrupt(true);
   }
 
   /** What of `text` was heard, cut at a word (see spoken-text.ts). */

@@ -1571,6 +1571,7 @@ export interface paths {
                                 error?: string;
                                 dtmf?: string;
                                 spokenText?: string;
+                                unknownContexts?: string[];
                                 hints?: {
                                     [key: string]: unknown;
                                 };
@@ -1802,6 +1803,7 @@ export interface paths {
                                 error?: string;
                                 dtmf?: string;
                                 spokenText?: string;
+                                unknownContexts?: string[];
                                 hints?: {
                                     [key: string]: unknown;
                                 };
@@ -1928,6 +1930,7 @@ export interface paths {
                                 error?: string;
                                 dtmf?: string;
                                 spokenText?: string;
+                                unknownContexts?: string[];
                                 hints?: {
                                     [key: string]: unknown;
                                 };

@@ -221,6 +221,8 @@ export const CallMessageSchema = z.object({
   dtmf: z.string().optional(),
   /** For messages from the bot that the caller talked over: what had been spoken when playback stopped. */
   spokenText: z.string().optional(),
+  /** For messages from the bot: the `<context name>`s not in the speech-context catalogue, ignored by the recognizer. */
+  unknownContexts: z.array(z.string()).optional(),
   /** Out-of-band data (protocol/hints.ts): from the bot, the hints it sent; to the bot, the hints we sent. */
   hints: z.record(z.string(), z.unknown()).optional(),
 });

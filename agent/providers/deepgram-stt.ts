@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { type Interpreted, type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
 import { UnfinalizedAudio } from "./unfinalized-audio.ts";
 import { PcmFramer } from "../pcm-framer.ts";
+import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
 
 export interface DeepgramSTTOptions {
   apiKey: string;
@@ -38,8 +39,11 @@ const CLOSE_WAIT_MS = 5000;
 export class DeepgramSTT extends stt.STT {
   label = "phonemybot.DeepgramSTT";
 
-  /** Key terms for the caller's next utterance only (a bot message's `hints.stt.keyterms`), until its final transcript. */
-  private utteranceKeyterms: readonly string[] = [];
+  /**
+   * The caller's next utterance only (a bot message's `hints.stt.keyterms` and speech contexts), until its final
+   * transcript: key terms, and numerals on.
+   */
+  private utterance: { keyterms: readonly string[]; numerals: boolean } | undefined;
   /** The open connections of this recognizer's streams, to reconfigure mid-stream. */
   readonly sockets = new Set<WebSocket>();
 
@@ -47,47 +51,52 @@ export class DeepgramSTT extends stt.STT {
     super({ streaming: true, interimResults: true, alignedTranscript: "word" });
   }
 
-  /** Whether the model takes `keyterm` (and mid-stream `Configure` of key terms): Nova-3 models. */
+  /** Whether the model takes `keyterm` and a mid-stream `Configure` (Deepgram, "Configure"): Nova-3 models (and Flux). */
   get takesKeyterms(): boolean {
     return this.options.model.startsWith("nova-3");
   }
 
   /** The service's key terms and those for the next utterance. */
   get keyterms(): string[] {
-    return [...new Set([...(this.options.keyterms ?? []), ...this.utteranceKeyterms])];
+    return [...new Set([...(this.options.keyterms ?? []), ...(this.utterance?.keyterms ?? [])])];
   }
 
   /**
-   * Expects `terms` in the caller's next utterance: on Nova-3 the open connection is told at once with a `Configure`
-   * message (Deepgram, "Configure"), and told again without them after that utterance's final transcript. Older
-   * models cannot change their `keywords` mid-stream: they keep the service's. Returns whether it was applied.
+   * Tunes the caller's next utterance: on Nova-3 the open connection is told at once with a `Configure` message (key
+   * terms, `features.numerals`), and told again without them after that utterance's final transcript. Older models
+   * cannot change their `keywords` or features mid-stream (Deepgram's `Configure` is Nova-3's): they keep the
+   * service's. Returns whether it was applied.
    */
-  hintNextUtterance(terms: readonly string[]): boolean {
-    if (!this.takesKeyterms || terms.length === 0) return false;
-    this.utteranceKeyterms = terms;
-    this.configureKeyterms();
+  hintNextUtterance(hint: Pick<UtteranceHint, "keyterms" | "contextKeyterms" | "numerals">): boolean {
+    const keyterms = [...hint.keyterms, ...hint.contextKeyterms];
+    if (!this.takesKeyterms || (keyterms.length === 0 && !hint.numerals)) return false;
+    const numeralsBefore = this.utterance?.numerals ?? false;
+    this.utterance = { keyterms, numerals: hint.numerals };
+    this.configureAll(numeralsBefore !== hint.numerals);
     return true;
   }
 
-  /** The next utterance has been transcribed: back to the service's key terms. */
+  /** The next utterance has been transcribed: back to the service's key terms (and numerals off). */
   utteranceDone(): void {
-    if (this.utteranceKeyterms.length === 0) return;
-    this.utteranceKeyterms = [];
-    this.configureKeyterms();
+    if (!this.utterance) return;
+    const numeralsChanged = this.utterance.numerals;
+    this.utterance = undefined;
+    this.configureAll(numeralsChanged);
   }
 
-  private configureKeyterms(): void {
-    for (const ws of this.sockets) this.configure(ws);
+  private configureAll(numeralsChanged: boolean): void {
+    for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(this.configureMessage(numeralsChanged)));
   }
 
-  private configure(ws: WebSocket): void {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "Configure", keyterms: this.keyterms }));
+  /** Nova-3's `Configure`: the key terms in force (they replace the stream's), and numerals when they change. */
+  configureMessage(numeralsChanged: boolean): Record<string, unknown> {
+    return { type: "Configure", keyterms: this.keyterms, ...(numeralsChanged ? { features: { numerals: this.utterance?.numerals ?? false } } : {}) };
   }
 
-  /** A connection of one of this recognizer's streams is open: it gets the next utterance's key terms if any are set. */
+  /** A connection of one of this recognizer's streams is open: it gets the next utterance's hint if one is set. */
   opened(ws: WebSocket): void {
     this.sockets.add(ws);
-    if (this.utteranceKeyterms.length > 0) this.configure(ws);
+    if (this.utterance && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(this.configureMessage(this.utterance.numerals)));
   }
 
   override get model(): string {

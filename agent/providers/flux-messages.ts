@@ -24,10 +24,12 @@ const fluxMessage = z.discriminatedUnion("type", [
   turnInfo,
   z.object({ type: z.literal("Connected"), request_id: z.string().optional() }),
   z.object({ type: z.literal("Error"), code: z.string().optional(), description: z.string().optional() }),
+  // The answer to a `Configure` (the next utterance's key terms) that Flux refused; the stream goes on as it was.
+  z.object({ type: z.literal("ConfigureFailure"), code: z.string().optional(), description: z.string().optional() }),
 ]);
 
 export interface FluxInterpreted extends Interpreted {
-  /** Flux reported an error (it closes the connection after it). */
+  /** Flux reported an error (it closes the connection after it), or refused a `Configure` (it does not). */
   error?: string;
 }
 
@@ -42,6 +44,7 @@ export function interpretFluxMessage(raw: string, state: ListenState, language: 
     return { events: [] };
   }
   if (parsed.type === "Connected") return { events: [] };
+  if (parsed.type === "ConfigureFailure") return { events: [], error: `Configure refused${parsed.description ? `: ${parsed.description}` : ""}` };
   if (parsed.type === "Error") return { events: [], error: [parsed.code, parsed.description].filter(Boolean).join(": ") || "Flux error" };
 
   const events: stt.SpeechEvent[] = [];

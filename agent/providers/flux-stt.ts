@@ -1,6 +1,7 @@
 import { DeepgramSTT, type DeepgramSTTOptions } from "./deepgram-stt.ts";
 import type { ListenState } from "./deepgram-messages.ts";
 import { interpretFluxMessage } from "./flux-messages.ts";
+import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
 
 export interface FluxSTTOptions extends Omit<DeepgramSTTOptions, "model" | "endpointingMs"> {
   /** Default flux-general-en. */
@@ -31,7 +32,26 @@ export class FluxSTT extends DeepgramSTT {
     url.searchParams.set("sample_rate", String(this.sampleRate));
     url.searchParams.set("eot_threshold", String(this.fluxOptions.eotThreshold));
     if (this.fluxOptions.eotTimeoutMs) url.searchParams.set("eot_timeout_ms", String(this.fluxOptions.eotTimeoutMs));
+    for (const term of this.keyterms) url.searchParams.append("keyterm", term);
     return url;
+  }
+
+  /** Flux takes `keyterm` and a mid-stream `Configure` of its key terms (Deepgram, "Flux: Configure"). */
+  override get takesKeyterms(): boolean {
+    return true;
+  }
+
+  /** Key terms only: Flux's `Configure` has no formatting features (see configureMessage). */
+  override hintNextUtterance(hint: Pick<UtteranceHint, "keyterms" | "contextKeyterms" | "numerals">): boolean {
+    return hint.keyterms.length + hint.contextKeyterms.length > 0 && super.hintNextUtterance({ ...hint, numerals: false });
+  }
+
+  /**
+   * Flux's `Configure` carries `keyterms` (and thresholds, language hints), no formatting features: a context's
+   * numerals are not applied on Flux, its key terms are.
+   */
+  override configureMessage(): Record<string, unknown> {
+    return { type: "Configure", keyterms: this.keyterms };
   }
 
   override interpret(raw: string, state: ListenState, timeOffset: number) {

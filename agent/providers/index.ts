@@ -1,5 +1,6 @@
 import { type VAD, stt, type tts } from "@livekit/agents";
 import { type VoiceSettings, voiceSettings } from "../../protocol/settings/voice.ts";
+import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
 import { CartesiaTTS } from "./cartesia-tts.ts";
 import { DeepgramSTT } from "./deepgram-stt.ts";
 import { DeepgramAuraTTS } from "./deepgram-tts.ts";
@@ -72,8 +73,11 @@ export interface SpeechProviders {
   turnDetection: "stt" | "vad";
   /** Whether the recognizer knows the call's language (Deepgram knows all of ours; pocketsphinx only English). */
   sttUnderstandsLanguage: boolean;
-  /** Key terms for the caller's next utterance (a bot message's `hints.stt.keyterms`); false when the recognizer cannot. */
-  hintNextUtterance(terms: readonly string[]): boolean;
+  /**
+   * Tunes the recognizer for the caller's next utterance (a bot message's `hints.stt.keyterms` and speech contexts);
+   * false when the recognizer cannot take any of it.
+   */
+  hintNextUtterance(hint: UtteranceHint): boolean;
 }
 
 /** The text-to-speech providers and voices this agent offers (its keys decide). */
@@ -129,7 +133,7 @@ export function createSpeech(
     ttsName: choice.provider === "espeak" ? "espeak-ng" : choice.provider,
     turnDetection: config.deepgramApiKey ? "stt" : "vad",
     sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
-    hintNextUtterance: (terms) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(terms) : (sphinx?.hintNextUtterance(terms) ?? false)),
+    hintNextUtterance: (hint) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(hint) : (sphinx?.hintNextUtterance(hint) ?? false)),
   };
 }
 

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { type AudioBuffer, asLanguageCode, mergeFrames, stt } from "@livekit/agents";
 import { encodeWav, resample } from "../audio.ts";
+import { jsgfRuleDefinitions } from "../../protocol/speech-context-grammars.ts";
+import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
 
 const run = promisify(execFile);
 
@@ -67,8 +69,8 @@ export interface SphinxSTTOptions {
 export class SphinxSTT extends stt.STT {
   label = "phonemybot.SphinxSTT";
   private grammar: Promise<string | undefined> | undefined;
-  /** Phrases for the next utterance only (a bot message's key terms), added to the grammar once. */
-  private utterancePhrases: readonly string[] = [];
+  /** The next utterance only (a bot message's key terms and speech contexts): added to the grammar once. */
+  private utterance: Pick<UtteranceHint, "keyterms" | "grammarRules"> = { keyterms: [], grammarRules: [] };
   private grammars = 0;
   private workdir: Promise<string> | undefined;
 
@@ -89,26 +91,38 @@ export class SphinxSTT extends stt.STT {
     return this.workdir;
   }
 
-  /** Expects `terms` in the next utterance (added to the phrase grammar for it). Only with `phrases`. */
-  hintNextUtterance(terms: readonly string[]): boolean {
-    if (!this.options.phrases?.length || terms.length === 0) return false;
-    this.utterancePhrases = terms;
+  /**
+   * Tunes the next utterance: its speech contexts' rules join the grammar (they make one even without `phrases`: a
+   * digit sequence is recognized far better by its rule than by the general model), its key terms join a grammar.
+   */
+  hintNextUtterance(hint: Pick<UtteranceHint, "keyterms" | "grammarRules">): boolean {
+    const grammar = Boolean(this.options.phrases?.length) || hint.grammarRules.length > 0;
+    if (!grammar || (hint.keyterms.length === 0 && hint.grammarRules.length === 0)) return false;
+    this.utterance = hint;
     this.grammar = undefined;
     return true;
+  }
+
+  /** The grammar the next utterance is recognized with (JSGF), or undefined for the general model. */
+  nextGrammar(): Promise<string | undefined> {
+    return this.grammarFile().then((file) => (file ? readFile(file, "utf8") : undefined));
   }
 
   private grammarFile(): Promise<string | undefined> {
     this.grammar ??= (async () => {
       const given = this.options.phrases ?? [];
-      if (given.length === 0) return undefined;
+      const rules = this.utterance.grammarRules;
+      if (given.length === 0 && rules.length === 0) return undefined;
       // Key terms the dictionary cannot pronounce are left out: one unknown word would make every utterance fail.
       const words = await knownWords(DEBIAN_DICTIONARY);
       const pronounceable = (phrase: string) => !words || phrase.split(" ").every((w) => words.has(w));
-      const terms = [...(this.options.keyterms ?? []), ...this.utterancePhrases].map(normalizePhrase).filter(pronounceable);
+      const terms = [...(this.options.keyterms ?? []), ...this.utterance.keyterms].map(normalizePhrase).filter(pronounceable);
       const phrases = [...new Set([...given.map(normalizePhrase), ...terms].filter((p) => p.length > 0))];
-      if (phrases.length === 0) return undefined;
+      const alternatives = [...phrases, ...rules.map((rule) => `<${rule}>`)];
+      if (alternatives.length === 0) return undefined;
       const file = join(await this.dir(), `phrases-${this.grammars++}.gram`);
-      await writeFile(file, `#JSGF V1.0;\ngrammar phrases;\npublic <utterance> = ${phrases.join(" | ")} ;\n`);
+      const definitions = jsgfRuleDefinitions(rules).map((rule) => `${rule}\n`).join("");
+      await writeFile(file, `#JSGF V1.0;\ngrammar phrases;\n${definitions}public <utterance> = ${alternatives.join(" | ")} ;\n`);
       return file;
     })();
     return this.grammar;
@@ -122,9 +136,9 @@ export class SphinxSTT extends stt.STT {
     await writeFile(wav, encodeWav(samples, 16_000));
     try {
       const grammar = await this.grammarFile();
-      // The next utterance's phrases were for this one: the one after gets the service's grammar again.
-      if (this.utterancePhrases.length > 0) {
-        this.utterancePhrases = [];
+      // The next utterance's hint was for this one: the one after gets the service's grammar again.
+      if (this.utterance.keyterms.length > 0 || this.utterance.grammarRules.length > 0) {
+        this.utterance = { keyterms: [], grammarRules: [] };
         this.grammar = undefined;
       }
       const args = ["-infile", wav, ...(grammar ? ["-jsgf", grammar] : [])];

@@ -1,5 +1,7 @@
 import type { Hints } from "../../protocol/hints.ts";
 import type { CallMessage } from "../../protocol/management.ts";
+import { parseMarkup } from "../../protocol/markup.ts";
+import { unknownSpeechContexts } from "../../protocol/speech-contexts.ts";
 import { type MessageRow, iso } from "./schema.ts";
 
 /** The call's messages both ways, read from the `messages` table. */
@@ -37,6 +39,7 @@ export function toCallMessage(row: MessageRow): CallMessage {
     at: iso(row.at),
     last: row.last === 1,
     ...(row.spoken_text !== null ? { spokenText: row.spoken_text } : {}),
+    ...(row.direction === "from_bot" ? unknownContextsOf(row.body) : {}),
     ...(row.hints !== null ? { hints: JSON.parse(row.hints) as Hints } : {}),
     ...(row.direction === "to_bot"
       ? {
@@ -48,4 +51,10 @@ export function toCallMessage(row: MessageRow): CallMessage {
         }
       : {}),
   };
+}
+
+/** A bot message's speech-context names that the catalogue does not know (docs/api.md, "Speech contexts"), if any. */
+function unknownContextsOf(body: string): { unknownContexts?: string[] } {
+  const unknown = unknownSpeechContexts(parseMarkup(body).contexts ?? []);
+  return unknown.length > 0 ? { unknownContexts: unknown } : {};
 }

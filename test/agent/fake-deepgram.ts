@@ -16,6 +16,10 @@ export interface DeepgramConnection {
   controls: string[];
   /** The `keyterms` of each `Configure` message, in order. */
   configuredKeyterms: string[][];
+  /** Each `Configure` message as received, in order. */
+  configures: Record<string, unknown>[];
+  /** Why each refused `Configure` was refused (answered `ConfigureFailure`, as Deepgram does). */
+  configureFailures: string[];
   closed: boolean;
 }
 
@@ -34,6 +38,9 @@ export interface SpeakRequest {
  * - streaming `/v2/listen` (Flux): `Connected`, then per turn a `TurnInfo` `StartOfTurn` after 200 ms of speech and
  *   an `EndOfTurn` after `eot_threshold` × 300 ms of silence (Flux's end-of-turn model, stood in for by silence);
  *   `ForceEndTurn` ends the turn at once. A model that is not a Flux one is refused (400), as is a missing key (401).
+ * - key terms as Deepgram takes them: the `keyterm` parameter on Nova-3 and Flux only, `keywords` not on Flux (400);
+ *   a `Configure` message is answered `ConfigureSuccess` or `ConfigureFailure`: on `/v1/listen` Nova-3 only, with
+ *   `keyterms` and `features`; on Flux with `keyterms`, `thresholds` and `language_hints` (no features).
  * - `POST /v1/speak` (Aura-2): raw linear16 at `sample_rate` (`container=none`), streamed in 100 ms chunks; real
  *   speech of the text (espeak-ng) so that it can be heard back.
  * The words heard come from `transcripts`, one per utterance, in order.
@@ -92,7 +99,8 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     if (url.pathname === "/v2/listen") {
       const eot = Number(url.searchParams.get("eot_threshold") ?? 0.7);
       if (!url.searchParams.get("model")?.startsWith("flux-") || !(eot >= 0.5 && eot <= 1)) return reject("400 Bad Request");
-    }
+      if (url.searchParams.has("keywords")) return reject("400 Bad Request");
+    } else if (url.searchParams.has("keyterm") && !url.searchParams.get("model")?.startsWith("nova-3")) return reject("400 Bad Request");
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
   let requestCounter = 0;
@@ -100,7 +108,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const flux = url.pathname === "/v2/listen";
-    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], configures: [], configureFailures: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
@@ -180,11 +188,33 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       interimSent = false;
     };
 
+    /** Deepgram's `Configure` (Nova-3 on `/v1/listen`, Flux): applied or refused, answered either way. */
+    const refusalOf = (message: Record<string, unknown>): string | undefined => {
+      if (!flux && !conn.query.get("model")?.startsWith("nova-3")) return "Configure is for Nova-3 streams";
+      const allowed = flux ? ["type", "keyterms", "thresholds", "language_hints"] : ["type", "keyterms", "features"];
+      const unknown = Object.keys(message).find((key) => !allowed.includes(key));
+      if (unknown) return `unknown field ${unknown}`;
+      const { keyterms } = message;
+      if (keyterms !== undefined && !(Array.isArray(keyterms) && keyterms.every((k) => typeof k === "string"))) return "keyterms must be an array of strings";
+      return undefined;
+    };
+    const configure = (message: Record<string, unknown>) => {
+      conn.configures.push(message);
+      const refusal = refusalOf(message);
+      if (refusal) {
+        conn.configureFailures.push(refusal);
+        ws.send(JSON.stringify({ type: "ConfigureFailure", request_id: requestId, ...(flux ? { sequence_id: sequence++ } : { description: refusal }) }));
+        return;
+      }
+      if (Array.isArray(message.keyterms)) conn.configuredKeyterms.push(message.keyterms as string[]);
+      ws.send(JSON.stringify({ type: "ConfigureSuccess", request_id: requestId, keyterms: message.keyterms ?? [], ...(flux ? { thresholds: {}, sequence_id: sequence++ } : {}) }));
+    };
+
     ws.on("message", (data, isBinary) => {
       if (!isBinary) {
         const message = JSON.parse(data.toString()) as { type: string; keyterms?: string[] };
         conn.controls.push(message.type);
-        if (message.type === "Configure" && message.keyterms) conn.configuredKeyterms.push(message.keyterms);
+        if (message.type === "Configure") configure(message);
         if ((message.type === (flux ? "ForceEndTurn" : "Finalize")) && voicedMs > 0) finish(flux ? {} : { from_finalize: true });
         if (message.type === "CloseStream") ws.close(1000);
         return;

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleWatch, expectAccessible, watchConsole } from "./browser-checks.ts";
 import { type Gateway, artifactsDir, launchChromium, startGateway } from "./server.ts";
 import { visible } from "./ui-expect.ts";
+import { messagingClient } from "../../client/index.ts";
+import { SPEECH_CONTEXTS, SPEECH_CONTEXT_CATALOGUE } from "../../protocol/speech-contexts.ts";
 
 /** The service page's "Conversation" card (protocol/settings/conversation.ts) in a real Chromium against `wrangler dev`. */
 
@@ -60,6 +62,17 @@ describe("the portal's conversation settings, in Chromium", () => {
     expect(await card.getByLabel("A reply to an older turn").inputValue()).toBe("speak");
     expect(await card.getByLabel(/Turn yeah, yep, sure/).isChecked()).toBe(false);
     await expectAccessible(page, "the conversation settings card");
+
+    // The speech contexts a bot can name, from the catalogue, next to the speech hints.
+    const contexts = card.getByRole("list", { name: "Speech contexts" });
+    expect(await contexts.isVisible()).toBe(false);
+    await card.getByText("Speech contexts a bot message can name").click();
+    await visible(contexts);
+    const items = await contexts.getByRole("listitem").allTextContents();
+    expect(items.map((item) => item.split(":")[0])).toEqual([...SPEECH_CONTEXTS]);
+    expect(items[0]).toBe(`digits: ${SPEECH_CONTEXT_CATALOGUE.digits.description}`);
+    await visible(card.getByText('What is your account number? <context name="digits"/>'));
+    await expectAccessible(page, "the conversation settings card, speech contexts open");
 
     // A bad regular expression and an out-of-range time come back named on their fields.
     await card.getByLabel("Repeat when the caller says").fill("say (that again");
@@ -128,5 +141,28 @@ describe("the portal's conversation settings, in Chromium", () => {
     expect(await again.getByRole("button", { name: "Save conversation settings" }).isDisabled()).toBe(true);
     expect(consoleWatch.cspViolations).toEqual([]);
     expect(consoleWatch.uncaught).toEqual([]);
+  });
+
+  it("shows on the call's transcript a speech context the catalogue does not know", async () => {
+    // A simulated call answered through the send API, as the owner may in demo mode, with the PATCH's new token.
+    const serviceId = new URL(page.url()).pathname.split("/")[2]!;
+    const session = await page.request.get(`${gateway.url}/api/v1/session`);
+    const headers = { "x-csrf-token": ((await session.json()) as { csrfToken: string }).csrfToken, "content-type": "application/json" };
+    const patched = await page.request.patch(`${gateway.url}/api/v1/services/${serviceId}`, { headers, data: JSON.stringify({ name: "Trattoria" }) });
+    const { token } = (await patched.json()) as { token: string };
+    const started = await page.request.post(`${gateway.url}/api/v1/services/${serviceId}/calls`, { headers, data: JSON.stringify({ from: "+14155550123" }) });
+    expect(started.status()).toBe(201);
+    const { conversation } = (await started.json()) as { conversation: string };
+    const sent = await messagingClient(gateway.url, token).POST("/cloudengine/rest/voicebot/send/{conversation}", {
+      params: { path: { conversation } },
+      body: { conversation, body: 'Your star sign? <context name="horoscope"/>', last: false },
+    });
+    expect(sent.data).toEqual({ success: true, reason: "delivered" });
+
+    await page.goto(`${gateway.url}/services/${serviceId}/calls`);
+    await page.getByTestId("call-row").first().getByRole("button", { name: "Transcript" }).click();
+    const transcript = page.getByTestId("transcript");
+    await visible(transcript.getByText("unknown speech context ignored: horoscope"));
+    await expectAccessible(page, "calls, with an unknown speech context");
   });
 });

@@ -39,7 +39,7 @@ const synthesized = (since: number, re: RegExp, times = 1) => openai.requests.fi
 const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000, 16_000), silence(16_000, 100)]);
 
 /** A call through the stand-in gateway, started; `rightBehindStarted` is sent in the same instant as `started`. */
-async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent; settings?: Partial<ServiceSettingsView> } = {}) {
+async function newCall(opts: { outbound?: boolean; testMode?: boolean; noReplyTimeoutMs?: number; deepgramUrl?: string; openaiBaseUrl?: string; rightBehindStarted?: GatewayToAgent; settings?: Partial<ServiceSettingsView> } = {}) {
   const input = new PushAudioInput();
   const sink = new RecordingSink();
   const output = new PacedAudioOutput(sink, 24_000);
@@ -48,7 +48,7 @@ async function newCall(opts: { testMode?: boolean; noReplyTimeoutMs?: number; de
   const call = new CallSession({
     gatewayUrl: gateway.url,
     agentSecret: "agent-secret",
-    start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
+    start: { from: "+442071838750", serviceId: "svc_1", transport: "local", ...(opts.outbound ? { outbound: true } : {}) },
     input,
     output,
     vad,
@@ -115,6 +115,43 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     await waitFor(() => c.sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
     expect(c.events.filter((e) => e.type === "ended")).toEqual([]);
     expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
+  });
+
+  it("the service's greeting plays on a call the caller made, not on one the bot started (its first message is there)", async () => {
+    const greeting = "Please hold the line.";
+    const inbound = await newCall({ settings: { greeting } });
+    await waitFor(() => inbound.events.find((e) => e.type === "bot"), 5000, "the greeting");
+    expect(inbound.events.find((e) => e.type === "bot")).toMatchObject({ id: null, text: greeting });
+    await waitFor(() => synthesized(0, /Please hold the line/), 5000, "the greeting synthesized");
+    await inbound.call.callerHangsUp();
+
+    const since = performance.now();
+    const outbound = await newCall({ outbound: true, settings: { greeting }, rightBehindStarted: { type: "say", id: 1, body: "Hello, this is your pharmacy.", last: false } });
+    await waitFor(() => outbound.sink.samplesSince(since).length >= speak("Hello, this is your pharmacy.").length, 10_000, "the bot's first message played");
+    expect(outbound.events.filter((e) => e.type === "bot")).toEqual([{ type: "bot", id: 1, text: "Hello, this is your pharmacy." }]);
+    expect(synthesized(since, /Please hold the line/)).toBe(false);
+  });
+
+  it("a bot message's <context name> and key terms tune Deepgram for the caller's next utterance only; a message with only a context too", async () => {
+    const before = deepgram.connections.length;
+    const c = await newCall();
+    const conn = await waitFor(() => deepgram.connections[before], 5000, "the call's Deepgram connection");
+    expect(conn.query.get("model")).toMatch(/^nova-3/);
+    gateway.send(c.call.conversation, { type: "say", id: 5, body: 'What is your account number? <context name="digits"/><context name="horoscope"/>', last: false, keyterms: ["Acme"] });
+    await waitFor(() => conn.configures.length === 1, 5000, "Configure");
+    expect(conn.configures[0]).toEqual({ type: "Configure", keyterms: ["Acme", "zero", "oh", "double", "triple"], features: { numerals: true } });
+    expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 5, text: "What is your account number?" });
+    deepgram.push("4271");
+    await c.caller.say(speech16k("four two seven one"));
+    await waitFor(() => c.sent("transcript").length > 0, 8000, "the caller's answer");
+    expect(c.sent("transcript")[0]).toMatchObject({ text: "4271" });
+    await waitFor(() => conn.configures.length === 2, 5000, "Configure back");
+    expect(conn.configures[1]).toEqual({ type: "Configure", keyterms: [], features: { numerals: false } });
+
+    gateway.send(c.call.conversation, { type: "say", id: 6, body: '<context name="yes_no"/>', last: false });
+    await waitFor(() => conn.configures.length === 3, 5000, "Configure for a message with only a context");
+    expect(conn.configures[2]).toEqual({ type: "Configure", keyterms: ["yes", "no", "yeah", "nope", "correct"] });
+    expect(conn.configureFailures).toEqual([]);
   });
 
   it("barge-in: the caller's words stop playback and report what was spoken", async () => {
@@ -422,9 +459,9 @@ describe("conversation settings in the call pipeline (protocol/settings/conversa
     expect(c.sent("interrupted")).toHaveLength(0);
   });
 
-  it("keys cut the bot off under the default policy (any) and reach the bot; under speech they only reach the bot", async () => {
+  it("keys cut the bot off under the default policy (any) and dtmf, and reach the bot; under speech they only reach the bot", async () => {
     const long = "Our menu today has tomato soup, grilled salmon with potatoes, a mushroom risotto, chocolate cake and apple pie.";
-    for (const [bargeIn, cuts] of [["any", true], ["speech", false]] as const) {
+    for (const [bargeIn, cuts] of [["any", true], ["speech", false], ["dtmf", true]] as const) {
       const c = await newCall({ settings: { bargeIn } });
       gateway.send(c.call.conversation, { type: "say", id: 4, body: long, last: false });
       await waitFor(() => c.sink.chunks.length > 0, 5000, "bot audio");

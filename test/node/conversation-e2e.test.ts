@@ -1,95 +1,20 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rms } from "../../agent/audio.ts";
-import { startLocalServer } from "../../agent/local-server.ts";
-import { SileroModel } from "../../agent/providers/silero.ts";
-import { type Received, startFakeBot } from "../support/fake-bot.ts";
-import { callGateway, freePort, startGateway } from "../e2e/server.ts";
-import { initLogger, waitFor } from "../agent/helpers.ts";
-import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
-import { botSendsTo, espeakSeconds, heardUntilQuiet, poll, speech, transcribe } from "../agent/offline-speech.ts";
+import type { Received } from "../support/fake-bot.ts";
+import { waitFor } from "../agent/helpers.ts";
+import { conversationHarness } from "../agent/conversation-harness.ts";
+import { espeakSeconds, heardUntilQuiet, poll, speech, transcribe } from "../agent/offline-speech.ts";
 
 /**
  * Conversation settings end to end, offline: espeak-ng speech → local transport → pocketsphinx (phrase grammar) →
  * the real gateway (wrangler dev) → the fake bot, and back. Each test configures a service of its own.
  */
-const SECRET = "e2e-conversation-secret";
 const CALLER_PHRASES = ["what time do you open", "i want to cancel my order", "yeah", "say that again", "stop i want the salmon"];
 const HEARD_PHRASES = ["please hold the line", "are you still there", "we are open until ten tonight", "thank you for calling", "what would you like", "one moment please"];
 
-let silero: SileroModel;
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-let persistTo: string;
-let bot: Awaited<ReturnType<typeof startFakeBot>>;
-let local: Awaited<ReturnType<typeof startLocalServer>>;
-let apiKey: string;
-
-const received = async (conversation: string) => (await (await fetch(`${bot.url}/received/${conversation}`)).json()) as Received[];
+const { received, call, callerSays, callRecord } = conversationHarness({ callerPhrases: CALLER_PHRASES });
 const hintsOf = (r: Received) => (typeof r.message.hints === "string" ? (JSON.parse(r.message.hints) as Record<string, unknown>) : undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A service wired to the fake bot with these conversation settings; its token for the bot's messages. */
-async function serviceWith(settings: Record<string, unknown>) {
-  const created = await callGateway(gateway.url, "/api/v1/services", { method: "POST", key: apiKey, json: { name: "Conversation", language: "en-US" } });
-  const patched = await callGateway(gateway.url, `/api/v1/services/${created.body.id}`, {
-    method: "PATCH",
-    key: apiKey,
-    json: { botUrl: `${bot.url}/bot/{conversation}`, botToken: "bot-secret", ...settings },
-  });
-  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-  return { serviceId: created.body.id as string, token: patched.body.token as string };
-}
-
-async function call(settings: Record<string, unknown>) {
-  const { serviceId, token } = await serviceWith(settings);
-  const caller = new LocalCaller(local.url, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
-  const started = await waitFor(() => caller.event("started"), 15_000, "started");
-  const conversation = started.conversation as string;
-  const botSays = (body: string, extra: Record<string, unknown> = {}) => botSendsTo(gateway.url, token, conversation, { body, ...extra });
-  return { caller, conversation, botSays };
-}
-
-/** The caller says `text` and the agent hears it whole (its final transcript). */
-async function callerSays(caller: LocalCaller, text: string) {
-  const before = caller.events.filter((e) => e.type === "caller" && e.final).length;
-  await caller.say(speech(text));
-  const finals = await waitFor(() => {
-    const all = caller.events.filter((e) => e.type === "caller" && e.final);
-    return all.length > before && all;
-  }, 15_000, `the final transcript of "${text}"`);
-  expect(finals.at(-1)!.text).toBe(text);
-}
-
-beforeAll(async () => {
-  initLogger();
-  persistTo = await mkdtemp(join(tmpdir(), "pmb-conversation-"));
-  [silero, gateway, bot] = await Promise.all([
-    SileroModel.load(),
-    startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false, port: await freePort(), persistTo }),
-    startFakeBot(),
-  ]);
-  // No NO_REPLY_TIMEOUT_MS override: each service's own `botSlowSeconds` applies.
-  local = await startLocalServer({
-    agent: { gatewayUrl: gateway.url, agentSecret: SECRET },
-    speech: { offlinePhrases: CALLER_PHRASES },
-    vadForCall: () => silero.forCall(),
-  });
-  const account = await callGateway(gateway.url, "/api/v1/accounts", { method: "POST", json: { email: `conv-${Date.now()}@example.com`, password: "correct horse battery" } });
-  apiKey = account.body.apiKey;
-}, 90_000);
-
-afterEach(async () => {
-  await waitFor(() => local.calls.size === 0, 10_000, `every call over in the agent (${local.calls.size} left)`);
-});
-
-afterAll(async () => {
-  await local?.close();
-  await bot?.close();
-  await gateway?.stop();
-  if (persistTo) await rm(persistTo, { recursive: true, force: true });
-});
 
 describe("conversation settings end to end (offline speech, real gateway)", () => {
   it("the greeting is heard as the call is answered, before the bot's first message", async () => {
@@ -133,7 +58,7 @@ describe("conversation settings end to end (offline speech, real gateway)", () =
     const log = await poll(() => received(conversation), (l) => l.some((r) => r.message.last === "true"), "the bot's last");
     expect(log.map(hintsOf).filter(Boolean)).toEqual([{ event: "reprompt" }, { event: "reprompt" }, { event: "silence_timeout" }]);
     expect(log.at(-1)!.message).toMatchObject({ last: "true", body: "" });
-    const record = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: apiKey });
+    const record = await callRecord(conversation);
     expect(record.body).toMatchObject({ state: "ended", endReason: "silence_timeout" });
   }, 60_000);
 

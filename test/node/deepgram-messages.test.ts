@@ -2,6 +2,7 @@ import { stt } from "@livekit/agents";
 import { describe, expect, it } from "vitest";
 import { type ListenState, interpretDeepgramMessage } from "../../agent/providers/deepgram-messages.ts";
 import { UnfinalizedAudio } from "../../agent/providers/unfinalized-audio.ts";
+import { interpretFluxMessage } from "../../agent/providers/flux-messages.ts";
 
 const results = (transcript: string, o: { start?: number; duration?: number; isFinal?: boolean; speechFinal?: boolean } = {}) =>
   JSON.stringify({
@@ -93,5 +94,16 @@ describe("UnfinalizedAudio", () => {
     expect(audio.seconds).toBeLessThanOrEqual(1 + 1e-9);
     expect(audio.replay().at(-1)).toEqual(chunk(29));
     expect(audio.startsAt).toBeCloseTo(2);
+  });
+});
+
+describe("Flux's answers to Configure (the next utterance's key terms)", () => {
+  it("a success is nothing to act on; a refusal is reported (the stream goes on), without speech events", () => {
+    const state: ListenState = { speaking: false };
+    expect(interpretFluxMessage(JSON.stringify({ type: "ConfigureSuccess", request_id: "r", keyterms: ["zero"], thresholds: {}, sequence_id: 3 }), state, "en", 0)).toEqual({ events: [] });
+    expect(interpretFluxMessage(JSON.stringify({ type: "ConfigureFailure", request_id: "r", sequence_id: 4, description: "too many keyterms" }), state, "en", 0)).toEqual({
+      events: [],
+      error: "Configure refused: too many keyterms",
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { api, serviceWithBot, startCall } from "./helpers.ts";
+import { api, botSends, serviceWithBot, startCall } from "./helpers.ts";
 import { agent, numberedServiceWithBot } from "./sockets.ts";
 
 describe("the call record", () => {
@@ -27,5 +27,18 @@ describe("the call record", () => {
     socket!.send({ type: "start", from: "local caller", serviceId, transport: "local" });
     expect(await socket!.next()).toMatchObject({ type: "started" });
     expect((await api(`/api/v1/calls/${local}`, { key })).body).toMatchObject({ room: null });
+  });
+
+  it("shows on a bot message the speech-context names the catalogue does not know (delivered all the same)", async () => {
+    const { key, serviceId, token } = await serviceWithBot();
+    const conversation = await startCall(key, serviceId);
+    const asked = 'Your sign? <context name="horoscope"/><context name="Yes-No"/><context name="horoscope"/><context name="zodiac"/>';
+    expect((await botSends(conversation, token, { body: asked })).body).toEqual({ success: true, reason: "delivered" });
+    expect((await botSends(conversation, token, { body: 'Your account number? <context name="digits"/>' })).body.success).toBe(true);
+    const { messages } = (await api(`/api/v1/calls/${conversation}`, { key })).body as { messages: Record<string, unknown>[] };
+    const fromBot = messages.filter((m) => m.direction === "from_bot");
+    expect(fromBot[0]).toMatchObject({ body: asked, unknownContexts: ["horoscope", "zodiac"] });
+    expect(fromBot[1]).not.toHaveProperty("unknownContexts");
+    expect(messages.filter((m) => m.direction === "to_bot").every((m) => !("unknownContexts" in m))).toBe(true);
   });
 });

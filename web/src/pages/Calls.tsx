@@ -175,6 +175,7 @@ function Transcript(props: { conversation: string }) {
                 {what}
                 {m.last && m.body !== "" && <em> (last)</em>}
                 {m.spokenText !== undefined && <span className="muted"> — interrupted after “{m.spokenText}”</span>}
+                {m.unknownContexts && <span className="muted"> — unknown speech context ignored: {m.unknownContexts.join(", ")}</span>}
                 <MessageHints hints={m.hints} />
               </span>
               <span className="t-status">

@@ -10,6 +10,7 @@ import {
 import { ApiProblem, errorText } from "../../api.ts";
 import { Alert, Button, Card, Field } from "../../components/ui.tsx";
 import type { Patch } from "./patch.ts";
+import { SpeechContextsHelp } from "./SpeechContextsHelp.tsx";
 
 type Key = keyof ConversationSettings;
 const KEYS = Object.keys(conversationSettings.defaults) as Key[];
@@ -172,6 +173,7 @@ export function ConversationCard(props: { service: Service; patch: Patch }) {
         {text("repeatPattern", "Repeat when the caller says", "A regular expression, any case; the last bot message is said again. Empty: off.", "repeat|say that again|pardon")}
         {choice("bargeIn", "What interrupts the bot", "A message with hints.bargein false is always heard whole.", BARGE_IN_LABELS)}
         {list("speechKeyterms", "Speech hints", "Words and names to expect, one per line.")}
+        <SpeechContextsHelp />
         <div className="field">{check("endOfPromptNotice", "Tell the bot when each message has played (hints.event \"endofprompt\")")}</div>
         {choice("staleReplies", "A reply to an older turn", "When the caller spoke again before the bot answered (hints.inReplyTo).", STALE_LABELS)}
         <div className="form-actions">
