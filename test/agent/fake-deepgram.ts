@@ -113,10 +113,13 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     let interimSent = false;
     let audioMs = 0;
     let uttStart = 0;
+    /** Where the utterance's last voiced chunk ended: nova's words end there, as Deepgram's word times do. */
+    let voicedUntil = 0;
 
     const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}) => {
       const words = text.split(/\s+/).filter(Boolean);
       const dur = Math.max(0.1, (audioMs - uttStart) / 1000);
+      const spoken = Math.max(1, Math.min(audioMs, voicedUntil) - uttStart);
       if (flux) {
         ws.send(
           JSON.stringify({
@@ -151,8 +154,8 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
                 words: words.map((w, i) => ({
                   word: w.toLowerCase().replace(/[^a-z0-9']/g, ""),
                   punctuated_word: w,
-                  start: uttStart / 1000 + (i * dur) / words.length,
-                  end: uttStart / 1000 + ((i + 1) * dur) / words.length,
+                  start: (uttStart + (i * spoken) / words.length) / 1000,
+                  end: (uttStart + ((i + 1) * spoken) / words.length) / 1000,
                   confidence: 0.98,
                 })),
               },
@@ -198,6 +201,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       if (rms(samples) > 0.02) {
         if (voicedMs === 0) uttStart = audioMs - ms;
         voicedMs += ms;
+        voicedUntil = audioMs;
         silenceMs = 0;
         if (!interimSent && voicedMs >= 200 && (queue.length > 0 || options.fallback)) {
           interimSent = true;
