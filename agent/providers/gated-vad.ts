@@ -37,6 +37,13 @@ function gateStream(stream: VADStream, gate: VadGate, now: () => number): VADStr
     release?.();
     release = undefined;
   };
+  // The framework flushes the VAD when the recognizer ends a turn inside a VAD segment: Silero then drops the
+  // segment without an END_OF_SPEECH.
+  const flush = stream.flush.bind(stream);
+  stream.flush = () => {
+    flush();
+    gate.vadSpeech(false, now());
+  };
   const sender = stream as unknown as Sender;
   const send = sender.sendVADEvent.bind(stream);
   sender.sendVADEvent = (event: VADEvent) => {

@@ -143,6 +143,23 @@ describe("Silero behind the gate (real model)", () => {
   }, 20_000);
 });
 
+describe("a gated VAD stream's segments", () => {
+  it("a flush (the framework's, when the recognizer ends a turn inside a VAD segment) ends the segment for the gate too", async () => {
+    const model = await SileroModel.load();
+    const gate = new VadGate({ tailMs: 100 });
+    const stream = gatedVad(model.forCall(), gate, () => 10_000).stream();
+    gate.botSpeaking(true, 0);
+    // Silero's start of a segment, as its inference loop sends it.
+    (stream as unknown as { sendVADEvent(e: object): boolean }).sendVADEvent({ type: VADEventType.START_OF_SPEECH, frames: [] });
+    gate.botSpeaking(false, 1_000);
+    expect(gate.passes(10_000)).toBe(true);
+    // Silero drops the segment on a flush without an END_OF_SPEECH.
+    stream.flush();
+    expect(gate.passes(10_000)).toBe(false);
+    stream.close();
+  });
+});
+
 describe("the recognizer's audio times as wall-clock times (audio-clock.ts)", () => {
   it("puts a point of the audio at the arrival of the frame holding it, less what of the frame came after it", () => {
     const clock = new AudioClock();
