@@ -8,13 +8,18 @@
  *   3. cutting the caller's 20 ms frames into 50 ms chunks for Deepgram: AudioByteStream (1.9 as published) vs PcmFramer;
  *   4–5. Silero over a whole call, bot speaking half the time, as the agent runs it when the recognizer ends turns:
  *      always (every window; SILERO_GATING=off) vs gated (only while the bot speaks, plus the tail and to the end of a
- *      segment: agent/providers/vad-gate.ts), on a line with quiet noise (4) and on a digitally silent one (5).
+ *      segment: agent/providers/vad-gate.ts), on a line with quiet noise (4) and on a digitally silent one (5);
+ *   6. the same call's audio sent as Deepgram gets it (50 ms messages) over a loopback WebSocket to a server (in a
+ *      child process) that accepts permessage-deflate: ws's default (compressed) vs our client's (not offered).
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { ReadableStream } from "node:stream/web";
 import { type VAD, VADEventType, initializeLogger, mergeFrames } from "@livekit/agents";
 import * as silero from "@livekit/agents-plugin-silero";
 import { AudioFrame } from "@livekit/rtc-node";
 import { concatSamples, frames, resample, silence } from "../agent/audio.ts";
+import WebSocket from "ws";
 import { PcmFramer } from "../agent/pcm-framer.ts";
 import { gatedVad } from "../agent/providers/gated-vad.ts";
 import { SileroModel } from "../agent/providers/silero.ts";
@@ -153,6 +158,29 @@ async function gatedCallPass(vad: VAD, audio: Int16Array, gated: boolean): Promi
   return { windowsRun };
 }
 
+/** A WebSocket server that accepts permessage-deflate (as ws's own does when asked), in a process of its own. */
+async function startDeflateServer(): Promise<{ port: number; stop: () => void }> {
+  const code = `const { WebSocketServer } = await import("ws");
+    const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: true });
+    wss.on("listening", () => console.log(wss.address().port));
+    wss.on("connection", (ws) => ws.on("message", () => undefined));`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  return { port: Number(line.toString().trim()), stop: () => child.kill() };
+}
+const deepgramChunks = [...new PcmFramer(1600).write(new Uint8Array(noisyCall.buffer, noisyCall.byteOffset, noisyCall.byteLength))].map((c) => Buffer.from(c));
+/** The extensions each client ended up with (checks that row 6 compares what it says). */
+const negotiated = new Map<boolean, string>();
+async function sendCallAudio(port: number, perMessageDeflate: boolean) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate });
+  await once(ws, "open");
+  negotiated.set(perMessageDeflate, ws.extensions || "none");
+  await new Promise<void>((resolve, reject) => deepgramChunks.forEach((chunk, i) => ws.send(chunk, i === deepgramChunks.length - 1 ? (error) => (error ? reject(error) : resolve()) : undefined)));
+  ws.close();
+  await once(ws, "close");
+}
+const deflateServer = await startDeflateServer();
+
 const model = await SileroModel.load();
 const plugin = await silero.VAD.load();
 /** Each piece: before, after (CPU seconds per round), and the seconds of call audio it went through. */
@@ -162,6 +190,7 @@ const rows: [string, number[], number[], number][] = [
   ["3. 50 ms chunks for Deepgram: AudioByteStream vs PcmFramer", [], [], audioSeconds],
   ["4. Silero over a call, bot speaking half the time, line with quiet noise: always vs gated", [], [], callSeconds],
   ["5. the same, digitally silent line: always vs gated", [], [], callSeconds],
+  ["6. the call's audio to a recognizer that accepts permessage-deflate: ws's default vs perMessageDeflate: false", [], [], callSeconds],
 ];
 // Its own model, so that the count of windows answered without it (printed last) is row 1's.
 const callModel = await SileroModel.load();
@@ -174,6 +203,8 @@ for (let r = 0; r < ROUNDS; r++) {
   rows[1]![2].push(await timed(() => mergePass((f) => mergeFrames(f))));
   rows[2]![1].push(await timed(() => spreadFraming(1600)));
   rows[2]![2].push(await timed(() => framerFraming(1600)));
+  rows[5]![1].push(await timed(() => sendCallAudio(deflateServer.port, true)));
+  rows[5]![2].push(await timed(() => sendCallAudio(deflateServer.port, false)));
   for (const [row, audio, line] of [[3, noisyCall, "noisy"], [4, quietCall, "silent"]] as const) {
     for (const [side, gated] of [[1, false], [2, true]] as const) {
       rows[row]![side].push(await timed(async () => void (windowsRun[`${line} ${gated ? "gated" : "always"}`] = (await gatedCallPass(callModel.forCall(), audio, gated)).windowsRun)));
@@ -187,4 +218,6 @@ for (const [name, before, after, of] of rows) console.log(`${name}: ${pctOfCore(
 console.log(`Silero windows per call (4–5, ${(quietCall.length / 16_000).toFixed(0)} s, ${exchanges} exchanges): ${Object.entries(windowsRun).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 const { skipped, run } = model.windows.counts;
 console.log(`Silero windows answered without the model: ${skipped} of ${skipped + run} (${((100 * skipped) / (skipped + run)).toFixed(0)} %)`);
+console.log(`row 6 extensions negotiated: ws's default ${negotiated.get(true)}; perMessageDeflate false ${negotiated.get(false)}`);
+deflateServer.stop();
 process.exit(0);

@@ -9,6 +9,8 @@ export interface DeepgramConnection {
   /** `/v1/listen` (nova, endpointing) or `/v2/listen` (Flux, turns). */
   path: string;
   authorization: string | undefined;
+  /** The WebSocket extensions the client offered (`Sec-WebSocket-Extensions`). */
+  extensions: string | undefined;
   query: URLSearchParams;
   audioBytes: number;
   /** The audio received, in order. */
@@ -100,7 +102,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const flux = url.pathname === "/v2/listen";
-    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, extensions: req.headers["sec-websocket-extensions"], query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
