@@ -112,8 +112,8 @@ class BridgeAgent extends voice.Agent {
           const text = typeof event === "string" ? event : event.alternatives?.[0]?.text;
           if (typeof event !== "string" && event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {
             call.noteConfidence(event.alternatives?.[0]?.confidence);
-            const words = event.alternatives?.[0];
-            const endedAt = words?.text ? clock.wallTime(words.words?.at(-1)?.endTime ?? words.endTime) : null;
+            const best = event.alternatives?.[0];
+            const endedAt = best?.text ? clock.wallTime(best.words?.at(-1)?.endTime ?? best.endTime) : null;
             if (endedAt !== null) call.timing.recognized(endedAt);
           }
           const isTranscript = typeof event === "string" || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT;
