@@ -14,6 +14,8 @@ import { spokenText } from "./spoken-text.ts";
 import { type SpeechConfig, type SpeechProviders, createSpeech } from "./providers/index.ts";
 import { endpointingDelayMs, voiceSettingsOf } from "./turn-taking.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
+import { vadForSession } from "./providers/gated-vad.ts";
+import { AudioClock } from "./audio-clock.ts";
 import type { SayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettingsView, DEFAULT_SETTINGS_VIEW } from "../protocol/service-settings.ts";
 import { keysInterrupt, voiceInterrupts } from "./conversation/barge-in.ts";
@@ -92,9 +94,13 @@ class BridgeAgent extends voice.Agent {
   /** Counts the audio that reaches the recognizer (speech-to-text seconds, for usage). */
   override async sttNode(audio: ReadableStream<AudioFrame> | AsyncIterable<AudioFrame>, settings: voice.ModelSettings) {
     const call = this.call;
+    // The recognizer times words in seconds of this stream's audio: the clock turns them into wall-clock times.
+    const clock = new AudioClock();
     async function* counted() {
       for await (const frame of audio as AsyncIterable<AudioFrame>) {
-        call.countSttAudio(frame.samplesPerChannel / frame.sampleRate);
+        const seconds = frame.samplesPerChannel / frame.sampleRate;
+        call.countSttAudio(seconds);
+        clock.heard(seconds, Date.now());
         yield frame;
       }
     }
@@ -106,7 +112,12 @@ class BridgeAgent extends voice.Agent {
       new TransformStream<stt.SpeechEvent | string, stt.SpeechEvent | string>({
         transform(event, controller) {
           const text = typeof event === "string" ? event : event.alternatives?.[0]?.text;
-          if (typeof event !== "string" && event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) call.noteConfidence(event.alternatives?.[0]?.confidence);
+          if (typeof event !== "string" && event.type === stt.SpeechEventType.FINAL_TRANSCRIPT) {
+            call.noteConfidence(event.alternatives?.[0]?.confidence);
+            const best = event.alternatives?.[0];
+            const endedAt = best?.text ? clock.wallTime(best.words?.at(-1)?.endTime ?? best.endTime) : null;
+            if (endedAt !== null) call.timing.recognized(endedAt);
+          }
           const isTranscript = typeof event === "string" || event.type === stt.SpeechEventType.FINAL_TRANSCRIPT || event.type === stt.SpeechEventType.INTERIM_TRANSCRIPT;
           if (isTranscript && text && call.botSpeaking && isBackchannel(text)) return;
           controller.enqueue(event);
@@ -152,6 +163,8 @@ export class CallSession {
   private readonly nextUtterance = new NextUtterance((context) => log().warn({ ...this.logIds, context }, "unknown speech context in a bot message: ignored"));
   /** Whether the message playing now may be cut off by the caller's voice / keys (barge-in policy). */
   private playing = { voice: true, keys: true };
+  /** Told whether a bot message or prompt is playing or queued, at each change (the VAD's gate). */
+  private botSpeakingChanged: (speaking: boolean) => void = () => undefined;
   private usageTimer: NodeJS.Timeout | undefined;
   private usage = { sttSeconds: 0, ttsCharacters: 0 };
   private reported = { sttSeconds: 0, ttsCharacters: 0 };
@@ -275,10 +288,12 @@ export class CallSession {
     );
     const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings), this.settings.speechKeyterms);
+    const listening = vadForSession(vad, this.speech.gateVad, this.timing);
+    this.botSpeakingChanged = listening.botSpeaking;
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
-      vad,
+      vad: listening.vad,
       turnHandling: {
         // Deepgram ends turns (Flux's turn model, nova's endpointing); the offline recognizer is cut by the VAD.
         turnDetection: this.speech.turnDetection,
@@ -452,6 +467,7 @@ export class CallSession {
     let handedOver!: () => void;
     this.queued = new Promise((resolve) => (handedOver = resolve));
     this.running++;
+    this.botSpeakingChanged(true);
     const played = (async () => {
       let heard: string[] | undefined;
       let spoken = false;
@@ -471,6 +487,7 @@ export class CallSession {
       } finally {
         handedOver();
         this.running--;
+        this.botSpeakingChanged(this.botSpeaking);
       }
       if (heard) {
         const spokenText = heard.join(" ");

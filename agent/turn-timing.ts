@@ -23,6 +23,10 @@ export class TurnTiming {
   /** When the VAD last heard voice, at most a minute back, oldest first. */
   private voicedAt: number[] = [];
   private transcribedAt: number | null = null;
+  /** Where the recognizer put the end of the words of the latest final transcript (its audio times, as wall clock). */
+  private recognizedEndAt: number | null = null;
+  /** When the VAD started and stopped hearing the caller, oldest first; null: it always hears (not gated). */
+  private listening: { at: number; open: boolean }[] | null = null;
   private readonly played = new Map<number, Played>();
   /** Speech queued on the session, in order, waiting for its first audio frame: the bot message it belongs to. */
   private readonly waitingForAudio: { id: number | null; gone: () => boolean }[] = [];
@@ -46,13 +50,35 @@ export class TurnTiming {
     this.transcribedAt = at;
   }
 
+  /** The recognizer's final transcript puts the end of the caller's words at `at` (wall clock). */
+  recognized(speechEndAt: number): void {
+    this.recognizedEndAt = speechEndAt;
+  }
+
+  /** The VAD hears the caller only while its gate is open (vad-gate.ts): it opened or closed at `at`. */
+  vadListening(open: boolean, at: number): void {
+    this.listening ??= [];
+    this.listening.push({ at, open });
+    if (this.listening.length > 200) this.listening = this.listening.slice(-100);
+  }
+
+  /** Whether the VAD was hearing the caller at `at`. */
+  private vadHeard(at: number): boolean {
+    if (this.listening === null) return true;
+    return this.listening.findLast((change) => change.at <= at)?.open ?? false;
+  }
+
   /** The times of the caller turn being sent now; the next turn starts afresh. */
   takeCallerTiming(now: number): CallerTiming {
     const transcribedAt = this.transcribedAt ?? now;
-    // The caller's speech ended with the last voice heard before the transcript (later voice is the next turn's).
-    const speechEndedAt = this.voicedAt.findLast((at) => at <= transcribedAt) ?? null;
+    // The caller's speech ended with the last voice heard before the transcript (later voice is the next turn's),
+    // unless the VAD was not listening when the recognizer says the words ended: then the recognizer's time.
+    const recognizedEndAt = this.recognizedEndAt === null ? null : Math.min(this.recognizedEndAt, transcribedAt);
+    const speechEndedAt =
+      recognizedEndAt !== null && !this.vadHeard(recognizedEndAt) ? recognizedEndAt : (this.voicedAt.findLast((at) => at <= transcribedAt) ?? null);
     this.voicedAt = this.voicedAt.filter((at) => at > transcribedAt);
     this.transcribedAt = null;
+    this.recognizedEndAt = null;
     this.observer?.turn();
     if (speechEndedAt !== null) this.observer?.span("stt", transcribedAt - speechEndedAt);
     this.lastTurn = { speechEndedAt, sentAt: now, replyId: null };

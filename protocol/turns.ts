@@ -10,7 +10,7 @@ import { z } from "zod";
  * no speech; a turn the bot never answered has no reply), and so is every span that needs it.
  */
 export interface TurnTimes {
-  /** The caller stopped speaking (VAD end of speech, less the silence it waited for). Agent. */
+  /** The caller stopped speaking: the VAD's last voice, or the recognizer's end of the words when the VAD was gated. Agent. */
   speechEndedAt: number | null;
   /** The recognizer's final transcript of the turn. Agent. */
   transcribedAt: number | null;

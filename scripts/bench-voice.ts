@@ -10,6 +10,8 @@
  *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle.
  * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20);
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
+ * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
+ * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -34,6 +36,7 @@ const PARALLEL = 4; // calls that share the TURNS, one turn at a time each
 /** The recognizer and the synthesizer measured (BENCH_STT: flux | nova; BENCH_TTS: deepgram | cartesia | openai). */
 const STT = (process.env.BENCH_STT ?? "flux") as "flux" | "nova";
 const TTS = (process.env.BENCH_TTS ?? "deepgram") as "deepgram" | "cartesia" | "openai";
+const SILERO = (process.env.BENCH_SILERO ?? "both") as "gated" | "always" | "both";
 /**
  * Published figures (ms), the anchors of issue #12: Flux's end-of-turn detection (~260 ms, Deepgram's Flux page);
  * nova: 300 ms of endpointing silence + ~150 ms to finalize; first audio: Cartesia ≈ 190, Aura-2 ≈ 310, OpenAI
@@ -82,43 +85,56 @@ const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fal
 const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
 const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: TTS_DELAY_MS });
 const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
-const agentPort = await new Promise<number>((r) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = s.address() as AddressInfo;
-    s.close(() => r(port));
+const freePort = () =>
+  new Promise<number>((r) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => r(port));
+    });
   });
-});
 // One process (tsx as a loader, not its CLI's child process), so that its CPU is read from /proc/<pid> and a CPU
 // profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
 const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-const agent: ChildProcess = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
-  cwd: root,
-  stdio: ["ignore", "pipe", "pipe"],
-  env: {
-    ...process.env,
-    AGENT_SECRET: SECRET,
-    GATEWAY_URL: gateway.url,
-    AGENT_PORT: String(agentPort),
-    DEEPGRAM_API_KEY: "bench",
-    DEEPGRAM_URL: deepgram.url,
-    DEEPGRAM_ENDPOINTING_MS: String(ENDPOINTING_MS),
-    DEEPGRAM_FLUX: STT === "flux" ? "on" : "off",
-    ...(TTS === "openai" ? { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: openai.baseURL } : {}),
-    ...(TTS === "cartesia" ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
-    NO_REPLY_TIMEOUT_MS: "60000",
-    AGENT_LOG_LEVEL: "error",
-  },
-});
-let agentLog = "";
-agent.stdout?.on("data", (d) => (agentLog += d));
-agent.stderr?.on("data", (d) => (agentLog += d));
-const agentUrl = `http://127.0.0.1:${agentPort}`;
-await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
+const agents: ChildProcess[] = [];
+/** An agent process on its own port, Silero gated or not; resolves once it listens. */
+async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; url: string }> {
+  const agentPort = await freePort();
+  const agent = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      AGENT_SECRET: SECRET,
+      GATEWAY_URL: gateway.url,
+      AGENT_PORT: String(agentPort),
+      SILERO_GATING: sileroGated ? "on" : "off",
+      DEEPGRAM_API_KEY: "bench",
+      DEEPGRAM_URL: deepgram.url,
+      DEEPGRAM_ENDPOINTING_MS: String(ENDPOINTING_MS),
+      DEEPGRAM_FLUX: STT === "flux" ? "on" : "off",
+      ...(TTS === "openai" ? { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: openai.baseURL } : {}),
+      ...(TTS === "cartesia" ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
+      NO_REPLY_TIMEOUT_MS: "60000",
+      AGENT_LOG_LEVEL: "error",
+    },
+  });
+  agents.push(agent);
+  let agentLog = "";
+  agent.stdout?.on("data", (d) => (agentLog += d));
+  agent.stderr?.on("data", (d) => (agentLog += d));
+  await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
+  return { agent, url: `http://127.0.0.1:${agentPort}` };
+}
+const { agent, url: agentUrl } = await startAgent(SILERO !== "always");
 
 const cleanup = async () => {
-  const exited = new Promise((r) => agent.once("exit", r));
-  agent.kill("SIGTERM");
-  await Promise.race([exited, sleep(10_000)]); // a CPU profile is written as the agent exits
+  await Promise.all(
+    agents.map((agent) => {
+      const exited = new Promise((r) => agent.once("exit", r));
+      agent.kill("SIGTERM");
+      return Promise.race([exited, sleep(10_000)]); // a CPU profile is written as the agent exits
+    }),
+  );
   await gateway.stop();
   await deepgram.close();
   await openai.close();
@@ -144,8 +160,8 @@ try {
     });
     if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
   };
-  const call = async () => {
-    const caller = new LocalCaller(agentUrl, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
+  const call = async (url = agentUrl) => {
+    const caller = new LocalCaller(url, await mintTicket(SECRET, { serviceId, from: "+442071838750" }));
     await caller.opened;
     const started = await until(() => caller.event("started"), 20_000, "started");
     return { caller, conversation: started.conversation as string };
@@ -251,40 +267,48 @@ try {
     await caller.closed;
   }
 
-  // ---- 4: CPU per concurrent call --------------------------------------------------------------------------------
-  const childPid = agent.pid!;
+  // ---- 4: CPU per concurrent call, per Silero mode (each its own agent) -------------------------------------------
   const cpuOf = (pid: number) => {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) / 100; // seconds (USER_HZ = 100)
   };
-  const measure = async (seconds: number) => {
-    const c0 = cpuOf(childPid);
-    const t0 = performance.now();
-    await sleep(seconds * 1000);
-    return (cpuOf(childPid) - c0) / ((performance.now() - t0) / 1000); // cores
+  const cpuPhase = async (childPid: number, url: string) => {
+    const measure = async (seconds: number) => {
+      const c0 = cpuOf(childPid);
+      const t0 = performance.now();
+      await sleep(seconds * 1000);
+      return (cpuOf(childPid) - c0) / ((performance.now() - t0) / 1000); // cores
+    };
+    const idle = await measure(5);
+    const calls = await Promise.all(Array.from({ length: CALLS }, () => call(url)));
+    let active = true;
+    const loops = calls.map(async ({ caller, conversation }, i) => {
+      await sleep(i * 150); // spread the turns
+      while (active) {
+        const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
+        await caller.say(utterance);
+        await until(() => !active || arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 30_000, "bot got it").catch(() => undefined);
+        if (!active) break;
+        await botSays(conversation, reply).catch(() => undefined);
+        await sleep(1500);
+      }
+    });
+    await sleep(3000);
+    const busy = await measure(15);
+    active = false;
+    await Promise.all(loops);
+    for (const { caller } of calls) caller.hangUp();
+    await Promise.all(calls.map(({ caller }) => caller.closed));
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+    return { idle, busy, rss };
   };
-  const idle = await measure(5);
-  const calls = await Promise.all(Array.from({ length: CALLS }, () => call()));
-  let active = true;
-  const loops = calls.map(async ({ caller, conversation }, i) => {
-    await sleep(i * 150); // spread the turns
-    while (active) {
-      const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
-      await caller.say(utterance);
-      await until(() => !active || arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 30_000, "bot got it").catch(() => undefined);
-      if (!active) break;
-      await botSays(conversation, reply).catch(() => undefined);
-      await sleep(1500);
-    }
-  });
-  await sleep(3000);
-  const busy = await measure(15);
-  active = false;
-  await Promise.all(loops);
-  for (const { caller } of calls) caller.hangUp();
-  await Promise.all(calls.map(({ caller }) => caller.closed));
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  const cpuRows: { mode: string; idle: number; busy: number; rss: number }[] = [];
+  cpuRows.push({ mode: SILERO === "always" ? "Silero always" : "Silero gated", ...(await cpuPhase(agent.pid!, agentUrl)) });
+  if (SILERO === "both") {
+    const always = await startAgent(false);
+    cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url)) });
+  }
 
   // ---- report ----------------------------------------------------------------------------------------------------
   const injectedStt = (STT === "flux" ? fluxSilenceMs(EOT_THRESHOLD) : ENDPOINTING_MS) + FINAL_DELAY_MS;
@@ -311,7 +335,11 @@ try {
     const note = adjust ? ` (${adjust > 0 ? "+" : ""}${adjust} ms turn-commit wait of ${stt}, not measured in this run)` : "";
     console.log(`   ${stt} + ${tts}: ${PUBLISHED[stt]} + ${oursToBot.toFixed(0)}${adjust ? ` ${adjust > 0 ? "+" : "−"} ${Math.abs(adjust)}` : ""} + ${oursToAudio.toFixed(0)} + ${PUBLISHED[tts]} = ${total.toFixed(0)} ms${note}`);
   }
-  console.log(`4. agent CPU: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${(rss).toFixed(0)} MB`);
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  for (const { mode, idle, busy, rss } of cpuRows) {
+    console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
+  }
+  console.log(`load average at the end (1, 5, 15 min): ${load}`);
 } finally {
   await cleanup();
 }

@@ -199,6 +199,9 @@ class DeepgramSpeechStream extends stt.SpeechStream {
       const ws = new WebSocket(this.owner.listenUrl(), {
         headers: { Authorization: `Token ${this.owner.options.apiKey}` },
         handshakeTimeout: this.connOptions?.timeoutMs ?? 10_000,
+        // ws offers permessage-deflate by default: a server that accepts it would have every 50 ms chunk of PCM
+        // (over ws's 1 KiB threshold) go through zlib, for little gain on audio (scripts/bench-agent-cpu.ts, row 6).
+        perMessageDeflate: false,
       });
       ws.once("open", () => resolve(ws));
       ws.once("unexpected-response", (_request, response) => {

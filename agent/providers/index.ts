@@ -40,6 +40,11 @@ export interface SpeechConfig {
   openaiVoices?: Record<string, string>;
   /** Phrases for the offline recognizer's grammar (see SphinxSTT). */
   offlinePhrases?: string[];
+  /**
+   * Whether Silero runs only while the bot speaks when the recognizer ends turns (vad-gate.ts). Default true;
+   * `SILERO_GATING=off` runs it on all the caller's audio, as before (for comparison).
+   */
+  sileroGating?: boolean;
 }
 
 export function speechConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SpeechConfig {
@@ -60,6 +65,7 @@ export function speechConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Speec
     openaiModel: env.OPENAI_TTS_MODEL || undefined,
     openaiVoices: env.OPENAI_TTS_VOICES ? (JSON.parse(env.OPENAI_TTS_VOICES) as Record<string, string>) : undefined,
     offlinePhrases: env.OFFLINE_STT_PHRASES ? env.OFFLINE_STT_PHRASES.split("|") : undefined,
+    sileroGating: env.SILERO_GATING !== "off",
   };
 }
 
@@ -71,6 +77,11 @@ export interface SpeechProviders {
   ttsName: "openai" | "deepgram" | "cartesia" | "espeak-ng";
   /** Who ends the caller's turn: the recognizer (Flux's turn model, nova's endpointing) or the VAD (offline). */
   turnDetection: "stt" | "vad";
+  /**
+   * Whether the VAD listens only while the bot speaks (vad-gate.ts): when the recognizer ends turns, the VAD is only
+   * needed for barge-in. Offline, the VAD cuts the caller's turns and always listens.
+   */
+  gateVad: boolean;
   /** Whether the recognizer knows the call's language (Deepgram knows all of ours; pocketsphinx only English). */
   sttUnderstandsLanguage: boolean;
   /**
@@ -132,6 +143,7 @@ export function createSpeech(
     sttName: !config.deepgramApiKey ? "pocketsphinx" : flux ? "deepgram-flux" : "deepgram",
     ttsName: choice.provider === "espeak" ? "espeak-ng" : choice.provider,
     turnDetection: config.deepgramApiKey ? "stt" : "vad",
+    gateVad: Boolean(config.deepgramApiKey) && config.sileroGating !== false,
     sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
     hintNextUtterance: (hint) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(hint) : (sphinx?.hintNextUtterance(hint) ?? false)),
   };

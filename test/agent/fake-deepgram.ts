@@ -9,6 +9,8 @@ export interface DeepgramConnection {
   /** `/v1/listen` (nova, endpointing) or `/v2/listen` (Flux, turns). */
   path: string;
   authorization: string | undefined;
+  /** The WebSocket extensions the client offered (`Sec-WebSocket-Extensions`). */
+  extensions: string | undefined;
   query: URLSearchParams;
   audioBytes: number;
   /** The audio received, in order. */
@@ -108,7 +110,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const flux = url.pathname === "/v2/listen";
-    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], configures: [], configureFailures: [], closed: false };
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, extensions: req.headers["sec-websocket-extensions"], query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], configures: [], configureFailures: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
@@ -121,10 +123,13 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     let interimSent = false;
     let audioMs = 0;
     let uttStart = 0;
+    /** Where the utterance's last voiced chunk ended: nova's words end there, as Deepgram's word times do. */
+    let voicedUntil = 0;
 
     const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}) => {
       const words = text.split(/\s+/).filter(Boolean);
       const dur = Math.max(0.1, (audioMs - uttStart) / 1000);
+      const spoken = Math.max(1, Math.min(audioMs, voicedUntil) - uttStart);
       if (flux) {
         ws.send(
           JSON.stringify({
@@ -159,8 +164,8 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
                 words: words.map((w, i) => ({
                   word: w.toLowerCase().replace(/[^a-z0-9']/g, ""),
                   punctuated_word: w,
-                  start: uttStart / 1000 + (i * dur) / words.length,
-                  end: uttStart / 1000 + ((i + 1) * dur) / words.length,
+                  start: (uttStart + (i * spoken) / words.length) / 1000,
+                  end: (uttStart + ((i + 1) * spoken) / words.length) / 1000,
                   confidence: 0.98,
                 })),
               },
@@ -228,6 +233,7 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       if (rms(samples) > 0.02) {
         if (voicedMs === 0) uttStart = audioMs - ms;
         voicedMs += ms;
+        voicedUntil = audioMs;
         silenceMs = 0;
         if (!interimSent && voicedMs >= 200 && (queue.length > 0 || options.fallback)) {
           interimSent = true;

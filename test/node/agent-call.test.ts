@@ -308,6 +308,7 @@ describe("provider connections that fail mid-call", () => {
     const second = deepgram.connections.at(-1)!;
     expect(second).not.toBe(first);
     expect(second.authorization).toBe("Token dg");
+    expect(first.extensions).toBeUndefined(); // no permessage-deflate offered: audio is not worth compressing
     // The new connection first got again everything the dropped one had (nothing was finalized yet), so the whole
     // utterance was recognized, not just its end.
     const dropped = Buffer.concat(first.audio);
