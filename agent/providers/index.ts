@@ -4,6 +4,7 @@ import { CartesiaTTS } from "./cartesia-tts.ts";
 import { DeepgramSTT } from "./deepgram-stt.ts";
 import { DeepgramAuraTTS } from "./deepgram-tts.ts";
 import { EspeakTTS } from "./espeak-tts.ts";
+import type { FluxTurnSignal } from "./flux-messages.ts";
 import { FluxSTT } from "./flux-stt.ts";
 import { auraVoice, cartesiaLanguage, deepgramLanguage, deepgramModel, espeakVoice, fluxSpeaks, openaiVoice, sphinxUnderstands } from "./languages.ts";
 import { OpenAIStreamingTTS } from "./openai-tts.ts";
@@ -74,6 +75,8 @@ export interface SpeechProviders {
   sttUnderstandsLanguage: boolean;
   /** Key terms for the caller's next utterance (a bot message's `hints.stt.keyterms`); false when the recognizer cannot. */
   hintNextUtterance(terms: readonly string[]): boolean;
+  /** Flux's eager end-of-turn signals, when the service asked for them and the call uses Flux; absent otherwise. */
+  eagerTurnSignals?: Set<(signal: FluxTurnSignal) => void>;
 }
 
 /** The text-to-speech providers and voices this agent offers (its keys decide). */
@@ -110,6 +113,7 @@ export function createSpeech(
           language,
           eotThreshold: settings.endOfTurnThreshold,
           eotTimeoutMs: config.fluxEotTimeoutMs,
+          ...(settings.eagerEndOfTurn !== "off" ? { eagerEotThreshold: settings.eagerEndOfTurn } : {}),
           keyterms,
         })
       : new DeepgramSTT({
@@ -130,6 +134,7 @@ export function createSpeech(
     turnDetection: config.deepgramApiKey ? "stt" : "vad",
     sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
     hintNextUtterance: (terms) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(terms) : (sphinx?.hintNextUtterance(terms) ?? false)),
+    ...(recognizer instanceof FluxSTT && settings.eagerEndOfTurn !== "off" ? { eagerTurnSignals: recognizer.turnSignals } : {}),
   };
 }
 
