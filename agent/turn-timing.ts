@@ -46,6 +46,11 @@ export class TurnTiming {
     this.transcribedAt = at;
   }
 
+  /** The final transcript confirmed a turn sent already (Flux's eager end of turn): it is not the next turn's. */
+  eagerTurnConfirmed(): void {
+    this.transcribedAt = null;
+  }
+
   /** The times of the caller turn being sent now; the next turn starts afresh. */
   takeCallerTiming(now: number): CallerTiming {
     const transcribedAt = this.transcribedAt ?? now;

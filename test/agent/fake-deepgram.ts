@@ -16,6 +16,8 @@ export interface DeepgramConnection {
   controls: string[];
   /** The `keyterms` of each `Configure` message, in order. */
   configuredKeyterms: string[][];
+  /** Flux: each `TurnInfo` event sent, with its transcript and when. */
+  turnEvents: { event: string; transcript: string; at: number }[];
   closed: boolean;
 }
 
@@ -34,6 +36,10 @@ export interface SpeakRequest {
  * - streaming `/v2/listen` (Flux): `Connected`, then per turn a `TurnInfo` `StartOfTurn` after 200 ms of speech and
  *   an `EndOfTurn` after `eot_threshold` × 300 ms of silence (Flux's end-of-turn model, stood in for by silence);
  *   `ForceEndTurn` ends the turn at once. A model that is not a Flux one is refused (400), as is a missing key (401).
+ *   With `eager_eot_threshold` (0.3–0.9, not above `eot_threshold`, else 400) an `EagerEndOfTurn` comes after
+ *   `eager_eot_threshold` × 300 ms of silence, then `TurnResumed` if the caller speaks again before the end of turn,
+ *   or the `EndOfTurn` with the same words. A transcript's " / " marks the caller's pauses: an `EagerEndOfTurn` in
+ *   the first pause carries the words before it, and so on; `EndOfTurn` carries them all.
  * - `POST /v1/speak` (Aura-2): raw linear16 at `sample_rate` (`container=none`), streamed in 100 ms chunks; real
  *   speech of the text (espeak-ng) so that it can be heard back.
  * The words heard come from `transcripts`, one per utterance, in order.
@@ -43,6 +49,8 @@ export interface FakeDeepgramOptions extends PcmPacing {
   finalDelayMs?: number;
   /** Words for utterances once `transcripts` has run out (default: none, an empty transcript). */
   fallback?: string;
+  /** Added before each `EagerEndOfTurn` (Flux's processing, for benchmarks). */
+  eagerDelayMs?: number;
 }
 
 /** Flux's end of turn, stood in for by silence: the more confidence it asks for, the longer it waits. */
@@ -92,6 +100,8 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     if (url.pathname === "/v2/listen") {
       const eot = Number(url.searchParams.get("eot_threshold") ?? 0.7);
       if (!url.searchParams.get("model")?.startsWith("flux-") || !(eot >= 0.5 && eot <= 1)) return reject("400 Bad Request");
+      const eager = url.searchParams.get("eager_eot_threshold");
+      if (eager !== null && !(Number(eager) >= 0.3 && Number(eager) <= 0.9 && Number(eager) <= eot)) return reject("400 Bad Request");
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
@@ -100,10 +110,16 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const flux = url.pathname === "/v2/listen";
-    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], closed: false };
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], turnEvents: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
+    const eagerParam = flux ? url.searchParams.get("eager_eot_threshold") : null;
+    const eagerSilenceMs = eagerParam === null ? undefined : fluxSilenceMs(Number(eagerParam));
+    /** This turn's pauses long enough for an eager end (each one ended by the caller speaking again), and whether one is out. */
+    let pauses = 0;
+    let eagerOut = false;
+    let eagerTimer: NodeJS.Timeout | undefined;
     const requestId = `fake-${++requestCounter}`;
     let sequence = 0;
     let turnIndex = 0;
@@ -114,25 +130,31 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     let audioMs = 0;
     let uttStart = 0;
 
-    const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}) => {
+    const turnWords = (text: string, upToPause?: number) => {
+      const parts = text.split(" / ");
+      return parts.slice(0, upToPause === undefined ? parts.length : upToPause + 1).join(" ");
+    };
+    const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}, fluxEvent?: string) => {
+      text = turnWords(text);
       const words = text.split(/\s+/).filter(Boolean);
       const dur = Math.max(0.1, (audioMs - uttStart) / 1000);
       if (flux) {
+        conn.turnEvents.push({ event: fluxEvent ?? (isFinal ? "EndOfTurn" : "StartOfTurn"), transcript: text, at: performance.now() });
         ws.send(
           JSON.stringify({
             type: "TurnInfo",
             request_id: requestId,
             sequence_id: sequence++,
-            event: isFinal ? "EndOfTurn" : "StartOfTurn",
+            event: fluxEvent ?? (isFinal ? "EndOfTurn" : "StartOfTurn"),
             turn_index: turnIndex,
             audio_window_start: uttStart / 1000,
             audio_window_end: uttStart / 1000 + dur,
             transcript: text,
             words: words.map((w) => ({ word: w, confidence: 0.97 })),
-            end_of_turn_confidence: isFinal ? 0.92 : 0.01,
+            end_of_turn_confidence: isFinal ? 0.92 : fluxEvent === "EagerEndOfTurn" ? 0.55 : 0.01,
           }),
         );
-        if (isFinal) turnIndex++;
+        if (isFinal && !fluxEvent) turnIndex++;
         return;
       }
       ws.send(
@@ -163,7 +185,17 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
         }),
       );
     };
+    const eagerEnd = () => {
+      const text = turnWords(queue[0] ?? options.fallback ?? "", pauses);
+      if (!text || ws.readyState !== ws.OPEN) return;
+      eagerOut = true;
+      results(text, false, false, {}, "EagerEndOfTurn");
+    };
     const finish = (extra: Record<string, unknown> = {}) => {
+      clearTimeout(eagerTimer);
+      eagerTimer = undefined;
+      pauses = 0;
+      eagerOut = false;
       const text = queue.shift() ?? options.fallback ?? "";
       if (options.finalDelayMs) {
         const at = audioMs;
@@ -196,6 +228,14 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       const ms = (samples.length / sampleRate) * 1000;
       audioMs += ms;
       if (rms(samples) > 0.02) {
+        if (eagerTimer || eagerOut) {
+          // The caller went on after a pause long enough for an eager end of turn.
+          clearTimeout(eagerTimer);
+          eagerTimer = undefined;
+          if (eagerOut) results("", false, false, {}, "TurnResumed");
+          eagerOut = false;
+          pauses++;
+        }
         if (voicedMs === 0) uttStart = audioMs - ms;
         voicedMs += ms;
         silenceMs = 0;
@@ -205,6 +245,12 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
         }
       } else if (voicedMs > 0) {
         silenceMs += ms;
+        if (eagerSilenceMs !== undefined && !eagerOut && !eagerTimer && silenceMs >= eagerSilenceMs && silenceMs < endpointingMs) {
+          eagerTimer = setTimeout(() => {
+            eagerTimer = undefined;
+            eagerEnd();
+          }, options.eagerDelayMs ?? 0);
+        }
         if (silenceMs >= endpointingMs) finish();
       }
     });
