@@ -24,6 +24,9 @@ import { EagerTurns } from "./conversation/eager-turn.ts";
 import { type Presynthesized, presynthesize } from "./presynthesis.ts";
 import { TurnTiming, watchSession } from "./turn-timing.ts";
 import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
+import { BargeInTiming } from "./barge-in-timing.ts";
+import { bargeInSeconds } from "./metrics.ts";
+import { withSpeechDetection } from "./speech-detection.ts";
 
 export interface CallStart {
   from: string;
@@ -287,7 +290,8 @@ export class CallSession {
       },
       { settings: this.settings, prompts: this.prompts, botSlowMs: o.noReplyTimeoutMs },
     );
-    const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
+    const minInterruptionMs = o.minInterruptionMs ?? 50;
+    const vad = stableSpeechFrames(this.timeBargeIns(o.vad, minInterruptionMs), { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings), this.settings.speechKeyterms);
     if (this.speech.eagerTurnSignals) {
       const eager = new EagerTurns<HeldReply>();
@@ -304,7 +308,7 @@ export class CallSession {
         endpointing: { minDelay: endpointingDelayMs(this.speech), maxDelay: 3000 },
         interruption: {
           enabled: true,
-          minDuration: o.minInterruptionMs ?? 50,
+          minDuration: minInterruptionMs,
           // A pause that hears no words within this time was a cough or "mm-hmm": playback resumes.
           falseInterruptionTimeout: o.falseInterruptionTimeoutMs ?? 1500,
           resumeFalseInterruption: true,
@@ -346,6 +350,23 @@ export class CallSession {
       void this.say(this.settings.greeting, null, false);
     }
     this.resolveReady();
+  }
+
+  /**
+   * With our paced output (local transport), each barge-in's time from the VAD's detection to the bot's audio
+   * stopped: the agent's histogram and a `barge_in` event. The LiveKit room's output is the framework's: not timed.
+   */
+  private timeBargeIns(vad: VAD, minSpeechMs: number): VAD {
+    const output = this.options.output;
+    if (!(output instanceof PacedAudioOutput)) return vad;
+    const bargeIns = new BargeInTiming();
+    output.onStopped = (at) => {
+      const ms = bargeIns.outputStopped(at);
+      if (ms === undefined) return;
+      bargeInSeconds.observe(ms / 1000);
+      this.emit({ type: "barge_in", detectedToStoppedMs: Math.round(ms * 10) / 10 });
+    };
+    return withSpeechDetection(vad, minSpeechMs, { detected: (at) => bargeIns.speechDetected(at), ended: () => bargeIns.speechEnded() });
   }
 
   /** Listeners for each session the call starts (metrics). */
