@@ -1,16 +1,22 @@
 import { type VAD, type VADEvent, VADEventType, type VADStream } from "@livekit/agents";
 
 export interface SpeechDetectionListener {
-  /** The VAD found speech: its START_OF_SPEECH, or a window whose speech lasts `minSpeechMs` (what the framework interrupts on). */
+  /** The VAD found speech (see withSpeechDetection); told for every window of it, the listener keeps the first. */
   detected(at: number): void;
+  /** The stretch of speech is over. */
   ended(): void;
 }
+
+/** Silence after which a stretch of speech is over for the barge-in measurement (shorter than Silero's 550 ms end of speech). */
+const STRETCH_GAP_MS = 300;
 
 /**
  * The same VAD (same model and options, `instanceof` intact) whose streams tell `listener` when they detect speech,
  * at the moment they hand the event to the session (performance.now() clock), for the barge-in measurement
- * (agent/barge-in-timing.ts). The framework pauses the bot on an inference whose speech lasts its interruption's
- * `minDuration`, which may come before START_OF_SPEECH: whichever comes first is the detection.
+ * (agent/barge-in-timing.ts). Detected: Silero's START_OF_SPEECH, or a window after `minSpeechMs` of consecutive
+ * voice (the same condition, also when the VAD's segment never ended: with turns ended by the recognizer the
+ * framework flushes the VAD mid-segment, and no START_OF_SPEECH follows). Over: END_OF_SPEECH, or 300 ms of
+ * consecutive silence.
  */
 export function withSpeechDetection<T extends VAD>(vad: T, minSpeechMs: number, listener: SpeechDetectionListener): T {
   return new Proxy(vad, {
@@ -29,9 +35,12 @@ function tap(stream: VADStream, minSpeechMs: number, listener: SpeechDetectionLi
   const sender = stream as unknown as Sender;
   const send = sender.sendVADEvent.bind(stream);
   sender.sendVADEvent = (event: VADEvent) => {
-    const speech = event.type === VADEventType.START_OF_SPEECH || (event.type === VADEventType.INFERENCE_DONE && event.speaking && event.speechDuration >= minSpeechMs);
-    if (speech) listener.detected(performance.now());
+    if (event.type === VADEventType.START_OF_SPEECH) listener.detected(performance.now());
     else if (event.type === VADEventType.END_OF_SPEECH) listener.ended();
+    else if (event.type === VADEventType.INFERENCE_DONE) {
+      if (event.rawAccumulatedSpeech >= minSpeechMs) listener.detected(performance.now());
+      else if (event.rawAccumulatedSilence >= STRETCH_GAP_MS) listener.ended();
+    }
     return send(event);
   };
   return stream;
