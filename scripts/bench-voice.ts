@@ -365,7 +365,7 @@ try {
           });
           await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 300, 15_000, "reply played");
         } catch (error) {
-          eagerFailures.push(`${tts} ${mode}: ${(error as Error).message}`);
+          eagerFailures.push(`${tts} ${mode}, turn ${t + 1}: ${(error as Error).message}; call events: ${JSON.stringify(caller.events.slice(-4))}`);
         }
       }
       caller.hangUp();
@@ -410,8 +410,12 @@ try {
       if (rows.length === 0) continue;
       const eagerPart = mode === "eager" ? `EagerEndOfTurn at ${p50(rows, (r) => r.eagerAt).toFixed(0)} ms, ` : "";
       const label = `flux ${mode === "eager" ? `eager ${EAGER_THRESHOLD}` : "(baseline)"} + ${tts}`;
+      // The fake's events are timed on its own 50 ms chunks of silence, not from the last voiced sample: shifted to the
+      // published times, each turn's total moves by the difference of the event it waited for. Baseline: EndOfTurn.
+      // Eager: the eager event's shift (the later of the two), an upper bound when the reply was ready before EndOfTurn.
+      const shifted = rows.map((r) => r.total + (r.eagerAt === null ? PUBLISHED.flux - r.endOfTurnAt : Math.max(PUBLISHED_FLUX_EAGER - r.eagerAt, PUBLISHED.flux - r.endOfTurnAt)));
       console.log(
-        `   ${label}: ${fmt(rows.map((r) => r.total))}; p50 parts: ${eagerPart}EndOfTurn at ${p50(rows, (r) => r.endOfTurnAt).toFixed(0)} ms, Flux event → bot has the turn ${p50(rows, (r) => r.toBot).toFixed(0)} ms, EndOfTurn → first audio ${p50(rows, (r) => r.firstAudioAfterEndOfTurn).toFixed(0)} ms`,
+        `   ${label}: ${fmt(rows.map((r) => r.total))}; shifted to the published event times: ${fmt(shifted)}; p50 parts: ${eagerPart}EndOfTurn at ${p50(rows, (r) => r.endOfTurnAt).toFixed(0)} ms, Flux event → bot has the turn ${p50(rows, (r) => r.toBot).toFixed(0)} ms, EndOfTurn → first audio ${p50(rows, (r) => r.firstAudioAfterEndOfTurn).toFixed(0)} ms`,
       );
     }
     if (eagerFailures.length > 0) console.log(`   FAILED: ${eagerFailures.length}\n   ${eagerFailures.join("\n   ")}`);
