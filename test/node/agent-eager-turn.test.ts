@@ -6,6 +6,7 @@ import type { CallEvent } from "../../agent/call.ts";
 import type { AgentToGateway } from "../../protocol/bridge.ts";
 import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
 import { voicedEnd } from "../../scripts/load/voiced.ts";
+import { startFakeCartesia } from "../agent/fake-cartesia.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { startFakeGateway } from "../agent/fake-gateway.ts";
 import { speak } from "../agent/fake-openai.ts";
@@ -19,13 +20,14 @@ import { initLogger, waitFor } from "../agent/helpers.ts";
 let vad: VAD;
 let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
 let gateway: Awaited<ReturnType<typeof startFakeGateway>>;
+let cartesia: Awaited<ReturnType<typeof startFakeCartesia>>;
 beforeAll(async () => {
   initLogger();
   vad = await silero.VAD.load();
-  [deepgram, gateway] = await Promise.all([startFakeDeepgram([]), startFakeGateway("agent-secret")]);
+  [deepgram, gateway, cartesia] = await Promise.all([startFakeDeepgram([]), startFakeGateway("agent-secret"), startFakeCartesia({ firstByteDelayMs: 190 })]);
 });
 afterAll(async () => {
-  await Promise.all([deepgram.close(), gateway.close()]);
+  await Promise.all([deepgram.close(), gateway.close(), cartesia.close()]);
 });
 
 /** espeak-ng's words without the silence it puts before and after them. */
@@ -35,7 +37,7 @@ function words(text: string): Int16Array {
   return samples.subarray(Math.max(0, start), voicedEnd(samples, 16_000));
 }
 
-async function eagerCall() {
+async function eagerCall(tts: "deepgram" | "cartesia" = "deepgram") {
   const { CallSession } = await import("../../agent/call.ts");
   const { PacedAudioOutput, PushAudioInput } = await import("../../agent/paced-output.ts");
   const { Caller, RecordingSink } = await import("../agent/helpers.ts");
@@ -49,13 +51,13 @@ async function eagerCall() {
     input,
     output: new PacedAudioOutput(sink, 24_000),
     vad,
-    speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, flux: true },
+    speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, flux: true, cartesiaApiKey: cartesia.apiKey, cartesiaUrl: cartesia.url },
     hangUp: () => undefined,
     onEvent: (e) => events.push(e),
   });
   const caller = new Caller(input, 16_000);
   await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation), 5000, "start");
-  const settings = { ...DEFAULT_SETTINGS_VIEW, ttsProvider: "deepgram" as const, endOfTurnThreshold: 0.9, eagerEndOfTurn: 0.3 };
+  const settings = { ...DEFAULT_SETTINGS_VIEW, ttsProvider: tts, endOfTurnThreshold: 0.9, eagerEndOfTurn: 0.3 };
   gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings });
   await call.ready;
   const sent = () => gateway.received.filter((r) => r.conversation === call.conversation);
@@ -129,4 +131,18 @@ describe("eager end of turn (service setting eagerEndOfTurn) against the Flux fa
     expect(playout1.message.firstAudioAt).toBeNull();
     expect(ofType("transcript").map((t) => t.message.turn)).toEqual([1, 2]);
   }, 30_000);
+
+  it("with Cartesia (one WebSocket per call), each of several eager turns in a row gets its held reply played", async () => {
+    const { call, caller, events, ofType } = await eagerCall("cartesia");
+    for (let turn = 1; turn <= 4; turn++) {
+      deepgram.push("Yes please.");
+      const speaking = caller.say(concatSamples([silence(16_000, 100), words("yes please"), silence(16_000, 600)]));
+      await waitFor(() => ofType("transcript").length === turn, 10_000, `eager turn ${turn}`);
+      gateway.send(call.conversation, { type: "say", id: turn, body: `Reply ${turn}.`, last: false, inReplyTo: turn });
+      await speaking;
+      await waitFor(() => spokenIds(events).includes(turn), 10_000, `reply ${turn} spoken`);
+      await waitFor(() => ofType("playout").some((p) => p.message.id === turn && p.message.firstAudioAt !== null), 10_000, `reply ${turn} played`);
+    }
+    expect(ofType("transcript").map((t) => t.message.turn)).toEqual([1, 2, 3, 4]);
+  }, 60_000);
 });
