@@ -294,8 +294,7 @@ export class CallSession {
     const vad = stableSpeechFrames(this.timeBargeIns(o.vad, minInterruptionMs), { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings), this.settings.speechKeyterms);
     if (this.speech.eagerTurnSignals) {
-      const eager = new EagerTurns<HeldReply>();
-      this.eager = eager;
+      this.eager = new EagerTurns<HeldReply>();
       this.speech.eagerTurnSignals.add((signal) => (signal.kind === "eager" ? this.eagerEndOfTurn(signal.transcript, signal.confidence) : this.turnResumed()));
     }
     const session = new voice.AgentSession({
