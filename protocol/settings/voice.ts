@@ -26,7 +26,7 @@ export const voiceSettings = plainSettings(
     endOfTurnThreshold: z.number().min(END_OF_TURN_THRESHOLD.min).max(END_OF_TURN_THRESHOLD.max),
     /**
      * Flux's eager end of turn (English with Deepgram): `off`, or the confidence at which the caller's words go to
-     * the bot before Flux is sure the turn has ended; the bot's reply is held until it is (docs/api.md, "Voice settings").
+     * the bot before Flux is sure the turn has ended; the bot's reply is held until it is (docs/api.md, "Voice").
      */
     eagerEndOfTurn: z.union([z.literal("off"), z.number().min(EAGER_END_OF_TURN_THRESHOLD.min).max(EAGER_END_OF_TURN_THRESHOLD.max)]),
   },
