@@ -24,8 +24,13 @@ import { ConversationFlow } from "./conversation/flow.ts";
 import { pickMessage } from "./conversation/pick.ts";
 import { shouldSpeakReply } from "./conversation/stale-replies.ts";
 import { NextUtterance } from "./conversation/next-utterance.ts";
+import { EagerTurns } from "./conversation/eager-turn.ts";
+import { type Presynthesized, presynthesize } from "./presynthesis.ts";
 import { TurnTiming, watchSession } from "./turn-timing.ts";
 import { callMetrics, watchCallMetrics } from "./call-metrics.ts";
+import { BargeInTiming } from "./barge-in-timing.ts";
+import { bargeInSeconds } from "./metrics.ts";
+import { withSpeechDetection } from "./speech-detection.ts";
 
 export interface CallStart {
   from: string;
@@ -84,6 +89,23 @@ interface SayControl {
 }
 
 type PinState = "off" | "collecting" | "checking" | "done";
+
+/** What `say` is told beyond the body: the bot's cues, keys, transfer, and its place among the bot's messages. */
+type SayOptions = SayControl & SayCues & {
+  arrival?: number;
+  /** It answers a turn superseded by Flux's eager end of turn: not spoken (its keys, transfer and `last` still act). */
+  superseded?: boolean;
+  /** Its speech synthesized while it was held, by step text. */
+  ready?: Map<string, Presynthesized>;
+};
+
+/** A bot message held until the caller's turn it may answer is confirmed (agent/conversation/eager-turn.ts). */
+interface HeldReply {
+  body: string;
+  id: number;
+  last: boolean;
+  options: SayOptions;
+}
 
 /** Forwards each final caller turn to the call and never generates a reply of its own: the bot is the brain. */
 class BridgeAgent extends voice.Agent {
@@ -153,6 +175,8 @@ export class CallSession {
   private flow: ConversationFlow | undefined;
   /** Caller turns sent to the bot so far (`hints.turn` of the latest). */
   private turns = 0;
+  /** Flux's eager end of turn, when the service turned it on and the call hears through Flux. */
+  private eager: EagerTurns<HeldReply> | undefined;
   /** The recognizer's confidence in the latest final transcript (undefined when it gives none). */
   private lastConfidence: number | undefined;
   /** The bot's latest message, for the caller's "say that again". */
@@ -250,9 +274,11 @@ export class CallSession {
         this.timing.sayReceived(message.id, Date.now());
         this.flow?.botAnswered();
         const { type: _type, id, body, last, dtmf, transfer, ...cues } = message;
-        // "Say that again" repeats the words with their cues, never the keys or the transfer.
-        this.lastBotMessage = { body, cues };
-        void this.say(body, id, last, { ...cues, dtmf, transfer, arrival: ++this.botMessagesReceived });
+        const reply: HeldReply = { body, id, last, options: { ...cues, dtmf, transfer, arrival: ++this.botMessagesReceived } };
+        const admission = this.eager?.admit(reply, cues.inReplyTo) ?? "play";
+        if (admission === "hold") reply.options.ready = this.presynthesizeSpeech(body);
+        else if (admission === "drop") this.dropReplies([reply]);
+        else this.playReplies([reply]);
         return;
       }
       case "pin_result":
@@ -286,10 +312,15 @@ export class CallSession {
       },
       { settings: this.settings, prompts: this.prompts, botSlowMs: o.noReplyTimeoutMs },
     );
-    const vad = stableSpeechFrames(o.vad, { onVoice: (at) => this.timing.voiced(at) });
+    const minInterruptionMs = o.minInterruptionMs ?? 50;
+    const vad = stableSpeechFrames(this.timeBargeIns(o.vad, minInterruptionMs), { onVoice: (at) => this.timing.voiced(at) });
     this.speech = createSpeech(o.speech, language, vad, voiceSettingsOf(settings), this.settings.speechKeyterms);
     const listening = vadForSession(vad, this.speech.gateVad, this.timing);
     this.botSpeakingChanged = listening.botSpeaking;
+    if (this.speech.eagerTurnSignals) {
+      this.eager = new EagerTurns<HeldReply>();
+      this.speech.eagerTurnSignals.add((signal) => (signal.kind === "eager" ? this.eagerEndOfTurn(signal.transcript, signal.confidence) : this.turnResumed()));
+    }
     const session = new voice.AgentSession({
       stt: this.speech.stt,
       tts: this.speech.tts,
@@ -300,7 +331,7 @@ export class CallSession {
         endpointing: { minDelay: endpointingDelayMs(this.speech), maxDelay: 3000 },
         interruption: {
           enabled: true,
-          minDuration: o.minInterruptionMs ?? 50,
+          minDuration: minInterruptionMs,
           // A pause that hears no words within this time was a cough or "mm-hmm": playback resumes.
           falseInterruptionTimeout: o.falseInterruptionTimeoutMs ?? 1500,
           resumeFalseInterruption: true,
@@ -346,6 +377,23 @@ export class CallSession {
     this.resolveReady();
   }
 
+  /**
+   * With our paced output (local transport), each barge-in's time from the VAD's detection to the bot's audio
+   * stopped: the agent's histogram and a `barge_in` event. The LiveKit room's output is the framework's: not timed.
+   */
+  private timeBargeIns(vad: VAD, minSpeechMs: number): VAD {
+    const output = this.options.output;
+    if (!(output instanceof PacedAudioOutput)) return vad;
+    const bargeIns = new BargeInTiming();
+    output.onStopped = (at) => {
+      const ms = bargeIns.outputStopped(at);
+      if (ms === undefined) return;
+      bargeInSeconds.observe(ms / 1000);
+      this.emit({ type: "barge_in", detectedToStoppedMs: Math.round(ms * 10) / 10 });
+    };
+    return withSpeechDetection(vad, minSpeechMs, { detected: (at) => bargeIns.speechDetected(at), ended: () => bargeIns.speechEnded() });
+  }
+
   /** Listeners for each session the call starts (metrics). */
   readonly sessionStarted = new Set<(session: voice.AgentSession) => void>();
   private emitSessionStarted(session: voice.AgentSession): void {
@@ -376,6 +424,18 @@ export class CallSession {
       if (this.playing.voice) this.interruptSpeech();
     }
     if (this.pin === "collecting" || this.pin === "checking") return; // the test chat is not bridged yet
+    const end = this.eager?.endOfTurn(trimmed);
+    if (end) {
+      this.dropReplies(end.drop);
+      if (end.superseded !== undefined) this.notifyTurnResumed(end.superseded);
+      if (!end.send) {
+        // Flux confirmed the words sent on its eager end of turn: the bot has them; its replies play now.
+        this.lastConfidence = undefined;
+        this.timing.eagerTurnConfirmed();
+        this.playReplies(end.release);
+        return;
+      }
+    }
     const outcome = classifyTurn(trimmed, this.lastConfidence, this.language, this.settings);
     this.lastConfidence = undefined;
     if (outcome.kind === "repeat") {
@@ -389,9 +449,73 @@ export class CallSession {
       void this.say(pickMessage(this.settings.noMatchMessages, this.prompts.noMatch), null, false);
       return;
     }
+    this.sendTurn(outcome.text);
+    // Replies held for an older turn than the one superseded (the staleReplies setting decides on them).
+    if (end) this.playReplies(end.release);
+  }
+
+  private sendTurn(text: string): void {
     this.transcriptSentAt.push(performance.now());
-    void this.bridge.send({ type: "transcript", text: outcome.text.slice(0, 10_000), turn: ++this.turns, timing: this.timing.takeCallerTiming(Date.now()) });
+    void this.bridge.send({ type: "transcript", text: text.slice(0, 10_000), turn: ++this.turns, timing: this.timing.takeCallerTiming(Date.now()) });
     this.flow?.callerTurnSent();
+  }
+
+  /**
+   * Flux's `EagerEndOfTurn`: the caller's words go to the bot now, as the next turn, and its replies are held until
+   * the end of the turn is confirmed. Only when the words would go as they are (not a "say that again" or a no-match)
+   * and nothing is playing: otherwise the turn's end decides, as without eagerness.
+   */
+  private eagerEndOfTurn(transcript: string, confidence: number | undefined): void {
+    if (!this.eager || this.ended || this.botSpeaking || this.pin === "collecting" || this.pin === "checking") return;
+    const outcome = classifyTurn(transcript, confidence, this.language, this.settings);
+    if (outcome.kind !== "send") return;
+    const decision = this.eager.eager(transcript, this.turns + 1);
+    this.dropReplies(decision.drop);
+    if (decision.superseded !== undefined) this.notifyTurnResumed(decision.superseded);
+    if (decision.send) this.sendTurn(outcome.text);
+  }
+
+  /** Flux's `TurnResumed`: the caller went on, so the turn sent eagerly is superseded; the bot is told. */
+  private turnResumed(): void {
+    const turn = this.eager?.turnResumed();
+    if (turn != null && !this.ended) this.notifyTurnResumed(turn);
+  }
+
+  private notifyTurnResumed(turn: number): void {
+    void this.bridge.send({ type: "notice", event: "turn_resumed", turn });
+  }
+
+  /** Bot messages to speak now, in order. */
+  private playReplies(replies: HeldReply[]): void {
+    for (const { body, id, last, options } of replies) {
+      const { dtmf: _dtmf, transfer: _transfer, arrival: _arrival, ready: _ready, superseded: _superseded, ...cues } = options;
+      // "Say that again" repeats the words with their cues, never the keys or the transfer.
+      this.lastBotMessage = { body, cues };
+      void this.say(body, id, last, options);
+    }
+  }
+
+  /** Bot messages that answer a superseded turn: never spoken, but their `last`, keys and transfer still act. */
+  private dropReplies(replies: HeldReply[]): void {
+    for (const { body, id, last, options } of replies) {
+      for (const [text, speech] of options.ready ?? []) {
+        speech.cancel();
+        this.usage.ttsCharacters += text.length; // synthesized all the same
+      }
+      log().info({ ...this.logIds, id, inReplyTo: options.inReplyTo }, "bot reply to a superseded turn dropped");
+      void this.say(body, id, last, { ...options, ready: undefined, superseded: true });
+    }
+  }
+
+  /** Starts synthesizing a held message's speech, so that it plays at once when released. */
+  private presynthesizeSpeech(body: string): Map<string, Presynthesized> | undefined {
+    const synthesizer = this.speech?.tts;
+    if (!synthesizer) return undefined;
+    const ready = new Map<string, Presynthesized>();
+    for (const action of parseMarkup(body).actions) {
+      if (action.type === "say" && !ready.has(action.text)) ready.set(action.text, presynthesize(synthesizer, action.text));
+    }
+    return ready;
   }
 
   /** Keys from SIP DTMF or the browser keypad. */
@@ -439,7 +563,7 @@ export class CallSession {
    * spoken; it pauses at `<break>`, sends `<dtmf>` keys once the text before them has played, and `<hangup/>` ends
    * the call like `last`. Resolves once it has played (or was cut).
    */
-  private say(body: string, id: number | null, last: boolean, control: SayControl & SayCues & { arrival?: number } = {}): Promise<void> {
+  private say(body: string, id: number | null, last: boolean, control: SayOptions = {}): Promise<void> {
     const markup = parseMarkup(body);
     const ends = last || markup.hangup;
     // `<transfer>` tags are the gateway's to decide (it sends its decision as `control.transfer`), never acted on here.
@@ -457,6 +581,7 @@ export class CallSession {
     if (!this.session || this.ended || !steps.some((a) => a.type !== "break")) {
       // A message with only a context (or key terms) tunes the next utterance at once: there is nothing to play first.
       if (this.session && !this.ended) hintNextUtterance();
+      cancelReady(control.ready);
       // Nothing to say or key: a `last` (or a lone `<hangup/>` or `<transfer>`) still lets the messages before it play out.
       if (!ends && !control.transfer) return Promise.resolve();
       const done = this.speaking.then(afterwards);
@@ -475,16 +600,17 @@ export class CallSession {
         await turn;
         // A reply to a turn the caller has moved past (conversation setting `staleReplies`).
         const newerArrived = control.arrival !== undefined && control.arrival < this.botMessagesReceived;
-        if (shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
+        if (!control.superseded && shouldSpeakReply(this.settings.staleReplies, { inReplyTo: control.inReplyTo, newerArrived }, this.turns)) {
           if (markup.spokenText) this.emit({ type: "bot", id, text: markup.spokenText });
           this.usage.ttsCharacters += markup.spokenText.length;
           hintNextUtterance();
           const policy = this.settings.bargeIn;
           this.playing = { voice: voiceInterrupts(policy, control.bargeIn !== false), keys: keysInterrupt(policy, control.bargeIn !== false) };
-          heard = await this.perform(steps, this.bargeIns, handedOver, id);
+          heard = await this.perform(steps, this.bargeIns, handedOver, id, control.ready);
           spoken = true;
         }
       } finally {
+        cancelReady(control.ready);
         handedOver();
         this.running--;
         this.botSpeakingChanged(this.botSpeaking);
@@ -509,7 +635,13 @@ export class CallSession {
    * Runs a message's steps in order; calls `handedOver` once its last speech is queued on the session (a plain
    * message at once, so the next one's speech is synthesized meanwhile). Returns the words heard if it was cut.
    */
-  private async perform(steps: MarkupAction[], bargeIns: number, handedOver: () => void, id: number | null): Promise<string[] | undefined> {
+  private async perform(
+    steps: MarkupAction[],
+    bargeIns: number,
+    handedOver: () => void,
+    id: number | null,
+    ready?: Map<string, Presynthesized>,
+  ): Promise<string[] | undefined> {
     const heard: string[] = [];
     const lastSpeech = steps.findLastIndex((a) => a.type === "say");
     for (const [i, step] of steps.entries()) {
@@ -517,7 +649,9 @@ export class CallSession {
       if (!session || this.ended) return undefined;
       if (this.bargeIns !== bargeIns) return heard;
       if (step.type === "say") {
-        const handle = session.say(step.text, { allowInterruptions: this.playing.voice });
+        const presynthesized = ready?.get(step.text);
+        ready?.delete(step.text);
+        const handle = session.say(step.text, { allowInterruptions: this.playing.voice, ...(presynthesized ? { audio: presynthesized.audio } : {}) });
         this.timing.speechQueued(id, () => handle.done());
         this.active.add(handle);
         if (i === lastSpeech) handedOver();
@@ -625,6 +759,7 @@ export class CallSession {
     this.ended = true;
     log().info({ ...this.logIds, reason }, "call ended");
     this.flow?.close();
+    for (const held of this.eager?.takeAll() ?? []) cancelReady(held.options.ready);
     if (this.usageTimer) clearInterval(this.usageTimer);
     this.rejectReady(new Error(`call ended: ${reason}`));
     this.options.hangUp(reason);
@@ -645,6 +780,12 @@ export class CallSession {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Speech synthesized for a message that will not use it (cut, not spoken, or the call is over). */
+function cancelReady(ready: Map<string, Presynthesized> | undefined): void {
+  for (const speech of ready?.values() ?? []) speech.cancel();
+  ready?.clear();
+}
 
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

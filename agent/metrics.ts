@@ -33,6 +33,13 @@ export const turnSpanSeconds = new Histogram({
   registers,
 });
 
+export const bargeInSeconds = new Histogram({
+  name: "phonemybot_agent_barge_in_seconds",
+  help: "Barge-in: the VAD detected the caller's speech over the bot → the paced output stopped the bot's audio (local transport)",
+  buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2],
+  registers,
+});
+
 export const speechErrors = new Counter({
   name: "phonemybot_agent_speech_errors_total",
   help: "Speech provider errors (stt_error, tts_error), by whether the framework retries",

@@ -35,6 +35,8 @@ export class PacedAudioOutput extends voice.AudioOutput {
   lastSegment: { played: number; total: number; interrupted: boolean; sentences: TimedSentence[] } = { played: 0, total: 0, interrupted: false, sentences: [] };
   /** When audio last stopped because of pause/clear (for barge-in measurements). */
   lastStopAt = 0;
+  /** Told when pause/clear stops audio that was playing or queued (performance.now() clock): barge-in timing. */
+  onStopped: ((at: number) => void) | undefined;
 
   constructor(
     private readonly sink: AudioSink,
@@ -70,6 +72,7 @@ export class PacedAudioOutput extends voice.AudioOutput {
 
   override clearBuffer(): void {
     const open = this.pendingPlayoutSegments;
+    const playing = this.queue.length > 0 || this.inflight.length > 0;
     this.advance(performance.now());
     const position = this.played;
     this.queue = [];
@@ -77,6 +80,7 @@ export class PacedAudioOutput extends voice.AudioOutput {
     this.playEnd = 0;
     this.sink.clear();
     this.lastStopAt = performance.now();
+    if (playing) this.onStopped?.(this.lastStopAt);
     this.stop();
     super.flush();
     for (let i = 0; i < open; i++) this.finishSegment(position, true);
@@ -86,10 +90,12 @@ export class PacedAudioOutput extends voice.AudioOutput {
     if (this.paused) return;
     this.paused = true;
     const now = performance.now();
+    const playing = this.queue.length > 0 || this.inflight.length > 0;
     this.advance(now);
     // What the far end holds but has not played goes back to the front of the queue.
     this.sink.clear();
     this.lastStopAt = now;
+    if (playing) this.onStopped?.(now);
     this.queue.unshift(...this.inflight.map(({ frame }) => ({ frame })));
     this.inflight = [];
     this.playEnd = 0;

@@ -5,7 +5,8 @@ import type { SpeechProviders } from "./providers/index.ts";
 /** A call's voice settings from the gateway's `started` (defaults for any it does not send: an older gateway). */
 export function voiceSettingsOf(settings: Partial<ServiceSettingsView> | undefined): VoiceSettings {
   const merged = { ...voiceSettings.defaults, ...settings };
-  return { ttsProvider: merged.ttsProvider, ttsVoice: merged.ttsVoice, speakingRate: merged.speakingRate, endOfTurnThreshold: merged.endOfTurnThreshold };
+  const { ttsProvider, ttsVoice, speakingRate, endOfTurnThreshold, eagerEndOfTurn } = merged;
+  return { ttsProvider, ttsVoice, speakingRate, endOfTurnThreshold, eagerEndOfTurn };
 }
 
 /**

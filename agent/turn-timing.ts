@@ -68,6 +68,12 @@ export class TurnTiming {
     return this.listening.findLast((change) => change.at <= at)?.open ?? false;
   }
 
+  /** The final transcript confirmed a turn sent already (Flux's eager end of turn): it is not the next turn's. */
+  eagerTurnConfirmed(): void {
+    this.transcribedAt = null;
+    this.recognizedEndAt = null;
+  }
+
   /** The times of the caller turn being sent now; the next turn starts afresh. */
   takeCallerTiming(now: number): CallerTiming {
     const transcribedAt = this.transcribedAt ?? now;

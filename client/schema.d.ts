@@ -377,6 +377,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -476,6 +477,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -594,6 +596,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -739,6 +742,7 @@ export interface paths {
                         ttsVoice?: string | null;
                         speakingRate?: number;
                         endOfTurnThreshold?: number;
+                        eagerEndOfTurn?: "off" | number;
                         greeting?: string;
                         silenceSeconds?: number;
                         silenceMessages?: string[];
@@ -811,6 +815,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -952,6 +957,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];
@@ -2392,6 +2398,7 @@ export interface paths {
                             ttsVoice: string | null;
                             speakingRate: number;
                             endOfTurnThreshold: number;
+                            eagerEndOfTurn: "off" | number;
                             greeting: string;
                             silenceSeconds: number;
                             silenceMessages: string[];

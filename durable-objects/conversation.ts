@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
+import type { BotNotice, GatewayToAgent, GatewayToChat } from "../protocol/bridge.ts";
 import { type Call, type CallFailure, type EndReason, MAX_PIN_ATTEMPTS, type PinResult } from "../protocol/management.ts";
 import type { BotMessage, SendReason } from "../protocol/messaging.ts";
 import { parseMarkup } from "../protocol/markup.ts";
@@ -99,7 +99,7 @@ export class ConversationObject extends DurableObject<Env> {
       service: (call) => this.service(call),
       start: (input) => this.start(input),
       callerSays: (text, turn) => this.callerSays(text, turn),
-      notifyBot: (event) => this.notifyBot(event),
+      notifyBot: (event, turn) => this.notifyBot(event, turn),
       callerKeys: (digits) => this.callerKeys(digits),
       enterPin: (pin) => this.enterPin(pin),
       callerHangsUp: (reason) => this.callerHangsUp(reason),
@@ -254,10 +254,10 @@ export class ConversationObject extends DurableObject<Env> {
     return true;
   }
 
-  /** Something the bot asked to be told of (conversation settings): an empty message with `hints.event`. */
-  notifyBot(event: "reprompt" | "endofprompt"): void {
+  /** Something the bot asked to be told of (conversation settings, eager end of turn): an empty message with `hints.event` (and `hints.turn`). */
+  notifyBot(event: BotNotice, turn?: number): void {
     if (this.call()?.state !== "active") return;
-    this.delivery.enqueue({ body: "", hints: { event } });
+    this.delivery.enqueue({ body: "", hints: { event, ...(turn !== undefined ? { turn } : {}) } });
   }
 
   /** Keys the caller pressed, for the bot (in the message's `dtmf` field). */

@@ -23,6 +23,10 @@ import { CallerTimingSchema, PlayoutTimingSchema } from "./turns.ts";
  * call's service (API key or portal session). The chat plays the bot for a service in demo mode.
  */
 
+/** Our notices to the bot (`hints.event` of an empty message). */
+export const BOT_NOTICES = ["reprompt", "endofprompt", "turn_resumed"] as const;
+export type BotNotice = (typeof BOT_NOTICES)[number];
+
 const Digits = z.string().regex(/^[0-9*#]{1,32}$/);
 const Text = z.string().max(MESSAGE_LIMITS.body);
 
@@ -58,11 +62,17 @@ export const AgentToGatewaySchema = z.discriminatedUnion("type", [
     timing: CallerTimingSchema.optional(),
   }),
   /**
-   * Something the bot asked to be told of (conversation settings): a silence reprompt was said (`reprompt`), or one of
-   * its messages finished playing (`endofprompt`, with that message's `id`). The bot gets an empty message with
-   * `hints.event`.
+   * Something the bot asked to be told of (conversation settings): a silence reprompt was said (`reprompt`), one of
+   * its messages finished playing (`endofprompt`, with that message's `id`), or the caller went on after a turn sent
+   * on Flux's eager end of turn (`turn_resumed`, with that superseded `turn`: voice setting `eagerEndOfTurn`). The bot
+   * gets an empty message with `hints.event` (and `hints.turn`).
    */
-  z.object({ type: z.literal("notice"), event: z.enum(["reprompt", "endofprompt"]), id: z.number().int().optional() }),
+  z.object({
+    type: z.literal("notice"),
+    event: z.enum(BOT_NOTICES),
+    id: z.number().int().optional(),
+    turn: z.number().int().positive().optional(),
+  }),
   /** Bot message `id` has played (or was cut): when the agent got it, its first audio out, its end (protocol/turns.ts). */
   z.object({ type: z.literal("playout"), id: z.number().int(), ...PlayoutTimingSchema.shape }),
   /** A clock probe (protocol/clock.ts), answered at once with `clock`; not counted among the messages `resumed` counts. */

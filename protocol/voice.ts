@@ -39,6 +39,8 @@ export type CallEvent =
   | { type: "caller"; text: string; final: boolean }
   | { type: "bot"; id: number | null; text: string }
   | { type: "interrupted"; id: number | null; spokenText: string }
+  /** The caller's speech stopped the bot: ms from the VAD's detection to the audio stopped, measured in the agent. */
+  | { type: "barge_in"; detectedToStoppedMs: number }
   /** A transfer the bot asked for ended: `transferred` (the call ends next) or why it failed (the call goes on). */
   | { type: "transfer"; to: string; result: TransferResult }
   | { type: "ended"; reason: string };

@@ -6,8 +6,13 @@
  *   1. caller's end of speech (the frame with the last voiced sample, not the end of the buffer: espeak-ng ends
  *      its speech with ~300 ms of silence) → the bot receives the text, net of Deepgram's endpointing and delay;
  *   2. the bot's message (POST to the send API) → first audio frame at the caller, net of the TTS delay;
- *   3. barge-in: the caller starts speaking over the bot → the caller's audio stops (`clear`);
- *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle.
+ *   3. barge-in: the caller starts speaking over the bot → the caller's audio stops (`clear`), and as the agent
+ *      measures it (its `barge_in` event): the VAD's detection of the speech → its paced output stopped;
+ *   4. agent CPU per concurrent call, 20 calls at once (each speaking and being answered), vs idle;
+ *   5. with BENCH_EAGER=1 (Flux only): speech end → first audio with a bot that answers at once (bot ≈ 0 ms), for
+ *      Cartesia and Aura-2, each with the service's eagerEndOfTurn off (the baseline) then on, in this run,
+ *      BENCH_EAGER_TURNS turns each (default 30); the fakes inject the published figures (Flux's EagerEndOfTurn and
+ *      EndOfTurn, each TTS's first byte), so the figure is the on-paper sum with our part measured.
  * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20);
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
@@ -43,6 +48,16 @@ const SILERO = (process.env.BENCH_SILERO ?? "both") as "gated" | "always" | "bot
  * tts-1-hd over 2 s.
  */
 const PUBLISHED = { flux: 260, nova: 450, cartesia: 190, deepgram: 310, openai: 2000 };
+/**
+ * Flux's eager end of turn: ~150–250 ms before its EndOfTurn at `eager_eot_threshold` 0.3–0.5 (Deepgram's Flux
+ * parameters as documented by Telnyx, which resells Flux; Deepgram's own pages say "hundreds of milliseconds").
+ * The saving's low end: 260 − 150.
+ */
+const PUBLISHED_FLUX_EAGER = 110;
+const EAGER = process.env.BENCH_EAGER === "1";
+if (EAGER && STT !== "flux") throw new Error("BENCH_EAGER=1 needs BENCH_STT=flux");
+const EAGER_THRESHOLD = 0.3;
+const EAGER_TURNS = Number(process.env.BENCH_EAGER_TURNS ?? 30);
 const ENDPOINTING_MS = 300;
 const EOT_THRESHOLD = 0.7;
 /** Injected by the fakes: the published figures, except OpenAI's 2 s (200 ms, as before, to keep the run short). */
@@ -68,22 +83,32 @@ async function until<T>(check: () => T | undefined | false, timeoutMs: number, w
 
 // ---- the bot: records when each message arrives ------------------------------------------------------------
 const arrivals: { conversation: string; body: string; at: number }[] = [];
+/** Phase 5's bot answers each caller turn at once (its reply names the turn in `hints.inReplyTo`). */
+let answerAtOnce: ((conversation: string, turn: number) => void) | undefined;
 const botServer = createServer((req, res) => {
   let body = "";
   req.on("data", (c) => (body += c));
   req.on("end", () => {
-    const message = JSON.parse(body) as { conversation: string; body: string };
+    const message = JSON.parse(body) as { conversation: string; body: string; hints?: string };
     arrivals.push({ conversation: message.conversation, body: message.body, at: performance.now() });
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ success: true }));
+    const turn = message.body && message.hints ? (JSON.parse(message.hints) as { turn?: number }).turn : undefined;
+    if (turn !== undefined) answerAtOnce?.(message.conversation, turn);
   });
 });
 await new Promise<void>((r) => botServer.listen(0, "127.0.0.1", r));
 const botUrl = `http://127.0.0.1:${(botServer.address() as AddressInfo).port}`;
 
 // ---- fakes, gateway, agent -----------------------------------------------------------------------------------
-const deepgram = await startFakeDeepgram([], { finalDelayMs: FINAL_DELAY_MS, fallback: "yes please", firstByteDelayMs: TTS_DELAY_MS });
+const deepgram = await startFakeDeepgram([], {
+  finalDelayMs: FINAL_DELAY_MS,
+  eagerDelayMs: PUBLISHED_FLUX_EAGER - fluxSilenceMs(EAGER_THRESHOLD),
+  fallback: "yes please",
+  // Each TTS fake at its published figure (TTS_DELAY_MS for the one measured in rows 2–4): phase 5 uses both.
+  firstByteDelayMs: PUBLISHED.deepgram,
+});
 const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
-const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: TTS_DELAY_MS });
+const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: PUBLISHED.cartesia });
 const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
 const freePort = () =>
   new Promise<number>((r) => {
@@ -113,7 +138,7 @@ async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; 
       DEEPGRAM_ENDPOINTING_MS: String(ENDPOINTING_MS),
       DEEPGRAM_FLUX: STT === "flux" ? "on" : "off",
       ...(TTS === "openai" ? { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: openai.baseURL } : {}),
-      ...(TTS === "cartesia" ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
+      ...(TTS === "cartesia" || EAGER ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
       NO_REPLY_TIMEOUT_MS: "60000",
       AGENT_LOG_LEVEL: "error",
     },
@@ -151,12 +176,12 @@ try {
     json: { botUrl: `${botUrl}/bot/{conversation}`, botToken: "bench-bot", ttsProvider: TTS, endOfTurnThreshold: EOT_THRESHOLD },
   });
   const serviceId: string = service.body.id;
-  const token: string = patched.body.token;
-  const botSays = async (conversation: string, body: string, last = false) => {
+  let token: string = patched.body.token;
+  const botSays = async (conversation: string, body: string, last = false, hints?: Record<string, unknown>) => {
     const res = await fetch(`${gateway.url}/cloudengine/rest/voicebot/send/${conversation}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Basic ${token}` },
-      body: JSON.stringify({ conversation, body, last: last ? "true" : "false" }),
+      body: JSON.stringify({ conversation, body, last: last ? "true" : "false", ...(hints ? { hints } : {}) }),
     });
     if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
   };
@@ -246,6 +271,8 @@ try {
 
   // ---- 3: barge-in -----------------------------------------------------------------------------------------------
   const bargeIn: number[] = [];
+  /** The agent's own measure of the same barge-ins (agent/barge-in-timing.ts). */
+  const bargeInInAgent: number[] = [];
   {
     const { caller, conversation } = await call();
     for (let i = 0; i < 10; i++) {
@@ -259,6 +286,8 @@ try {
       const cleared = await until(() => caller.events.filter((e) => e.type === "clear")[clears] && performance.now(), 10_000, "clear");
       bargeIn.push(cleared - onset);
       await speaking;
+      const measured = caller.events.filter((e) => e.type === "barge_in");
+      if (measured.length > bargeInInAgent.length) bargeInInAgent.push(Number(measured.at(-1)!.detectedToStoppedMs));
       // The caller's words reach the bot (a real turn): only then the next round.
       await until(() => arrivals.filter((a) => a.conversation === conversation && a.body)[seen], 15_000, "barge-in words at the bot");
       await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 1000, 20_000, "quiet again");
@@ -310,6 +339,65 @@ try {
     cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url)) });
   }
 
+  // ---- 5: eager end of turn, end to end, against its baseline ----------------------------------------------------
+  interface EndToEnd {
+    total: number;
+    /** Speech end → the fake's EagerEndOfTurn / EndOfTurn (what it injects, plus the framing of our 50 ms chunks). */
+    eagerAt: number | null;
+    endOfTurnAt: number;
+    toBot: number;
+    firstAudioAfterEndOfTurn: number;
+  }
+  const EAGER_SETS = [
+    ["cartesia", "plain"],
+    ["cartesia", "eager"],
+    ["deepgram", "plain"],
+    ["deepgram", "eager"],
+  ] as const;
+  const endToEnd = new Map<string, EndToEnd[]>();
+  const eagerFailures: string[] = [];
+  if (EAGER) {
+    answerAtOnce = (conversation, turn) => void botSays(conversation, reply, false, { inReplyTo: turn }).catch((e: Error) => eagerFailures.push(e.message));
+    for (const [tts, mode] of EAGER_SETS) {
+      const rows: EndToEnd[] = [];
+      endToEnd.set(`${tts} ${mode}`, rows);
+      const json = { ttsProvider: tts, eagerEndOfTurn: mode === "eager" ? EAGER_THRESHOLD : "off" };
+      const patch = await callGateway(gateway.url, `/api/v1/services/${serviceId}`, { method: "PATCH", key: account.body.apiKey, json });
+      token = patch.body.token;
+      const connectionsBefore = deepgram.connections.length;
+      const { caller, conversation } = await call();
+      // Flux is connected once the session listens: this call's connection (one call at a time here).
+      const connection = () => deepgram.connections.slice(connectionsBefore).find((c) => c.path === "/v2/listen");
+      for (let t = 0; t < EAGER_TURNS; t++) {
+        try {
+          const seen = arrivals.filter((a) => a.conversation === conversation && a.body).length;
+          const frames = caller.audio.length;
+          const events = connection()?.turnEvents.length ?? 0;
+          await caller.say(utterance);
+          const endOfSpeech = performance.now() - trailingSilenceMs;
+          const first = await until(() => caller.audio[frames], 15_000, "first audio of the reply");
+          const arrived = arrivals.filter((a) => a.conversation === conversation && a.body)[seen]!;
+          const turnEvents = connection()!.turnEvents.slice(events);
+          const eagerEvent = turnEvents.find((e) => e.event === "EagerEndOfTurn");
+          const endOfTurn = turnEvents.find((e) => e.event === "EndOfTurn")!;
+          rows.push({
+            total: first.at - endOfSpeech,
+            eagerAt: eagerEvent ? eagerEvent.at - endOfSpeech : null,
+            endOfTurnAt: endOfTurn.at - endOfSpeech,
+            toBot: arrived.at - (eagerEvent ?? endOfTurn).at,
+            firstAudioAfterEndOfTurn: first.at - endOfTurn.at,
+          });
+          await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 300, 15_000, "reply played");
+        } catch (error) {
+          eagerFailures.push(`${tts} ${mode}, turn ${t + 1}: ${(error as Error).message}; call events: ${JSON.stringify(caller.events.slice(-4))}`);
+        }
+      }
+      caller.hangUp();
+      await caller.closed;
+    }
+    answerAtOnce = undefined;
+  }
+
   // ---- report ----------------------------------------------------------------------------------------------------
   const injectedStt = (STT === "flux" ? fluxSilenceMs(EOT_THRESHOLD) : ENDPOINTING_MS) + FINAL_DELAY_MS;
   console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; STT ${STT}, TTS ${TTS}`);
@@ -322,6 +410,7 @@ try {
   console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
   if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
   console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (of which ~64 ms is Silero detecting speech: two 32 ms windows)`);
+  console.log(`   barge-in in the agent, VAD detected speech → paced output stopped: ${bargeInInAgent.length ? fmt(bargeInInAgent) : "none reported"}`);
   // On paper: each provider set's published figures plus what we add ourselves (rows 1 and 2, net, p50). Our
   // turn-commit wait differs by recognizer (endpointing.minDelay: agent/turn-taking.ts): a set whose recognizer is
   // not the one measured gets the difference, shown apart.
@@ -340,6 +429,26 @@ try {
     console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
   }
   console.log(`load average at the end (1, 5, 15 min): ${load}`);
+  if (EAGER) {
+    const p50 = (rows: EndToEnd[], pick: (r: EndToEnd) => number | null) => pct(rows.map(pick).filter((v): v is number => v !== null), 50);
+    console.log(
+      `5. on paper, speech end (last voiced sample) → first audio at the caller, bot excluded (it answers at once), one call at a time: the fakes inject Flux's EagerEndOfTurn ${PUBLISHED_FLUX_EAGER} ms and EndOfTurn ${PUBLISHED.flux} ms, the TTS's first byte (Cartesia ${PUBLISHED.cartesia}, Aura-2 ${PUBLISHED.deepgram} ms); the rest is ours, measured`,
+    );
+    for (const [tts, mode] of EAGER_SETS) {
+      const rows = endToEnd.get(`${tts} ${mode}`) ?? [];
+      if (rows.length === 0) continue;
+      const eagerPart = mode === "eager" ? `EagerEndOfTurn at ${p50(rows, (r) => r.eagerAt).toFixed(0)} ms, ` : "";
+      const label = `flux ${mode === "eager" ? `eager ${EAGER_THRESHOLD}` : "(baseline)"} + ${tts}`;
+      // The fake's events are timed on its own 50 ms chunks of silence, not from the last voiced sample: shifted to the
+      // published times, each turn's total moves by the difference of the event it waited for. Baseline: EndOfTurn.
+      // Eager: the eager event's shift (the later of the two), an upper bound when the reply was ready before EndOfTurn.
+      const shifted = rows.map((r) => r.total + (r.eagerAt === null ? PUBLISHED.flux - r.endOfTurnAt : Math.max(PUBLISHED_FLUX_EAGER - r.eagerAt, PUBLISHED.flux - r.endOfTurnAt)));
+      console.log(
+        `   ${label}: ${fmt(rows.map((r) => r.total))}; shifted to the published event times: ${fmt(shifted)}; p50 parts: ${eagerPart}EndOfTurn at ${p50(rows, (r) => r.endOfTurnAt).toFixed(0)} ms, Flux event → bot has the turn ${p50(rows, (r) => r.toBot).toFixed(0)} ms, EndOfTurn → first audio ${p50(rows, (r) => r.firstAudioAfterEndOfTurn).toFixed(0)} ms`,
+      );
+    }
+    if (eagerFailures.length > 0) console.log(`   FAILED: ${eagerFailures.length}\n   ${eagerFailures.join("\n   ")}`);
+  }
 } finally {
   await cleanup();
 }

@@ -5,8 +5,8 @@ import type { Interpreted, ListenState } from "./deepgram-messages.ts";
 /**
  * The messages of Deepgram Flux (`/v2/listen`, conversational recognition with its own end-of-turn model) that we
  * act on. Flux speaks in turns: `StartOfTurn`, `Update` about every 0.25 s, optionally `EagerEndOfTurn` /
- * `TurnResumed` (only with `eager_eot_threshold`, which we do not set), then `EndOfTurn` once its end-of-turn
- * confidence passes `eot_threshold`. Times are seconds of this connection's audio.
+ * `TurnResumed` (only with `eager_eot_threshold`: a service's `eagerEndOfTurn`), then `EndOfTurn` once its
+ * end-of-turn confidence passes `eot_threshold`. Times are seconds of this connection's audio.
  */
 const word = z.object({ word: z.string(), confidence: z.number().optional(), start: z.number().optional(), end: z.number().optional() });
 const turnInfo = z.object({
@@ -28,9 +28,16 @@ const fluxMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ConfigureFailure"), code: z.string().optional(), description: z.string().optional() }),
 ]);
 
+/**
+ * Flux's eager end of turn, for the call (agent/conversation/eager-turn.ts): `eager` with the transcript Flux is
+ * moderately sure ends the turn (never empty), `resumed` when the caller went on after it.
+ */
+export type FluxTurnSignal = { kind: "eager"; transcript: string; confidence: number | undefined } | { kind: "resumed" };
+
 export interface FluxInterpreted extends Interpreted {
   /** Flux reported an error (it closes the connection after it), or refused a `Configure` (it does not). */
   error?: string;
+  turnSignal?: FluxTurnSignal;
 }
 
 /** One Flux text message as speech events: START_OF_SPEECH, interim transcripts, then FINAL + END_OF_SPEECH at EndOfTurn. */
@@ -81,12 +88,15 @@ export function interpretFluxMessage(raw: string, state: ListenState, language: 
       return { events };
     case "Update":
     case "EagerEndOfTurn":
-    case "TurnResumed":
+    case "TurnResumed": {
       if (text) {
         start();
         events.push({ type: stt.SpeechEventType.INTERIM_TRANSCRIPT, alternatives: [speech()], ...requestId });
       }
+      if (parsed.event === "TurnResumed") return { events, turnSignal: { kind: "resumed" } };
+      if (parsed.event === "EagerEndOfTurn" && text) return { events, turnSignal: { kind: "eager", transcript: text, confidence: speech().confidence || undefined } };
       return { events };
+    }
     case "EndOfTurn":
       if (text) {
         start();

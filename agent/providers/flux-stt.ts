@@ -1,7 +1,7 @@
 import { DeepgramSTT, type DeepgramSTTOptions } from "./deepgram-stt.ts";
 import type { ListenState } from "./deepgram-messages.ts";
-import { interpretFluxMessage } from "./flux-messages.ts";
 import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
+import { type FluxTurnSignal, interpretFluxMessage } from "./flux-messages.ts";
 
 export interface FluxSTTOptions extends Omit<DeepgramSTTOptions, "model" | "endpointingMs"> {
   /** Default flux-general-en. */
@@ -10,6 +10,11 @@ export interface FluxSTTOptions extends Omit<DeepgramSTTOptions, "model" | "endp
   eotThreshold: number;
   /** Silence after which Flux ends a turn whatever its confidence (ms, default Flux's own 5000). */
   eotTimeoutMs?: number;
+  /**
+   * Flux's `eager_eot_threshold` (0.3–0.9): `EagerEndOfTurn` / `TurnResumed` are sent, and reported to
+   * `turnSignals`. Flux wants it no higher than `eotThreshold`: a higher one is lowered to it.
+   */
+  eagerEotThreshold?: number;
 }
 
 /**
@@ -20,6 +25,8 @@ export interface FluxSTTOptions extends Omit<DeepgramSTTOptions, "model" | "endp
 export class FluxSTT extends DeepgramSTT {
   override label = "phonemybot.FluxSTT";
   override readonly controls = { flush: "ForceEndTurn" };
+  /** Told of each `EagerEndOfTurn` and `TurnResumed`, as they arrive (before the framework sees the turn's end). */
+  readonly turnSignals = new Set<(signal: FluxTurnSignal) => void>();
 
   constructor(readonly fluxOptions: FluxSTTOptions) {
     super({ ...fluxOptions, model: fluxOptions.model ?? "flux-general-en", endpointingMs: 0 });
@@ -33,6 +40,8 @@ export class FluxSTT extends DeepgramSTT {
     url.searchParams.set("eot_threshold", String(this.fluxOptions.eotThreshold));
     if (this.fluxOptions.eotTimeoutMs) url.searchParams.set("eot_timeout_ms", String(this.fluxOptions.eotTimeoutMs));
     for (const term of this.keyterms) url.searchParams.append("keyterm", term);
+    const { eagerEotThreshold, eotThreshold } = this.fluxOptions;
+    if (eagerEotThreshold !== undefined) url.searchParams.set("eager_eot_threshold", String(Math.min(eagerEotThreshold, eotThreshold)));
     return url;
   }
 
@@ -55,6 +64,9 @@ export class FluxSTT extends DeepgramSTT {
   }
 
   override interpret(raw: string, state: ListenState, timeOffset: number) {
-    return interpretFluxMessage(raw, state, this.options.language, timeOffset);
+    const interpreted = interpretFluxMessage(raw, state, this.options.language, timeOffset);
+    const signal = interpreted.turnSignal;
+    if (signal) for (const listener of this.turnSignals) listener(signal);
+    return interpreted;
   }
 }

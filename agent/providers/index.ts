@@ -5,6 +5,7 @@ import { CartesiaTTS } from "./cartesia-tts.ts";
 import { DeepgramSTT } from "./deepgram-stt.ts";
 import { DeepgramAuraTTS } from "./deepgram-tts.ts";
 import { EspeakTTS } from "./espeak-tts.ts";
+import type { FluxTurnSignal } from "./flux-messages.ts";
 import { FluxSTT } from "./flux-stt.ts";
 import { auraVoice, cartesiaLanguage, deepgramLanguage, deepgramModel, espeakVoice, fluxSpeaks, openaiVoice, sphinxUnderstands } from "./languages.ts";
 import { OpenAIStreamingTTS } from "./openai-tts.ts";
@@ -89,6 +90,8 @@ export interface SpeechProviders {
    * false when the recognizer cannot take any of it.
    */
   hintNextUtterance(hint: UtteranceHint): boolean;
+  /** Flux's eager end-of-turn signals, when the service asked for them and the call uses Flux; absent otherwise. */
+  eagerTurnSignals?: Set<(signal: FluxTurnSignal) => void>;
 }
 
 /** The text-to-speech providers and voices this agent offers (its keys decide). */
@@ -125,6 +128,7 @@ export function createSpeech(
           language,
           eotThreshold: settings.endOfTurnThreshold,
           eotTimeoutMs: config.fluxEotTimeoutMs,
+          ...(settings.eagerEndOfTurn !== "off" ? { eagerEotThreshold: settings.eagerEndOfTurn } : {}),
           keyterms,
         })
       : new DeepgramSTT({
@@ -146,6 +150,7 @@ export function createSpeech(
     gateVad: Boolean(config.deepgramApiKey) && config.sileroGating !== false,
     sttUnderstandsLanguage: config.deepgramApiKey ? true : sphinxUnderstands(language),
     hintNextUtterance: (hint) => (recognizer instanceof DeepgramSTT ? recognizer.hintNextUtterance(hint) : (sphinx?.hintNextUtterance(hint) ?? false)),
+    ...(recognizer instanceof FluxSTT && settings.eagerEndOfTurn !== "off" ? { eagerTurnSignals: recognizer.turnSignals } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { AgentToGatewaySchema, type AgentToGateway, type GatewayToAgent } from "../../protocol/bridge.ts";
+import { AgentToGatewaySchema, type AgentToGateway, type BotNotice, type GatewayToAgent } from "../../protocol/bridge.ts";
 import type { EndReason, PinResult } from "../../protocol/management.ts";
 import type { TransferOutcome } from "../../protocol/transfer.ts";
 import { type Env, directory, serviceStub } from "../bindings.ts";
@@ -19,7 +19,7 @@ export interface AgentSocketHost {
   service(call: CallRow): ReturnType<typeof serviceStub>;
   start(input: CallStart): Promise<StartResult>;
   callerSays(text: string, turn?: number): boolean;
-  notifyBot(event: "reprompt" | "endofprompt"): void;
+  notifyBot(event: BotNotice, turn?: number): void;
   callerKeys(digits: string): boolean;
   enterPin(pin: string): Promise<PinResult>;
   callerHangsUp(reason?: EndReason): Promise<boolean>;
@@ -81,7 +81,7 @@ async function applyAgentMessage(host: AgentSocketHost, ws: WebSocket, conversat
       if (host.callerSays(message.text, message.turn) && message.timing) recordCallerTiming(host.sql, message.timing);
       return;
     case "notice":
-      host.notifyBot(message.event);
+      host.notifyBot(message.event, message.turn);
       return;
     case "playout":
       recordPlayout(host.sql, message.id, message);

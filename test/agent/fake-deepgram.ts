@@ -22,6 +22,8 @@ export interface DeepgramConnection {
   configures: Record<string, unknown>[];
   /** Why each refused `Configure` was refused (answered `ConfigureFailure`, as Deepgram does). */
   configureFailures: string[];
+  /** Flux: each `TurnInfo` event sent, with its transcript and when. */
+  turnEvents: { event: string; transcript: string; at: number }[];
   closed: boolean;
 }
 
@@ -40,6 +42,10 @@ export interface SpeakRequest {
  * - streaming `/v2/listen` (Flux): `Connected`, then per turn a `TurnInfo` `StartOfTurn` after 200 ms of speech and
  *   an `EndOfTurn` after `eot_threshold` × 300 ms of silence (Flux's end-of-turn model, stood in for by silence);
  *   `ForceEndTurn` ends the turn at once. A model that is not a Flux one is refused (400), as is a missing key (401).
+ *   With `eager_eot_threshold` (0.3–0.9, not above `eot_threshold`, else 400) an `EagerEndOfTurn` comes after
+ *   `eager_eot_threshold` × 300 ms of silence, then `TurnResumed` if the caller speaks again before the end of turn,
+ *   or the `EndOfTurn` with the same words. A transcript's " / " marks the caller's pauses: an `EagerEndOfTurn` in
+ *   the first pause carries the words before it, and so on; `EndOfTurn` carries them all.
  * - key terms as Deepgram takes them: the `keyterm` parameter on Nova-3 and Flux only, `keywords` not on Flux (400);
  *   a `Configure` message is answered `ConfigureSuccess` or `ConfigureFailure`: on `/v1/listen` Nova-3 only, with
  *   `keyterms` and `features`; on Flux with `keyterms`, `thresholds` and `language_hints` (no features).
@@ -52,6 +58,8 @@ export interface FakeDeepgramOptions extends PcmPacing {
   finalDelayMs?: number;
   /** Words for utterances once `transcripts` has run out (default: none, an empty transcript). */
   fallback?: string;
+  /** Added before each `EagerEndOfTurn` (Flux's processing, for benchmarks). */
+  eagerDelayMs?: number;
 }
 
 /** Flux's end of turn, stood in for by silence: the more confidence it asks for, the longer it waits. */
@@ -102,6 +110,8 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       const eot = Number(url.searchParams.get("eot_threshold") ?? 0.7);
       if (!url.searchParams.get("model")?.startsWith("flux-") || !(eot >= 0.5 && eot <= 1)) return reject("400 Bad Request");
       if (url.searchParams.has("keywords")) return reject("400 Bad Request");
+      const eager = url.searchParams.get("eager_eot_threshold");
+      if (eager !== null && !(Number(eager) >= 0.3 && Number(eager) <= 0.9 && Number(eager) <= eot)) return reject("400 Bad Request");
     } else if (url.searchParams.has("keyterm") && !url.searchParams.get("model")?.startsWith("nova-3")) return reject("400 Bad Request");
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
@@ -110,10 +120,16 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
   wss.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const flux = url.pathname === "/v2/listen";
-    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, extensions: req.headers["sec-websocket-extensions"], query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], configures: [], configureFailures: [], closed: false };
+    const conn: DeepgramConnection = { path: url.pathname, authorization: req.headers.authorization, extensions: req.headers["sec-websocket-extensions"], query: url.searchParams, audioBytes: 0, audio: [], controls: [], configuredKeyterms: [], configures: [], configureFailures: [], turnEvents: [], closed: false };
     connections.push(conn);
     const sampleRate = Number(url.searchParams.get("sample_rate") ?? 16000);
     const endpointingMs = flux ? fluxSilenceMs(Number(url.searchParams.get("eot_threshold") ?? 0.7)) : Number(url.searchParams.get("endpointing") ?? 300) || 300;
+    const eagerParam = flux ? url.searchParams.get("eager_eot_threshold") : null;
+    const eagerSilenceMs = eagerParam === null ? undefined : fluxSilenceMs(Number(eagerParam));
+    /** This turn's pauses long enough for an eager end (each one ended by the caller speaking again), and whether one is out. */
+    let pauses = 0;
+    let eagerOut = false;
+    let eagerTimer: NodeJS.Timeout | undefined;
     const requestId = `fake-${++requestCounter}`;
     let sequence = 0;
     let turnIndex = 0;
@@ -126,26 +142,32 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
     /** Where the utterance's last voiced chunk ended: nova's words end there, as Deepgram's word times do. */
     let voicedUntil = 0;
 
-    const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}) => {
+    const turnWords = (text: string, upToPause?: number) => {
+      const parts = text.split(" / ");
+      return parts.slice(0, upToPause === undefined ? parts.length : upToPause + 1).join(" ");
+    };
+    const results = (text: string, isFinal: boolean, speechFinal: boolean, extra: Record<string, unknown> = {}, fluxEvent?: string) => {
+      text = turnWords(text);
       const words = text.split(/\s+/).filter(Boolean);
       const dur = Math.max(0.1, (audioMs - uttStart) / 1000);
       const spoken = Math.max(1, Math.min(audioMs, voicedUntil) - uttStart);
       if (flux) {
+        conn.turnEvents.push({ event: fluxEvent ?? (isFinal ? "EndOfTurn" : "StartOfTurn"), transcript: text, at: performance.now() });
         ws.send(
           JSON.stringify({
             type: "TurnInfo",
             request_id: requestId,
             sequence_id: sequence++,
-            event: isFinal ? "EndOfTurn" : "StartOfTurn",
+            event: fluxEvent ?? (isFinal ? "EndOfTurn" : "StartOfTurn"),
             turn_index: turnIndex,
             audio_window_start: uttStart / 1000,
             audio_window_end: uttStart / 1000 + dur,
             transcript: text,
             words: words.map((w) => ({ word: w, confidence: 0.97 })),
-            end_of_turn_confidence: isFinal ? 0.92 : 0.01,
+            end_of_turn_confidence: isFinal ? 0.92 : fluxEvent === "EagerEndOfTurn" ? 0.55 : 0.01,
           }),
         );
-        if (isFinal) turnIndex++;
+        if (isFinal && !fluxEvent) turnIndex++;
         return;
       }
       ws.send(
@@ -176,7 +198,17 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
         }),
       );
     };
+    const eagerEnd = () => {
+      const text = turnWords(queue[0] ?? options.fallback ?? "", pauses);
+      if (!text || ws.readyState !== ws.OPEN) return;
+      eagerOut = true;
+      results(text, false, false, {}, "EagerEndOfTurn");
+    };
     const finish = (extra: Record<string, unknown> = {}) => {
+      clearTimeout(eagerTimer);
+      eagerTimer = undefined;
+      pauses = 0;
+      eagerOut = false;
       const text = queue.shift() ?? options.fallback ?? "";
       if (options.finalDelayMs) {
         const at = audioMs;
@@ -231,6 +263,14 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
       const ms = (samples.length / sampleRate) * 1000;
       audioMs += ms;
       if (rms(samples) > 0.02) {
+        if (eagerTimer || eagerOut) {
+          // The caller went on after a pause long enough for an eager end of turn.
+          clearTimeout(eagerTimer);
+          eagerTimer = undefined;
+          if (eagerOut) results("", false, false, {}, "TurnResumed");
+          eagerOut = false;
+          pauses++;
+        }
         if (voicedMs === 0) uttStart = audioMs - ms;
         voicedMs += ms;
         voicedUntil = audioMs;
@@ -241,6 +281,12 @@ export async function startFakeDeepgram(transcripts: string[], options: FakeDeep
         }
       } else if (voicedMs > 0) {
         silenceMs += ms;
+        if (eagerSilenceMs !== undefined && !eagerOut && !eagerTimer && silenceMs >= eagerSilenceMs && silenceMs < endpointingMs) {
+          eagerTimer = setTimeout(() => {
+            eagerTimer = undefined;
+            eagerEnd();
+          }, options.eagerDelayMs ?? 0);
+        }
         if (silenceMs >= endpointingMs) finish();
       }
     });

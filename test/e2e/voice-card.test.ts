@@ -10,7 +10,8 @@ import { visible } from "./ui-expect.ts";
 /**
  * The service page's Voice card in a real Chromium, against `npm start` (gateway and local agent) whose agent has a
  * Cartesia key (a loopback fake of Cartesia's WebSocket API) and espeak-ng: it offers exactly those providers, plays
- * a sample of the chosen voice synthesized by the agent, and saves provider, voice, rate and end-of-turn threshold.
+ * a sample of the chosen voice synthesized by the agent, and saves provider, voice, rate, end-of-turn threshold and
+ * eager end of turn.
  */
 
 const PASSWORD = "voice card password";
@@ -96,23 +97,37 @@ describe("the Voice card", () => {
     await card.getByLabel("Speaking rate").fill("3");
     await card.getByRole("button", { name: "Save voice" }).click();
     await visible(card.getByText("Enter a rate from 0.5 to 2."));
+    await card.getByLabel("Speaking rate").fill("1");
+    // Eager end of turn: empty is off; out of Flux's range is caught in words.
+    expect(await card.getByLabel("Eager end of turn").inputValue()).toBe("");
+    await card.getByLabel("Eager end of turn").fill("0.2");
+    await card.getByRole("button", { name: "Save voice" }).click();
+    await visible(card.getByText("Leave it empty (off) or enter a threshold from 0.3 to 0.9."));
 
     await providerSelect.selectOption("cartesia");
     await card.getByLabel("Voice", { exact: true }).selectOption({ label: "Barbershop Man" });
     await card.getByLabel("Speaking rate").fill("1.25");
     await card.getByLabel("End-of-turn threshold").fill("0.6");
+    await card.getByLabel("Eager end of turn").fill("0.4");
     await card.getByRole("button", { name: "Save voice" }).click();
     await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
     const saved = await until(async () => {
       const s = (await request(`/api/v1/services/${account.serviceId}`, { key: account.key })).body;
       return s.ttsProvider === "cartesia" && s;
     }, 5000, "the saved settings");
-    expect(saved).toMatchObject({ ttsProvider: "cartesia", ttsVoice: "a0e99841-438c-4a64-b679-ae501e7d6091", speakingRate: 1.25, endOfTurnThreshold: 0.6 });
+    expect(saved).toMatchObject({ ttsProvider: "cartesia", ttsVoice: "a0e99841-438c-4a64-b679-ae501e7d6091", speakingRate: 1.25, endOfTurnThreshold: 0.6, eagerEndOfTurn: 0.4 });
 
     // A fresh visit shows what was saved.
     await page.reload();
     await expect.poll(() => card.getByLabel("Speech provider").inputValue()).toBe("cartesia");
     await expect.poll(() => card.getByLabel("Voice", { exact: true }).inputValue()).toBe("a0e99841-438c-4a64-b679-ae501e7d6091");
     expect(await card.getByLabel("Speaking rate").inputValue()).toBe("1.25");
+    expect(await card.getByLabel("Eager end of turn").inputValue()).toBe("0.4");
+
+    // Emptied: off again.
+    await card.getByLabel("Eager end of turn").fill("");
+    await card.getByRole("button", { name: "Save voice" }).click();
+    await visible(card.getByText("Saved. A new PhoneMyBot token was issued."));
+    await until(async () => (await request(`/api/v1/services/${account.serviceId}`, { key: account.key })).body.eagerEndOfTurn === "off", 5000, "eagerness off");
   });
 });

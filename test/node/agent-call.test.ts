@@ -179,6 +179,19 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const total = speak(long).length;
     expect(c.sink.samplesSince(0).length).toBeLessThan(total);
     await waitFor(() => c.sent("transcript").length > 0, 5000, "the barge-in turn");
+    // Timed in the agent: the VAD's detection → the output stopped (a window of audio at most, unless the loop lags).
+    const timed = c.events.filter((e) => e.type === "barge_in");
+    expect(timed).toHaveLength(1);
+    expect(timed[0]).toMatchObject({ detectedToStoppedMs: expect.any(Number) });
+    expect((timed[0] as { detectedToStoppedMs: number }).detectedToStoppedMs).toBeLessThan(stop - spoke);
+
+    // A second barge-in on the same call is timed too.
+    await new Promise((r) => setTimeout(r, 1000));
+    gateway.send(c.call.conversation, { type: "say", id: 8, body: long, last: false });
+    await waitFor(() => c.sink.chunks.some((chunk) => chunk.at > cut + 1500), 8000, "the second reply playing");
+    deepgram.push("Wait.");
+    await c.caller.say(speech16k("wait"));
+    await waitFor(() => c.events.filter((e) => e.type === "barge_in").length === 2, 8000, "the second barge-in timed");
   });
 
   it("barge-in while the TTS is still producing the reply: only what played counts as spoken", async () => {

@@ -79,11 +79,16 @@ describe("conversation settings (protocol/settings/conversation.ts)", () => {
     socket.send({ type: "transcript", text: "a table for two", turn: 1 });
     socket.send({ type: "notice", event: "reprompt" });
     socket.send({ type: "transcript", text: "at eight", turn: 2 });
-    const messages = await deliveredOnce(conversation, 4);
+    // Flux's eager end of turn: turn 2 went early and the caller went on; the longer words are turn 3.
+    socket.send({ type: "notice", event: "turn_resumed", turn: 2 });
+    socket.send({ type: "transcript", text: "at eight thirty", turn: 3 });
+    const messages = await deliveredOnce(conversation, 6);
     expect(messages.slice(1).map((m) => [m.body, m.hints === undefined ? undefined : JSON.parse(m.hints as string)])).toEqual([
       ["a table for two", { turn: 1 }],
       ["", { event: "reprompt" }],
       ["at eight", { turn: 2 }],
+      ["", { event: "turn_resumed", turn: 2 }],
+      ["at eight thirty", { turn: 3 }],
     ]);
 
     const hints = { inReplyTo: 1, bargein: false, stt: { keyterms: ["eight", "nine"] } };
@@ -93,8 +98,8 @@ describe("conversation settings (protocol/settings/conversation.ts)", () => {
 
     socket.send({ type: "notice", event: "endofprompt", id: say.id });
     socket.send({ type: "hangup", reason: "silence_timeout" });
-    const all = await deliveredOnce(conversation, 6);
-    expect(all.slice(4).map((m) => [m.body, m.last, JSON.parse(m.hints as string)])).toEqual([
+    const all = await deliveredOnce(conversation, 8);
+    expect(all.slice(6).map((m) => [m.body, m.last, JSON.parse(m.hints as string)])).toEqual([
       ["", "false", { event: "endofprompt" }],
       ["", "true", { event: "silence_timeout" }],
     ]);

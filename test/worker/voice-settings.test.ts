@@ -6,9 +6,9 @@ describe("voice settings (protocol/settings/voice.ts)", () => {
   it("defaults to the agent's automatic choice, saves provider, voice, rate and threshold, and refuses bad values naming the field", async () => {
     const { apiKey: key } = await register();
     const { id } = await createService(key, { name: "Voice", language: "en-GB" });
-    expect((await api(`/api/v1/services/${id}`, { key })).body).toMatchObject({ ttsProvider: "auto", ttsVoice: null, speakingRate: 1, endOfTurnThreshold: 0.7 });
+    expect((await api(`/api/v1/services/${id}`, { key })).body).toMatchObject({ ttsProvider: "auto", ttsVoice: null, speakingRate: 1, endOfTurnThreshold: 0.7, eagerEndOfTurn: "off" });
 
-    const chosen = { ttsProvider: "deepgram", ttsVoice: "aura-2-orion-en", speakingRate: 1.15, endOfTurnThreshold: 0.6 };
+    const chosen = { ttsProvider: "deepgram", ttsVoice: "aura-2-orion-en", speakingRate: 1.15, endOfTurnThreshold: 0.6, eagerEndOfTurn: 0.4 };
     const patched = await api(`/api/v1/services/${id}`, { method: "PATCH", key, json: chosen });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject(chosen);
@@ -24,20 +24,29 @@ describe("voice settings (protocol/settings/voice.ts)", () => {
       [{ speakingRate: "fast" }, "speakingRate"],
       [{ endOfTurnThreshold: 0.95 }, "endOfTurnThreshold"],
       [{ endOfTurnThreshold: 0.4 }, "endOfTurnThreshold"],
+      [{ eagerEndOfTurn: 0.2 }, "eagerEndOfTurn"],
+      [{ eagerEndOfTurn: 0.95 }, "eagerEndOfTurn"],
+      [{ eagerEndOfTurn: "on" }, "eagerEndOfTurn"],
+      [{ eagerEndOfTurn: null }, "eagerEndOfTurn"],
     ];
     for (const [json, field] of cases) {
       const bad = await api(`/api/v1/services/${id}`, { method: "PATCH", key, json });
       expect(bad.status, JSON.stringify(json)).toBe(400);
       expect(bad.body.details.map((d: { field: string }) => d.field)).toEqual([field]);
     }
+    // Eagerness off again.
+    expect((await api(`/api/v1/services/${id}`, { method: "PATCH", key, json: { eagerEndOfTurn: "off" } })).body).toMatchObject({ eagerEndOfTurn: "off" });
+    // In the OpenAPI document, for PATCH and GET alike.
+    const doc = JSON.stringify((await api("/api/v1/openapi.json")).body);
+    expect(doc.split(`"eagerEndOfTurn"`).length - 1).toBeGreaterThanOrEqual(2);
   });
 
   it("reach the voice agent in `started`", async () => {
     const line = await numberedServiceWithBot();
-    await api(`/api/v1/services/${line.serviceId}`, { method: "PATCH", key: line.key, json: { ttsProvider: "cartesia", speakingRate: 0.9, endOfTurnThreshold: 0.8 } });
+    await api(`/api/v1/services/${line.serviceId}`, { method: "PATCH", key: line.key, json: { ttsProvider: "cartesia", speakingRate: 0.9, endOfTurnThreshold: 0.8, eagerEndOfTurn: 0.5 } });
     const { socket } = await agent(crypto.randomUUID());
     socket!.send({ type: "start", from: "+442071838750", to: line.number, transport: "sip" });
     const started = await socket!.next();
-    expect(started).toMatchObject({ type: "started", settings: { ttsProvider: "cartesia", ttsVoice: null, speakingRate: 0.9, endOfTurnThreshold: 0.8 } });
+    expect(started).toMatchObject({ type: "started", settings: { ttsProvider: "cartesia", ttsVoice: null, speakingRate: 0.9, endOfTurnThreshold: 0.8, eagerEndOfTurn: 0.5 } });
   });
 });

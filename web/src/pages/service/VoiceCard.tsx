@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from "react";
 import type { Service, ServicePatch } from "../../../../protocol/management.ts";
-import { END_OF_TURN_THRESHOLD, SPEAKING_RATE, TTS_PROVIDERS, type TtsProvider } from "../../../../protocol/settings/voice.ts";
+import { EAGER_END_OF_TURN_THRESHOLD, END_OF_TURN_THRESHOLD, SPEAKING_RATE, TTS_PROVIDERS, type TtsProvider } from "../../../../protocol/settings/voice.ts";
 import type { VoiceConfig } from "../../../../protocol/voice.ts";
 import { ApiProblem, api, errorText } from "../../api.ts";
 import { Alert, Button, Card, Field } from "../../components/ui.tsx";
@@ -15,7 +15,8 @@ interface Offered {
   voices: { id: string; label: string }[];
 }
 
-type Fields = "ttsProvider" | "ttsVoice" | "speakingRate" | "endOfTurnThreshold";
+type Fields = "ttsProvider" | "ttsVoice" | "speakingRate" | "endOfTurnThreshold" | "eagerEndOfTurn";
+const FIELDS: Fields[] = ["ttsProvider", "ttsVoice", "speakingRate", "endOfTurnThreshold", "eagerEndOfTurn"];
 
 const PROVIDER_NAMES: Record<TtsProvider, string> = {
   auto: "Automatic (the fastest the agent has)",
@@ -35,6 +36,8 @@ export function VoiceCard(props: { service: Service; patch: Patch }) {
   const [voice, setVoice] = useState(service.ttsVoice ?? "");
   const [rate, setRate] = useState(String(service.speakingRate));
   const [threshold, setThreshold] = useState(String(service.endOfTurnThreshold));
+  /** Empty: off. */
+  const [eager, setEager] = useState(service.eagerEndOfTurn === "off" ? "" : String(service.eagerEndOfTurn));
   const [agentUrl, setAgentUrl] = useState<string | null>(null);
   const [offered, setOffered] = useState<Offered[] | null>(null);
   const [catalogueError, setCatalogueError] = useState<string | null>(null);
@@ -74,9 +77,21 @@ export function VoiceCard(props: { service: Service; patch: Patch }) {
   const effective = provider === "auto" ? offered?.[0]?.provider : provider;
   const voices = offered?.find((p) => p.provider === effective)?.voices ?? [];
 
-  const values = { ttsProvider: provider, ttsVoice: voice || null, speakingRate: Number(rate), endOfTurnThreshold: Number(threshold) };
-  const current = { ttsProvider: service.ttsProvider, ttsVoice: service.ttsVoice, speakingRate: service.speakingRate, endOfTurnThreshold: service.endOfTurnThreshold };
-  const changed = (Object.keys(values) as Fields[]).filter((k) => values[k] !== current[k]);
+  const values = {
+    ttsProvider: provider,
+    ttsVoice: voice || null,
+    speakingRate: Number(rate),
+    endOfTurnThreshold: Number(threshold),
+    eagerEndOfTurn: eager.trim() === "" ? ("off" as const) : Number(eager),
+  };
+  const current = {
+    ttsProvider: service.ttsProvider,
+    ttsVoice: service.ttsVoice,
+    speakingRate: service.speakingRate,
+    endOfTurnThreshold: service.endOfTurnThreshold,
+    eagerEndOfTurn: service.eagerEndOfTurn,
+  };
+  const changed = FIELDS.filter((k) => values[k] !== current[k]);
 
   const playSample = async () => {
     if (!agentUrl || !effective) return;
@@ -106,6 +121,10 @@ export function VoiceCard(props: { service: Service; patch: Patch }) {
     if (!(r >= SPEAKING_RATE.min && r <= SPEAKING_RATE.max)) errors.speakingRate = `Enter a rate from ${SPEAKING_RATE.min} to ${SPEAKING_RATE.max}.`;
     const t = Number(threshold);
     if (!(t >= END_OF_TURN_THRESHOLD.min && t <= END_OF_TURN_THRESHOLD.max)) errors.endOfTurnThreshold = `Enter a threshold from ${END_OF_TURN_THRESHOLD.min} to ${END_OF_TURN_THRESHOLD.max}.`;
+    const e = values.eagerEndOfTurn;
+    if (e !== "off" && !(e >= EAGER_END_OF_TURN_THRESHOLD.min && e <= EAGER_END_OF_TURN_THRESHOLD.max)) {
+      errors.eagerEndOfTurn = `Leave it empty (off) or enter a threshold from ${EAGER_END_OF_TURN_THRESHOLD.min} to ${EAGER_END_OF_TURN_THRESHOLD.max}.`;
+    }
     setFieldErrors(errors);
     setSaved(false);
     if (Object.keys(errors).length > 0 || changed.length === 0) return;
@@ -115,8 +134,7 @@ export function VoiceCard(props: { service: Service; patch: Patch }) {
       await props.patch(Object.fromEntries(changed.map((k) => [k, values[k]])));
       setSaved(true);
     } catch (e) {
-      const fields: Fields[] = ["ttsProvider", "ttsVoice", "speakingRate", "endOfTurnThreshold"];
-      if (e instanceof ApiProblem && fields.some((f) => e.fieldMessage(f))) setFieldErrors(Object.fromEntries(fields.map((f) => [f, e.fieldMessage(f)])));
+      if (e instanceof ApiProblem && FIELDS.some((f) => e.fieldMessage(f))) setFieldErrors(Object.fromEntries(FIELDS.map((f) => [f, e.fieldMessage(f)])));
       else setError(errorText(e));
     } finally {
       setBusy(false);
@@ -177,6 +195,26 @@ export function VoiceCard(props: { service: Service; patch: Patch }) {
         >
           {({ id, describedBy, invalid }) => (
             <input id={id} type="number" min={END_OF_TURN_THRESHOLD.min} max={END_OF_TURN_THRESHOLD.max} step={0.05} value={threshold} aria-describedby={describedBy} aria-invalid={invalid} onChange={(e) => setThreshold(e.target.value)} />
+          )}
+        </Field>
+        <Field
+          label="Eager end of turn"
+          hint={`English calls with Deepgram Flux: the caller's words go to your bot as soon as Flux is this sure (${EAGER_END_OF_TURN_THRESHOLD.min}–${EAGER_END_OF_TURN_THRESHOLD.max}, at most the end-of-turn threshold), and its reply plays once the turn has ended. If the caller goes on, your bot gets hints.event "turn_resumed" and the longer words as the next turn. Empty: off.`}
+          error={fieldErrors.eagerEndOfTurn}
+        >
+          {({ id, describedBy, invalid }) => (
+            <input
+              id={id}
+              type="number"
+              min={EAGER_END_OF_TURN_THRESHOLD.min}
+              max={EAGER_END_OF_TURN_THRESHOLD.max}
+              step={0.05}
+              placeholder="off"
+              value={eager}
+              aria-describedby={describedBy}
+              aria-invalid={invalid}
+              onChange={(e) => setEager(e.target.value)}
+            />
           )}
         </Field>
         {sampleError && <Alert>{sampleError}</Alert>}
