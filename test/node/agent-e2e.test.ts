@@ -204,10 +204,12 @@ describe("voice end to end (offline speech, real gateway)", () => {
       // (stamped at the Worker's entry, worker/arrival.ts): the bot's wait, plus the loopback hop each way. Through
       // `wrangler dev` the way back also crosses wrangler's proxy worker (another workerd process), 3–10 ms idle.
       // On a busy machine workerd and the bot's process get to the hops later still (593 ms was seen at 9 per core).
+      // The issue's ±20 ms holds on an idle machine (16 and 18 ms off seen); the two hops alone took 22 ms at 0.5 per
+      // core in a CI run, so a machine that is not idle gets ±40 ms.
       const hopToBot = arrived - Date.parse(turn.postedAt!);
       const hopBack = Date.parse(turn.replyAt!) - sent;
       const loadPerCore = loadavg()[0]! / availableParallelism();
-      const tolerance = loadPerCore > 2 ? 250 : loadPerCore > 0.75 ? 100 : 20;
+      const tolerance = loadPerCore > 2 ? 250 : loadPerCore > 0.75 ? 100 : loadPerCore > 0.25 ? 40 : 20;
       console.warn(`think time: bot span ${turn.spans.bot} ms, the bot waited ${sent - arrived} ms (hop to the bot ${hopToBot} ms, back ${hopBack} ms); load ${loadPerCore.toFixed(2)} per core, checked within ±${tolerance} ms`);
       expect(Math.abs(turn.spans.bot! - (sent - arrived)), `bot ${turn.spans.bot} ms, waited ${sent - arrived} ms`).toBeLessThanOrEqual(tolerance);
       for (const span of ["stt", "agent", "gateway", "tts", "gap"] as const) expect(turn.spans[span], span).toEqual(expect.any(Number));
