@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import WebSocket from "ws";
+import { openWebSocket } from "./websocket.ts";
 import { type ClockOffset, type ClockSample, bestOffset, toGatewayTime } from "../protocol/clock.ts";
 import { AGENT_SOCKET_PATH, type AgentToGateway, AgentToGatewaySchema, type GatewayToAgent } from "../protocol/bridge.ts";
 
@@ -116,7 +117,7 @@ export class BridgeClient extends EventEmitter<{
   }
 
   private connect(secret: string, resuming: boolean): void {
-    const socket = new WebSocket(this.url, { headers: { authorization: `Bearer ${secret}` } });
+    const socket = openWebSocket(this.url, { headers: { authorization: `Bearer ${secret}` } });
     this.socket = socket;
     const current = () => socket === this.socket && !this.over;
     let opened = false;

@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { type CartesiaReply, type CartesiaRequest, parseCartesiaMessage } from "./cartesia-messages.ts";
 import { ChunkedOnlyTTS, ChunkedSynthesis } from "./chunked-tts.ts";
 import { pushPcmFrames } from "./pcm-stream.ts";
+import { openWebSocket } from "../websocket.ts";
 
 export const CARTESIA_SAMPLE_RATE = 24_000;
 /** The API version we speak (header `Cartesia-Version`). */
@@ -70,7 +71,7 @@ export class CartesiaTTS extends ChunkedOnlyTTS {
     if (current) return current;
     const opening = new Promise<WebSocket>((resolve, reject) => {
       const url = new URL("/tts/websocket", this.options.baseUrl ?? "wss://api.cartesia.ai");
-      const ws = new WebSocket(url, { headers: { "X-API-Key": this.options.apiKey, "Cartesia-Version": CARTESIA_VERSION }, handshakeTimeout: 10_000 });
+      const ws = openWebSocket(url, { headers: { "X-API-Key": this.options.apiKey, "Cartesia-Version": CARTESIA_VERSION }, handshakeTimeout: 10_000 });
       ws.once("open", () => resolve(ws));
       ws.once("unexpected-response", (_request, response) => {
         reject(new APIStatusError({ message: `Cartesia refused the connection (HTTP ${response.statusCode})`, options: { statusCode: response.statusCode ?? -1 } }));

@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { type Interpreted, type ListenState, interpretDeepgramMessage } from "./deepgram-messages.ts";
 import { UnfinalizedAudio } from "./unfinalized-audio.ts";
 import { PcmFramer } from "../pcm-framer.ts";
+import { openWebSocket } from "../websocket.ts";
 import type { UtteranceHint } from "../../protocol/speech-contexts.ts";
 
 export interface DeepgramSTTOptions {
@@ -196,12 +197,9 @@ class DeepgramSpeechStream extends stt.SpeechStream {
 
   private connect(): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.owner.listenUrl(), {
+      const ws = openWebSocket(this.owner.listenUrl(), {
         headers: { Authorization: `Token ${this.owner.options.apiKey}` },
         handshakeTimeout: this.connOptions?.timeoutMs ?? 10_000,
-        // ws offers permessage-deflate by default: a server that accepts it would have every 50 ms chunk of PCM
-        // (over ws's 1 KiB threshold) go through zlib, for little gain on audio (scripts/bench-agent-cpu.ts, row 6).
-        perMessageDeflate: false,
       });
       ws.once("open", () => resolve(ws));
       ws.once("unexpected-response", (_request, response) => {

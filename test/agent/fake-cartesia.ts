@@ -33,14 +33,18 @@ export async function startFakeCartesia(options: FakeCartesiaOptions = {}) {
   const generations: CartesiaGeneration[] = [];
   const cancelled: string[] = [];
   let connections = 0;
+  /** Each connection's `Sec-WebSocket-Extensions` request header (what the client offered). */
+  const extensionsOffered: (string | undefined)[] = [];
   let faults: FaultPlan = { count: 0 };
   const server = createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ noServer: true });
+  // A client that offers compression gets it, as from any ws server that allows it.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
   server.on("upgrade", (req, socket, head) => {
     const reject = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     if (new URL(req.url ?? "/", "http://localhost").pathname !== "/tts/websocket") return reject("404 Not Found");
     if (req.headers["x-api-key"] !== apiKey) return reject("401 Unauthorized");
     if (!req.headers["cartesia-version"]) return reject("400 Bad Request");
+    extensionsOffered.push(req.headers["sec-websocket-extensions"]);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
 
@@ -98,6 +102,7 @@ export async function startFakeCartesia(options: FakeCartesiaOptions = {}) {
     cancelled,
     /** WebSocket connections opened so far. */
     connections: () => connections,
+    extensionsOffered,
     /** Cuts the connection during the next `count` generations after `afterBytes` of audio. */
     dropNext(count: number, afterBytes: number) {
       faults = { count, afterBytes };

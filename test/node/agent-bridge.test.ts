@@ -14,6 +14,8 @@ async function startGateway(refuse: { status: number; times: number } = { status
   const server = new WebSocketServer({
     port: 0,
     host: "127.0.0.1",
+    // As workerd does: a client that offers compression gets it.
+    perMessageDeflate: true,
     // The first connection is let in; the next `times` upgrades are answered with `status`.
     verifyClient: (_info, done) => {
       if (connections.length > 0 && refusals < refuse.times) {
@@ -24,10 +26,10 @@ async function startGateway(refuse: { status: number; times: number } = { status
     },
   });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const connections: { ws: WebSocket; received: AgentToGateway[]; url: string }[] = [];
+  const connections: { ws: WebSocket; received: AgentToGateway[]; url: string; extensions: string | undefined }[] = [];
   let probes = 0;
   server.on("connection", (ws, req) => {
-    const connection = { ws, received: [] as AgentToGateway[], url: req.url ?? "" };
+    const connection = { ws, received: [] as AgentToGateway[], url: req.url ?? "", extensions: req.headers["sec-websocket-extensions"] };
     connections.push(connection);
     ws.on("message", (data) => {
       const message = JSON.parse(data.toString()) as AgentToGateway;
@@ -69,6 +71,7 @@ describe("the agent's bridge socket (agent/bridge.ts)", () => {
     for (const text of ["one", "two", "three"]) void bridge.send(transcript(text));
     const first = await waitFor(() => gateway!.connections[0]?.received.length === 4 && gateway!.connections[0], 5000, "start and three messages");
     expect(first.url).toBe("/agent/v1/conversations/c-1");
+    expect(first.extensions).toBeUndefined(); // no permessage-deflate offered (agent/websocket.ts)
     expect(first.received.map((m) => m.type)).toEqual(["start", "transcript", "transcript", "transcript"]);
     gateway.send(first.ws, { type: "say", id: 7, body: "Hello", last: false });
     await waitFor(() => heard.length === 1, 5000, "the say");

@@ -92,6 +92,7 @@ describe("Cartesia TTS (WebSocket, one connection per call)", () => {
     expect(first.length).toBe(speak("Bonjour.", "fr").length);
     expect(second.length).toBe(speak("Que puis-je faire pour vous ?", "fr").length);
     expect(cartesia.connections() - connections).toBe(1);
+    expect(cartesia.extensionsOffered.at(-1)).toBeUndefined(); // no permessage-deflate (agent/websocket.ts)
     const [a, b] = cartesia.generations.slice(-2).map((g) => g.body);
     expect(a).toMatchObject({
       model_id: "sonic-2",
