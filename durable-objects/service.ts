@@ -26,6 +26,7 @@ import { type OutboundRequest, decideOutbound } from "./outbound-admission.ts";
 import { outboundOf } from "../protocol/settings/outbound.ts";
 import type { CallFailure } from "../protocol/management.ts";
 import type { DeliveryTarget, ServiceLink } from "./service-link.ts";
+import { UntoldCalls } from "./untold-calls.ts";
 
 interface ConfigRow {
   id: string;
@@ -87,10 +88,12 @@ declare module "./bindings.ts" {
 /** One subscription: its configuration, its PhoneMyBot token (hashed), its change log, its calls and usage. */
 export class ServiceObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly untold: UntoldCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.untold = new UntoldCalls(this.sql);
     createLatencySchema(this.sql);
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS config (
@@ -207,19 +210,51 @@ export class ServiceObject extends DurableObject<Env> {
 
   /**
    * Gives the current token hash to the Directory's token index and the current link to every live call, and
-   * returns once all have it: from then on the previous token fails and a new bot URL is used. A call that cannot
-   * be told after a second try makes this throw, so the change is not answered as done while a call may still
-   * take the previous token (reconfiguring again pushes to every live call again).
+   * returns once all have it: from then on the previous token fails and a new bot URL is used. A call that cannot be
+   * reached after a second try cannot take the previous token either: the change is answered (its token is not
+   * lost), and the service's alarm tells that call as soon as it can be reached (durable-objects/untold-calls.ts).
    */
   private async publish(): Promise<void> {
     const link = this.link();
-    const serviceId = this.sql.exec<{ id: string }>("SELECT id FROM config").one().id;
+    const row = this.sql.exec<{ id: string; account_id: string }>("SELECT id, account_id FROM config").one();
     const live = this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray();
-    const tell = (conversation: string) => conversationStub(this.env, conversation).serviceChanged(link);
+    const untold: string[] = [];
     await Promise.all([
-      directory(this.env).recordServiceToken(serviceId, link.tokenHash, link.version),
-      ...live.map(({ conversation }) => tell(conversation).catch(() => tell(conversation))),
+      directory(this.env).recordServiceToken(row.id, link.tokenHash, link.version),
+      ...live.map(async ({ conversation }) => {
+        if (await this.tellCall(conversation, link)) this.untold.remove(conversation);
+        else untold.push(conversation);
+      }),
     ]);
+    if (untold.length === 0) return;
+    this.untold.add(untold);
+    logEvent("service_link_untold", { serviceId: row.id, accountId: row.account_id, calls: untold.length });
+    await this.scheduleUntoldRound();
+  }
+
+  /** Gives `link` to a live call, with a second try; false when the call could not be reached. */
+  private async tellCall(conversation: string, link: ServiceLink): Promise<boolean> {
+    const tell = () => conversationStub(this.env, conversation).serviceChanged(link);
+    return tell().catch(tell).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private async scheduleUntoldRound(): Promise<void> {
+    const inMs = this.untold.nextRoundInMs();
+    if (inMs !== null) await this.ctx.storage.setAlarm(Date.now() + inMs);
+  }
+
+  /** A round of telling the calls that missed a change the newest link; calls that have ended since are let be. */
+  override async alarm(): Promise<void> {
+    const link = this.link();
+    const live = new Set(this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray().map((c) => c.conversation));
+    for (const { conversation } of this.untold.list()) {
+      if (!live.has(conversation) || (await this.tellCall(conversation, link))) this.untold.remove(conversation);
+      else this.untold.failedAgain(conversation);
+    }
+    await this.scheduleUntoldRound();
   }
 
   private toView(row: ConfigRow): Service {

@@ -14,6 +14,7 @@ export type LogEvent =
   | "service_reconfigured"
   | "service_deleted"
   | "token_rotated"
+  | "service_link_untold"
   | "demo_reset"
   | "provisioning";
 

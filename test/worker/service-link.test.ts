@@ -1,7 +1,9 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KeptServiceLink } from "../../durable-objects/conversation/kept-service-link.ts";
+import { ConversationObject } from "../../durable-objects/conversation.ts";
 import { ServiceObject } from "../../durable-objects/service.ts";
+import { UntoldCalls } from "../../durable-objects/untold-calls.ts";
 import type { ServiceLink } from "../../durable-objects/service-link.ts";
 import { type Env, conversationStub, directory, serviceStub } from "../../worker/env.ts";
 import { sha256Hex } from "../../worker/secrets.ts";
@@ -56,6 +58,60 @@ describe("what a live call keeps of its service", () => {
       expect((await botSends(conversation, second, { body: "three" })).body.reason).toBe("authorization fail");
       expect((await botSends(conversation, third, { body: "three" })).body.reason).toBe("delivered");
     }
+  });
+
+  it("answers a change with its token when a live call cannot be told, and tells that call from the service's alarm", async () => {
+    const { key, serviceId, token: first } = await serviceWithBot();
+    const [reachable, unreachable] = [await startCall(key, serviceId), await startCall(key, serviceId)];
+    const cut = await runInDurableObject(conversationStub(bindings, unreachable), (instance: ConversationObject) => instance);
+    // The unreachable call's object fails every attempt to tell it until it is reachable again.
+    let reachableAgain = false;
+    const serviceChanged = ConversationObject.prototype.serviceChanged;
+    vi.spyOn(ConversationObject.prototype, "serviceChanged").mockImplementation(function (this: ConversationObject, link) {
+      if (this === cut && !reachableAgain) throw new Error("Durable Object is overloaded");
+      return serviceChanged.call(this, link);
+    });
+    const untold = () => runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => new UntoldCalls(state.storage.sql).list());
+
+    const changed = await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { name: "Renamed" } });
+    expect(changed.status).toBe(200);
+    const second = changed.body.token as string;
+    expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await botSends(reachable, first, { body: "one" })).body.reason).toBe("authorization fail");
+    expect((await botSends(reachable, second, { body: "one" })).body.reason).toBe("delivered");
+    expect((await keptLink(unreachable))?.tokenHash).toBe(await sha256Hex(first));
+    expect(await untold()).toEqual([{ conversation: unreachable, rounds: 0 }]);
+
+    // A round while it is still unreachable: tried again later, at a longer wait.
+    expect(await runDurableObjectAlarm(serviceStub(bindings, serviceId))).toBe(true);
+    expect(await untold()).toEqual([{ conversation: unreachable, rounds: 1 }]);
+    expect((await keptLink(unreachable))?.tokenHash).toBe(await sha256Hex(first));
+
+    reachableAgain = true;
+    expect(await runDurableObjectAlarm(serviceStub(bindings, serviceId))).toBe(true);
+    expect(await untold()).toEqual([]);
+    expect((await keptLink(unreachable))?.tokenHash).toBe(await sha256Hex(second));
+    expect((await botSends(unreachable, first, { body: "two" })).body.reason).toBe("authorization fail");
+    expect((await botSends(unreachable, second, { body: "two" })).body.reason).toBe("delivered");
+    // Nothing left to tell: no further round is due.
+    expect(await runDurableObjectAlarm(serviceStub(bindings, serviceId))).toBe(false);
+  });
+
+  it("lets an untold call be once it has ended", async () => {
+    const { key, serviceId } = await serviceWithBot();
+    const conversation = await startCall(key, serviceId);
+    const cut = await runInDurableObject(conversationStub(bindings, conversation), (instance: ConversationObject) => instance);
+    const serviceChanged = ConversationObject.prototype.serviceChanged;
+    vi.spyOn(ConversationObject.prototype, "serviceChanged").mockImplementation(function (this: ConversationObject, link) {
+      if (this === cut) throw new Error("Durable Object is overloaded");
+      return serviceChanged.call(this, link);
+    });
+    expect((await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { name: "Renamed" } })).status).toBe(200);
+    await runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE calls SET ended_at = ? WHERE conversation = ?", Date.now(), conversation);
+    });
+    expect(await runDurableObjectAlarm(serviceStub(bindings, serviceId))).toBe(true);
+    expect(await runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => new UntoldCalls(state.storage.sql).list())).toEqual([]);
   });
 
   it("delivers the next message to a reconfigured bot URL, with the new bot token", async () => {
