@@ -4,13 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, silence } from "../../agent/audio.ts";
 import type { CallEvent } from "../../agent/call.ts";
 import type { AgentToGateway } from "../../protocol/bridge.ts";
-import { DEFAULT_SETTINGS_VIEW } from "../../protocol/service-settings.ts";
 import { voicedEnd } from "../../scripts/load/voiced.ts";
 import { startFakeCartesia } from "../agent/fake-cartesia.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { startFakeGateway } from "../agent/fake-gateway.ts";
 import { speak } from "../agent/fake-openai.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
+import { startTestCall } from "../agent/test-call.ts";
 
 /**
  * Flux's eager end of turn through the real agent (CallSession, our Flux client, Aura-2 TTS) against the loopback
@@ -38,40 +38,21 @@ function words(text: string): Int16Array {
 }
 
 async function eagerCall(tts: "deepgram" | "cartesia" = "deepgram") {
-  const { CallSession } = await import("../../agent/call.ts");
-  const { PacedAudioOutput, PushAudioInput } = await import("../../agent/paced-output.ts");
-  const { Caller, RecordingSink } = await import("../agent/helpers.ts");
-  const input = new PushAudioInput();
-  const sink = new RecordingSink();
-  const events: CallEvent[] = [];
-  const call = new CallSession({
-    gatewayUrl: gateway.url,
-    agentSecret: "agent-secret",
-    start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
-    input,
-    output: new PacedAudioOutput(sink, 24_000),
+  const before = deepgram.connections.length;
+  const started = await startTestCall({
+    gateway,
     vad,
     speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, flux: true, cartesiaApiKey: cartesia.apiKey, cartesiaUrl: cartesia.url },
-    hangUp: () => undefined,
-    onEvent: (e) => events.push(e),
+    settings: { ttsProvider: tts, endOfTurnThreshold: 0.9, eagerEndOfTurn: 0.3 },
   });
-  const caller = new Caller(input, 16_000);
-  await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation), 5000, "start");
-  const settings = { ...DEFAULT_SETTINGS_VIEW, ttsProvider: tts, endOfTurnThreshold: 0.9, eagerEndOfTurn: 0.3 };
-  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings });
-  await call.ready;
+  cleanups.push(started.stop);
+  const { call } = started;
   const sent = () => gateway.received.filter((r) => r.conversation === call.conversation);
   const ofType = <T extends AgentToGateway["type"]>(type: T) =>
     sent().flatMap((r) => (r.message.type === type ? [{ message: r.message as Extract<AgentToGateway, { type: T }>, at: r.at }] : []));
-  const before = deepgram.connections.length;
   // The recognizer connects once the session listens: this call's connection, once it is there.
   const connection = () => deepgram.connections.slice(before).find((c) => c.path === "/v2/listen")!;
-  const stop = async () => {
-    caller.stop();
-    await call.callerHangsUp();
-  };
-  cleanups.push(stop);
-  return { call, caller, sink, events, ofType, connection };
+  return { ...started, ofType, connection };
 }
 
 const cleanups: (() => Promise<void>)[] = [];

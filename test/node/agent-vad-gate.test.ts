@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, resample, silence } from "../../agent/audio.ts";
-import { CallSession, type CallEvent } from "../../agent/call.ts";
-import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import { SileroModel } from "../../agent/providers/silero.ts";
 import { GATE_TAIL_MS } from "../../agent/providers/vad-gate.ts";
-import { DEFAULT_SETTINGS_VIEW, type ServiceSettingsView } from "../../protocol/service-settings.ts";
+import type { ServiceSettingsView } from "../../protocol/service-settings.ts";
 import { voicedEnd } from "../../scripts/load/voiced.ts";
 import { type CallFakes, startCallFakes } from "../agent/call-fakes.ts";
 import { fluxSilenceMs } from "../agent/fake-deepgram.ts";
 import { speak } from "../agent/fake-openai.ts";
-import { Caller, RecordingSink, waitFor } from "../agent/helpers.ts";
+import { type Caller, waitFor } from "../agent/helpers.ts";
+import { startTestCall } from "../agent/test-call.ts";
 
 /**
  * Silero only while the bot speaks (agent/providers/vad-gate.ts), with the real Deepgram (nova, Flux) and OpenAI
@@ -18,16 +17,13 @@ import { Caller, RecordingSink, waitFor } from "../agent/helpers.ts";
  * silent. Each call gets its own Silero model, whose window count says whether the VAD heard anything.
  */
 let fakes: CallFakes;
-const calls: { call: CallSession; caller: Caller }[] = [];
+const calls: { stop: () => Promise<void> }[] = [];
 beforeAll(async () => {
   fakes = await startCallFakes();
 });
 afterAll(() => fakes.close());
 afterEach(async () => {
-  for (const { call, caller } of calls.splice(0)) {
-    caller.stop();
-    await call.callerHangsUp();
-  }
+  for (const { stop } of calls.splice(0)) await stop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,32 +32,20 @@ const speech16k = (text: string) => concatSamples([resample(speak(text), 24_000,
 async function newCall(opts: { flux?: boolean; sileroGating?: boolean; settings?: Partial<ServiceSettingsView> } = {}) {
   const { gateway, deepgram, openai } = fakes;
   const silero = await SileroModel.load();
-  const input = new PushAudioInput();
-  const sink = new RecordingSink();
-  const output = new PacedAudioOutput(sink, 24_000);
-  const events: CallEvent[] = [];
-  const call = new CallSession({
-    gatewayUrl: gateway.url,
-    agentSecret: "agent-secret",
-    start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
-    input,
-    output,
+  const started = await startTestCall({
+    gateway,
     vad: silero.forCall(),
     speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, flux: opts.flux ?? false, openaiApiKey: "sk", openaiBaseUrl: openai.baseURL, sileroGating: opts.sileroGating },
+    settings: opts.settings ?? {},
     noReplyTimeoutMs: 30_000,
     usageIntervalMs: 60_000,
-    hangUp: () => undefined,
-    onEvent: (e) => events.push(e),
   });
-  const caller = new Caller(input, 16_000);
-  calls.push({ call, caller });
-  await waitFor(() => gateway.received.some((r) => r.conversation === call.conversation && r.message.type === "start"), 5000, "start");
-  gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings: { ...DEFAULT_SETTINGS_VIEW, ...opts.settings } });
-  await call.ready;
+  calls.push(started);
+  const { call } = started;
   const sent = (type: string) => gateway.received.filter((r) => r.conversation === call.conversation && r.message.type === type).map((r) => r.message as Record<string, unknown>);
   /** Silero windows this call's VAD has been through (run or answered as silence). */
   const windows = () => silero.windows.counts.run + silero.windows.counts.skipped;
-  return { call, caller, output, sink, events, sent, windows };
+  return { ...started, sent, windows };
 }
 
 /** The caller says `text`; resolves with the wall-clock time its voice ended (the last voiced sample went out). */

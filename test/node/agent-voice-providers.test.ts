@@ -7,7 +7,9 @@ import { voiceSettings } from "../../protocol/settings/voice.ts";
 import { startFakeCartesia } from "../agent/fake-cartesia.ts";
 import { fluxSilenceMs, startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { speak } from "../agent/fake-openai.ts";
+import { startFakeGateway } from "../agent/fake-gateway.ts";
 import { collectFrames, initLogger, joinFrames, waitFor } from "../agent/helpers.ts";
+import { startTestCall } from "../agent/test-call.ts";
 
 /** The fast providers (Deepgram Aura-2 and Flux, Cartesia) through our adapters against loopback fakes of their wire protocols. */
 let vad: VAD;
@@ -255,32 +257,14 @@ describe("Deepgram Flux STT (/v2/listen, end of turn by its model)", () => {
 
 describe("a call with the service's voice settings (Flux + Cartesia, stand-in gateway)", () => {
   it("hears the caller through Flux with the service's threshold and answers in the service's Cartesia voice and rate", async () => {
-    const { CallSession } = await import("../../agent/call.ts");
-    const { PacedAudioOutput, PushAudioInput } = await import("../../agent/paced-output.ts");
-    const { Caller, RecordingSink } = await import("../agent/helpers.ts");
-    const { startFakeGateway } = await import("../agent/fake-gateway.ts");
-    const { DEFAULT_SETTINGS_VIEW } = await import("../../protocol/service-settings.ts");
     const [deepgram, cartesia, gateway] = await Promise.all([startFakeDeepgram([]), startFakeCartesia(), startFakeGateway("agent-secret")]);
-    const input = new PushAudioInput();
-    const sink = new RecordingSink();
-    const events: { type: string; [k: string]: unknown }[] = [];
-    const call = new CallSession({
-      gatewayUrl: gateway.url,
-      agentSecret: "agent-secret",
-      start: { from: "+442071838750", serviceId: "svc_1", transport: "local" },
-      input,
-      output: new PacedAudioOutput(sink, 24_000),
+    const { call, caller, sink, events, stop } = await startTestCall({
+      gateway,
       vad,
       speech: { deepgramApiKey: "dg", deepgramUrl: deepgram.url, flux: true, cartesiaApiKey: cartesia.apiKey, cartesiaUrl: cartesia.url },
-      hangUp: () => undefined,
-      onEvent: (e) => events.push(e),
+      settings: { ttsProvider: "cartesia", ttsVoice: "a0e99841-438c-4a64-b679-ae501e7d6091", speakingRate: 1.2, endOfTurnThreshold: 0.8 },
     });
-    const caller = new Caller(input, 16_000);
     try {
-      await waitFor(() => gateway.of("start").length > 0, 5000, "start");
-      const settings = { ...DEFAULT_SETTINGS_VIEW, ttsProvider: "cartesia" as const, ttsVoice: "a0e99841-438c-4a64-b679-ae501e7d6091", speakingRate: 1.2, endOfTurnThreshold: 0.8 };
-      gateway.send(call.conversation, { type: "started", conversation: call.conversation, serviceId: "svc_1", language: "en-US", testMode: false, settings });
-      await call.ready;
       expect(events[0]).toMatchObject({ type: "started", stt: "deepgram-flux", tts: "cartesia" });
 
       deepgram.push("What time do you open?");
@@ -294,8 +278,7 @@ describe("a call with the service's voice settings (Flux + Cartesia, stand-in ga
       await waitFor(() => sink.samplesSince(t0).length >= speak("We open at nine.").length, 10_000, "the reply played");
       expect(cartesia.generations.at(-1)!.body).toMatchObject({ transcript: "We open at nine.", voice: { id: "a0e99841-438c-4a64-b679-ae501e7d6091" }, generation_config: { speed: 1.2 } });
     } finally {
-      caller.stop();
-      await call.callerHangsUp();
+      await stop();
       await Promise.all([deepgram.close(), cartesia.close(), gateway.close()]);
     }
   }, 30_000);
