@@ -62,6 +62,8 @@ const ENDPOINTING_MS = 300;
 const EOT_THRESHOLD = 0.7;
 /** Injected by the fakes: the published figures, except OpenAI's 2 s (200 ms, as before, to keep the run short). */
 const FINAL_DELAY_MS = STT === "flux" ? PUBLISHED.flux - fluxSilenceMs(EOT_THRESHOLD) : PUBLISHED.nova - ENDPOINTING_MS;
+/** What the recognizer's fake injects between the caller's speech end and the final transcript. */
+const INJECTED_STT_MS = (STT === "flux" ? fluxSilenceMs(EOT_THRESHOLD) : ENDPOINTING_MS) + FINAL_DELAY_MS;
 const TTS_DELAY_MS = TTS === "openai" ? 200 : PUBLISHED[TTS];
 const SECRET = "bench-voice-secret";
 
@@ -238,6 +240,8 @@ try {
   const toAudio: number[] = [];
   const perCall = Math.ceil(TURNS / PARALLEL);
   const failures: string[] = [];
+  /** Each measured turn's times at the bench (performance.now()), to set beside the gateway's and the agent's. */
+  const sampled: { conversation: string; turn: number; speechEnd: number; botGot: number; posted: number; heard: number }[] = [];
   await Promise.all(
     Array.from({ length: PARALLEL }, async () => {
       let current = await call();
@@ -255,6 +259,7 @@ try {
           await botSays(conversation, reply);
           const first = await until(() => caller.audio[frames], 15_000, "first audio frame");
           toAudio.push(first.at - t0);
+          sampled.push({ conversation, turn: seen, speechEnd: endOfSpeech, botGot: arrived.at, posted: t0, heard: first.at });
           // Let the reply play out (silence from the caller meanwhile).
           await until(() => performance.now() - (caller.audio.at(-1)?.at ?? 0) > 300, 15_000, "reply played");
         } catch (error) {
@@ -268,6 +273,38 @@ try {
       await current.caller.closed;
     }),
   );
+
+  // Where rows 1 and 2 spend their time: the times the gateway and the agent recorded for the same turns
+  // (GET /api/v1/calls/{id}: `turns`, one per caller message, in order; the gateway's clock, the agent's converted to
+  // it). The gateway's clock is not the bench's (workerd's ran seconds apart from it here), so the hops between the
+  // bench and the gateway are the remainder: the row's measure less the hops inside.
+  const hops = new Map<string, number[]>();
+  const slowest: { row: 1 | 2; total: number; parts: string }[] = [];
+  for (const conversation of new Set(sampled.map((s) => s.conversation))) {
+    const record = await callGateway(gateway.url, `/api/v1/calls/${conversation}`, { key: account.body.apiKey });
+    const turns = (record.body.turns ?? []) as Record<string, string | null>[];
+    for (const sample of sampled.filter((s) => s.conversation === conversation)) {
+      const t = turns[sample.turn];
+      const at = (key: string) => (t?.[key] ? Date.parse(t[key]!) : null);
+      const [transcribed, received, posted, reply, sayReceived, firstAudio] = ["transcribedAt", "receivedAt", "postedAt", "replyAt", "sayReceivedAt", "firstAudioAt"].map(at);
+      if ([transcribed, received, posted, reply, sayReceived, firstAudio].some((v) => v === null)) continue;
+      const row1Net = sample.botGot - sample.speechEnd - INJECTED_STT_MS;
+      const row2Net = sample.heard - sample.posted - TTS_DELAY_MS;
+      const row1: [string, number][] = [
+        ["1. final transcript → the gateway has it (the agent's turn commit, the bridge)", received! - transcribed!],
+        ["1. the gateway has it → its post to the bot begins", posted! - received!],
+      ];
+      row1.push(["1. the rest: caller's audio → agent → recognizer (net), and the post → the bot has it", row1Net - row1.reduce((sum, [, ms]) => sum + ms, 0)]);
+      const row2: [string, number][] = [
+        ["2. the send API has it → the agent has it (the call's object, the bridge)", sayReceived! - reply!],
+        ["2. the agent has it → first audio out, net of the TTS's injected delay", firstAudio! - sayReceived! - TTS_DELAY_MS],
+      ];
+      row2.push(["2. the rest: the bot's post → the send API (wrangler's dev proxy), and first audio → at the caller", row2Net - row2.reduce((sum, [, ms]) => sum + ms, 0)]);
+      for (const [name, ms] of [...row1, ...row2]) hops.set(name, [...(hops.get(name) ?? []), ms]);
+      slowest.push({ row: 1, total: row1Net, parts: row1.map(([, ms]) => ms.toFixed(0)).join(" + ") });
+      slowest.push({ row: 2, total: row2Net, parts: row2.map(([, ms]) => ms.toFixed(0)).join(" + ") });
+    }
+  }
 
   // ---- 3: barge-in -----------------------------------------------------------------------------------------------
   const bargeIn: number[] = [];
@@ -399,22 +436,27 @@ try {
   }
 
   // ---- report ----------------------------------------------------------------------------------------------------
-  const injectedStt = (STT === "flux" ? fluxSilenceMs(EOT_THRESHOLD) : ENDPOINTING_MS) + FINAL_DELAY_MS;
   console.log(`\nvoice bench — ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; STT ${STT}, TTS ${TTS}`);
   console.log(
     `fakes: ${STT === "flux" ? `Flux end of turn after ${fluxSilenceMs(EOT_THRESHOLD)} ms of silence` : `Deepgram endpointing ${ENDPOINTING_MS} ms`} + ${FINAL_DELAY_MS} ms before each final; ${TTS} TTS first byte after ${TTS_DELAY_MS} ms`,
   );
   console.log(`baseline  fake TTS alone, request → first byte: ${fmt(ttsAlone)}`);
   console.log(`utterance: ${(utterance.length / 16).toFixed(0)} ms, of which the last ${trailingSilenceMs} ms after the last voiced sample are silence`);
-  console.log(`1. end of caller speech (last voiced sample) → bot receives text: ${fmt(toBot)}; net of ${injectedStt} ms injected: p50 ${(pct(toBot, 50) - injectedStt).toFixed(0)} ms, p95 ${(pct(toBot, 95) - injectedStt).toFixed(0)} ms`);
+  console.log(`1. end of caller speech (last voiced sample) → bot receives text: ${fmt(toBot)}; net of ${INJECTED_STT_MS} ms injected: p50 ${(pct(toBot, 50) - INJECTED_STT_MS).toFixed(0)} ms, p95 ${(pct(toBot, 95) - INJECTED_STT_MS).toFixed(0)} ms`);
   console.log(`2. bot message → first audio frame at caller: ${fmt(toAudio)}; net of ${TTS_DELAY_MS} ms injected: p50 ${(pct(toAudio, 50) - TTS_DELAY_MS).toFixed(0)} ms, p95 ${(pct(toAudio, 95) - TTS_DELAY_MS).toFixed(0)} ms`);
+  console.log(`   hop by hop, net (the gateway's and the agent's times for the same turns; n=${hops.values().next().value?.length ?? 0}):`);
+  for (const [name, values] of hops) console.log(`     ${name}: p50 ${pct(values, 50).toFixed(0)} ms, p95 ${pct(values, 95).toFixed(0)} ms`);
+  for (const row of [1, 2] as const) {
+    const worst = slowest.filter((s) => s.row === row).sort((a, b) => b.total - a.total).slice(0, 3);
+    console.log(`     row ${row}, its 3 slowest turns (ms, the hops above in order): ${worst.map((w) => w.parts).join("; ")}`);
+  }
   if (failures.length > 0) console.log(`FAILED turns: ${failures.length}\n  ${failures.join("\n  ")}`);
   console.log(`3. barge-in, caller's first voiced frame → playback cleared: ${fmt(bargeIn)} (of which ~64 ms is Silero detecting speech: two 32 ms windows)`);
   console.log(`   barge-in in the agent, VAD detected speech → paced output stopped: ${bargeInInAgent.length ? fmt(bargeInInAgent) : "none reported"}`);
   // On paper: each provider set's published figures plus what we add ourselves (rows 1 and 2, net, p50). Our
   // turn-commit wait differs by recognizer (endpointing.minDelay: agent/turn-taking.ts): a set whose recognizer is
   // not the one measured gets the difference, shown apart.
-  const oursToBot = pct(toBot, 50) - injectedStt;
+  const oursToBot = pct(toBot, 50) - INJECTED_STT_MS;
   const oursToAudio = pct(toAudio, 50) - TTS_DELAY_MS;
   const commitWait = (stt: "flux" | "nova") => endpointingDelayMs({ sttName: stt === "flux" ? "deepgram-flux" : "deepgram" });
   console.log("on paper, speech end → first audio, bot excluded (p50): published STT + ours (turn → bot) + ours (bot → audio) + published TTS");
