@@ -5,7 +5,8 @@ import type { VAD } from "@livekit/agents";
 import { type WebSocket, WebSocketServer } from "ws";
 import { simulatedTransfer } from "../protocol/transfer.ts";
 import type { LocalCallMessage } from "../protocol/voice.ts";
-import { bytesToSamples, samplesToBytes } from "./audio.ts";
+import { samplesToBytes } from "./audio.ts";
+import { PcmFramer, chunkSamples } from "./pcm-framer.ts";
 import { CallSession } from "./call.ts";
 import type { AgentConfig } from "./config.ts";
 import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
@@ -15,6 +16,13 @@ import { voiceCatalogue } from "./voice-samples.ts";
 
 /** Caller audio in (PCM16 little-endian mono) and bot audio out, over the local WebSocket. */
 export const LOCAL_INPUT_RATE = 16_000;
+/**
+ * The caller's audio reaches the framework in 40 ms frames, whatever size the socket's messages have (callers send
+ * 20 ms): each frame costs the framework's audio pipeline a fixed toll of stream hops and promises, the agent's
+ * largest CPU item per call (docs/performance.md). The recognizer gets the same 40 ms chunks, so no audio waits longer
+ * for it than with 20 ms frames cut into 50 ms chunks.
+ */
+export const LOCAL_INPUT_FRAME_MS = 40;
 export const LOCAL_OUTPUT_RATE = 24_000;
 
 /**
@@ -97,10 +105,13 @@ export async function startLocalServer(options: {
     });
     calls.add(call);
     void call.done.finally(() => calls.delete(call));
+    const inputFrames = new PcmFramer((LOCAL_INPUT_RATE / 1000) * LOCAL_INPUT_FRAME_MS * 2);
     ws.on("message", (data, isBinary) => {
       if (isBinary) {
-        const samples = bytesToSamples(data as Buffer);
-        if (samples.length > 0) input.push(new AudioFrame(samples, LOCAL_INPUT_RATE, 1, samples.length));
+        for (const chunk of inputFrames.write(data as Buffer)) {
+          const samples = chunkSamples(chunk);
+          input.push(new AudioFrame(samples, LOCAL_INPUT_RATE, 1, samples.length));
+        }
         return;
       }
       let message: { type?: string; digits?: string };

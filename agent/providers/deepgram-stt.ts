@@ -156,7 +156,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
   readonly #logger = log().child({ stt: "deepgram" });
   private readonly unfinalized = new UnfinalizedAudio();
   private readonly listenState: ListenState = { speaking: false };
-  /** The caller's audio in 50 ms chunks, one WebSocket message each. */
+  /** The caller's audio in 40 ms chunks, one WebSocket message each (the local transport's frames: local-server.ts). */
   private readonly bytes: PcmFramer;
   /** An input read that was waiting when a connection dropped: its frame belongs to the next connection. */
   private pendingRead: Promise<IteratorResult<AudioFrame | typeof stt.SpeechStream.FLUSH_SENTINEL>> | undefined;
@@ -166,7 +166,7 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     private readonly connOptions: APIConnectOptions | undefined,
   ) {
     super(owner, owner.sampleRate, connOptions);
-    this.bytes = new PcmFramer((owner.sampleRate / 20) * 2);
+    this.bytes = new PcmFramer((owner.sampleRate / 25) * 2);
   }
 
   protected async run(): Promise<void> {

@@ -94,7 +94,7 @@ describe("eager end of turn (service setting eagerEndOfTurn) against the Flux fa
   it("TurnResumed supersedes the eager turn: the bot is told (turn_resumed), its reply to it is dropped, the longer words go as the next turn", async () => {
     const { call, caller, events, ofType, connection } = await eagerCall();
     deepgram.push("I would like / a table for two.");
-    const speaking = caller.say(concatSamples([silence(16_000, 100), words("I would like"), silence(16_000, 200), words("a table for two"), silence(16_000, 600)]));
+    const speaking = caller.say(concatSamples([silence(16_000, 100), words("I would like"), silence(16_000, 150), words("a table for two"), silence(16_000, 600)]));
     const [first] = await waitFor(() => ofType("transcript").length > 0 && ofType("transcript"), 10_000, "the first eager turn");
     expect(first!.message).toMatchObject({ text: "I would like", turn: 1 });
     gateway.send(call.conversation, { type: "say", id: 1, body: "Sorry, like what?", last: false });

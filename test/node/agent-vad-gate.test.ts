@@ -67,7 +67,7 @@ describe("Silero only while the bot speaks (recognizer ends turns)", () => {
     const [transcript] = await waitFor(() => c.sent("transcript").length > 0 && c.sent("transcript"), 8000, "transcript");
     expect(c.windows()).toBe(0);
     const timing = timingOf(transcript);
-    // The fake's words end with the last voiced 50 ms chunk it got; the final comes after 300 ms of endpointing.
+    // The fake's words end with the last voiced 40 ms chunk it got; the final comes after 300 ms of endpointing.
     expect(Math.abs(timing.speechEndedAt - voiceEnded)).toBeLessThan(150);
     expect(timing.transcribedAt - timing.speechEndedAt).toBeGreaterThan(250);
   });
