@@ -211,8 +211,8 @@ export class ServiceObject extends DurableObject<Env> {
   /**
    * Gives the current token hash to the Directory's token index and the current link to every live call, and
    * returns once all have it: from then on the previous token fails and a new bot URL is used. A call that cannot be
-   * reached after a second try cannot take the previous token either: the change is answered (its token is not
-   * lost), and the service's alarm tells that call as soon as it can be reached (durable-objects/untold-calls.ts).
+   * reached after a second try is left to the service's alarm, and the change is answered with its token
+   * (durable-objects/untold-calls.ts).
    */
   private async publish(): Promise<void> {
     const link = this.link();

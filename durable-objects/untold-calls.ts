@@ -1,7 +1,8 @@
 /**
  * The live calls a service could not tell of its newest link (a new token, a reconfiguration) when the change was
  * made, kept in the service's storage until its alarm tells them. The change itself is done and answered with its
- * token: a call that cannot be reached cannot take the previous token either, and it is told as soon as it can be.
+ * token, rather than failing with the token lost: until the alarm's next round reaches it, that call alone may still
+ * take the previous token (while its object cannot be reached, it takes none).
  */
 export class UntoldCalls {
   /** The alarm's waits between rounds, ms: doubling from a second, then every half minute. */
