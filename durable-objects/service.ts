@@ -217,11 +217,10 @@ export class ServiceObject extends DurableObject<Env> {
   private async publish(): Promise<void> {
     const link = this.link();
     const row = this.sql.exec<{ id: string; account_id: string }>("SELECT id, account_id FROM config").one();
-    const live = this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray();
     const untold: string[] = [];
     await Promise.all([
       directory(this.env).recordServiceToken(row.id, link.tokenHash, link.version),
-      ...live.map(async ({ conversation }) => {
+      ...this.liveCalls().map(async (conversation) => {
         if (await this.tellCall(conversation, link)) this.untold.remove(conversation);
         else untold.push(conversation);
       }),
@@ -230,6 +229,11 @@ export class ServiceObject extends DurableObject<Env> {
     this.untold.add(untold);
     logEvent("service_link_untold", { serviceId: row.id, accountId: row.account_id, calls: untold.length });
     await this.scheduleUntoldRound();
+  }
+
+  /** The conversations of this service's calls that have not ended. */
+  private liveCalls(): string[] {
+    return this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray().map((c) => c.conversation);
   }
 
   /** Gives `link` to a live call, with a second try; false when the call could not be reached. */
@@ -249,7 +253,7 @@ export class ServiceObject extends DurableObject<Env> {
   /** A round of telling the calls that missed a change the newest link; calls that have ended since are let be. */
   override async alarm(): Promise<void> {
     const link = this.link();
-    const live = new Set(this.sql.exec<{ conversation: string }>("SELECT conversation FROM calls WHERE ended_at IS NULL").toArray().map((c) => c.conversation));
+    const live = new Set(this.liveCalls());
     for (const { conversation } of this.untold.list()) {
       if (!live.has(conversation) || (await this.tellCall(conversation, link))) this.untold.remove(conversation);
       else this.untold.failedAgain(conversation);

@@ -26,6 +26,20 @@ async function watchService(serviceId: string): Promise<() => string[]> {
   return () => spies.flatMap(([name, spy]) => spy.mock.contexts.filter((self) => self === watched).map(() => name));
 }
 
+/** The calls the service could not tell of its newest link, read from its storage. */
+const untoldCalls = (serviceId: string) =>
+  runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => new UntoldCalls(state.storage.sql).list());
+
+/** From now on, telling this call's object of a change fails, as long as `cut()` says so. */
+async function cutOff(conversation: string, cut: () => boolean = () => true): Promise<void> {
+  const unreachable = await runInDurableObject(conversationStub(bindings, conversation), (instance: ConversationObject) => instance);
+  const serviceChanged = ConversationObject.prototype.serviceChanged;
+  vi.spyOn(ConversationObject.prototype, "serviceChanged").mockImplementation(function (this: ConversationObject, link) {
+    if (this === unreachable && cut()) throw new Error("Durable Object is overloaded");
+    return serviceChanged.call(this, link);
+  });
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
 });
@@ -63,15 +77,10 @@ describe("what a live call keeps of its service", () => {
   it("answers a change with its token when a live call cannot be told, and tells that call from the service's alarm", async () => {
     const { key, serviceId, token: first } = await serviceWithBot();
     const [reachable, unreachable] = [await startCall(key, serviceId), await startCall(key, serviceId)];
-    const cut = await runInDurableObject(conversationStub(bindings, unreachable), (instance: ConversationObject) => instance);
     // The unreachable call's object fails every attempt to tell it until it is reachable again.
     let reachableAgain = false;
-    const serviceChanged = ConversationObject.prototype.serviceChanged;
-    vi.spyOn(ConversationObject.prototype, "serviceChanged").mockImplementation(function (this: ConversationObject, link) {
-      if (this === cut && !reachableAgain) throw new Error("Durable Object is overloaded");
-      return serviceChanged.call(this, link);
-    });
-    const untold = () => runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => new UntoldCalls(state.storage.sql).list());
+    await cutOff(unreachable, () => !reachableAgain);
+    const untold = () => untoldCalls(serviceId);
 
     const changed = await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { name: "Renamed" } });
     expect(changed.status).toBe(200);
@@ -100,18 +109,13 @@ describe("what a live call keeps of its service", () => {
   it("lets an untold call be once it has ended", async () => {
     const { key, serviceId } = await serviceWithBot();
     const conversation = await startCall(key, serviceId);
-    const cut = await runInDurableObject(conversationStub(bindings, conversation), (instance: ConversationObject) => instance);
-    const serviceChanged = ConversationObject.prototype.serviceChanged;
-    vi.spyOn(ConversationObject.prototype, "serviceChanged").mockImplementation(function (this: ConversationObject, link) {
-      if (this === cut) throw new Error("Durable Object is overloaded");
-      return serviceChanged.call(this, link);
-    });
+    await cutOff(conversation);
     expect((await api(`/api/v1/services/${serviceId}`, { method: "PATCH", key, json: { name: "Renamed" } })).status).toBe(200);
     await runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => {
       state.storage.sql.exec("UPDATE calls SET ended_at = ? WHERE conversation = ?", Date.now(), conversation);
     });
     expect(await runDurableObjectAlarm(serviceStub(bindings, serviceId))).toBe(true);
-    expect(await runInDurableObject(serviceStub(bindings, serviceId), (_instance, state) => new UntoldCalls(state.storage.sql).list())).toEqual([]);
+    expect(await untoldCalls(serviceId)).toEqual([]);
   });
 
   it("delivers the next message to a reconfigured bot URL, with the new bot token", async () => {
