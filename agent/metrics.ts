@@ -40,6 +40,13 @@ export const bargeInSeconds = new Histogram({
   registers,
 });
 
+export const vadWindows = new Counter({
+  name: "phonemybot_agent_vad_windows_total",
+  help: "Silero VAD windows (32 ms of a caller's audio that reached the VAD), by whether the model ran (`run`) or long digital silence was answered without it (`skipped`); audio the gate keeps from the VAD is not counted",
+  labelNames: ["model"],
+  registers,
+});
+
 export const speechErrors = new Counter({
   name: "phonemybot_agent_speech_errors_total",
   help: "Speech provider errors (stt_error, tts_error), by whether the framework retries",

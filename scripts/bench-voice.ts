@@ -13,7 +13,8 @@
  *      Cartesia and Aura-2, each with the service's eagerEndOfTurn off (the baseline) then on, in this run,
  *      BENCH_EAGER_TURNS turns each (default 30); the fakes inject the published figures (Flux's EagerEndOfTurn and
  *      EndOfTurn, each TTS's first byte), so the figure is the on-paper sum with our part measured.
- * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20);
+ * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20),
+ * BENCH_CPU_SECONDS (30, row 4's reading);
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
  * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
@@ -37,6 +38,8 @@ import { voicedEnd } from "./load/voiced.ts";
 const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
+/** How long row 4 reads the agent's CPU, once the calls are talking (s): one 15 s reading moved by ±0.3 % per call. */
+const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 30);
 const PARALLEL = 4; // calls that share the TURNS, one turn at a time each
 /** The recognizer and the synthesizer measured (BENCH_STT: flux | nova; BENCH_TTS: deepgram | cartesia | openai). */
 const STT = (process.env.BENCH_STT ?? "flux") as "flux" | "nova";
@@ -124,8 +127,9 @@ const freePort = () =>
 const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const agents: ChildProcess[] = [];
 /** An agent process on its own port, Silero gated or not; resolves once it listens. */
-async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; url: string }> {
+async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; url: string; metricsUrl: string }> {
   const agentPort = await freePort();
+  const metricsPort = await freePort();
   const agent = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
@@ -134,6 +138,7 @@ async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; 
       AGENT_SECRET: SECRET,
       GATEWAY_URL: gateway.url,
       AGENT_PORT: String(agentPort),
+      AGENT_METRICS_PORT: String(metricsPort),
       SILERO_GATING: sileroGated ? "on" : "off",
       DEEPGRAM_API_KEY: "bench",
       DEEPGRAM_URL: deepgram.url,
@@ -150,9 +155,15 @@ async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; 
   agent.stdout?.on("data", (d) => (agentLog += d));
   agent.stderr?.on("data", (d) => (agentLog += d));
   await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
-  return { agent, url: `http://127.0.0.1:${agentPort}` };
+  return { agent, url: `http://127.0.0.1:${agentPort}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
-const { agent, url: agentUrl } = await startAgent(SILERO !== "always");
+const { agent, url: agentUrl, metricsUrl } = await startAgent(SILERO !== "always");
+/** Silero's windows so far (the agent's `phonemybot_agent_vad_windows_total`), through the model and answered without it. */
+async function vadWindows(metrics: string): Promise<{ run: number; skipped: number }> {
+  const text = await (await fetch(metrics)).text();
+  const count = (model: string) => Number(new RegExp(`^phonemybot_agent_vad_windows_total\\{model="${model}"\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { run: count("run"), skipped: count("skipped") };
+}
 
 const cleanup = async () => {
   await Promise.all(
@@ -343,7 +354,7 @@ try {
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) / 100; // seconds (USER_HZ = 100)
   };
-  const cpuPhase = async (childPid: number, url: string) => {
+  const cpuPhase = async (childPid: number, url: string, metrics: string) => {
     const measure = async (seconds: number) => {
       const c0 = cpuOf(childPid);
       const t0 = performance.now();
@@ -365,19 +376,25 @@ try {
       }
     });
     await sleep(3000);
-    const busy = await measure(15);
+    const windowsBefore = await vadWindows(metrics);
+    const busy = await measure(CPU_SECONDS);
+    const windowsAfter = await vadWindows(metrics);
+    // Of the callers' 32 ms windows in the reading, the share that reached Silero (the gate open), and that it ran on.
+    const callerWindows = (CALLS * CPU_SECONDS * 1000) / 32;
+    const ran = (windowsAfter.run - windowsBefore.run) / callerWindows;
+    const reached = ran + (windowsAfter.skipped - windowsBefore.skipped) / callerWindows;
     active = false;
     await Promise.all(loops);
     for (const { caller } of calls) caller.hangUp();
     await Promise.all(calls.map(({ caller }) => caller.closed));
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-    return { idle, busy, rss };
+    return { idle, busy, rss, reached, ran };
   };
-  const cpuRows: { mode: string; idle: number; busy: number; rss: number }[] = [];
-  cpuRows.push({ mode: SILERO === "always" ? "Silero always" : "Silero gated", ...(await cpuPhase(agent.pid!, agentUrl)) });
+  const cpuRows: { mode: string; idle: number; busy: number; rss: number; reached: number; ran: number }[] = [];
+  cpuRows.push({ mode: SILERO === "always" ? "Silero always" : "Silero gated", ...(await cpuPhase(agent.pid!, agentUrl, metricsUrl)) });
   if (SILERO === "both") {
     const always = await startAgent(false);
-    cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url)) });
+    cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url, always.metricsUrl)) });
   }
 
   // ---- 5: eager end of turn, end to end, against its baseline ----------------------------------------------------
@@ -475,8 +492,9 @@ try {
     console.log(`   ${stt} + ${tts}: ${PUBLISHED[stt]} + ${oursToBot.toFixed(0)}${adjust ? ` ${adjust > 0 ? "+" : "−"} ${Math.abs(adjust)}` : ""} + ${oursToAudio.toFixed(0)} + ${PUBLISHED[tts]} = ${total.toFixed(0)} ms${note}`);
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  for (const { mode, idle, busy, rss } of cpuRows) {
+  for (const { mode, idle, busy, rss, reached, ran } of cpuRows) {
     console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
+    console.log(`   Silero, of the callers' windows in the reading: ${(reached * 100).toFixed(0)} % reached it, ${(ran * 100).toFixed(0)} % ran the model`);
   }
   console.log(`load average at the end (1, 5, 15 min): ${load}`);
   if (EAGER) {

@@ -1,4 +1,5 @@
 import { type InferenceSession, Tensor } from "onnxruntime-node";
+import { vadWindows } from "../metrics.ts";
 
 /** A window whose every sample is below this (≈ −60 dBFS) is silence. */
 const SILENCE_PEAK = 0.001;
@@ -32,12 +33,14 @@ export class SilentWindows {
     const stream = this.streams.get(state);
     if (silent && stream && stream.silentRuns >= SETTLE_WINDOWS) {
       this.counts.skipped++;
+      vadWindows.inc({ model: "skipped" });
       return Promise.resolve({
         output: new Tensor("float32", stream.probability.slice(), [1, 1]),
         stateN: new Tensor("float32", state.slice(), [2, 1, 128]),
       });
     }
     this.counts.run++;
+    vadWindows.inc({ model: "run" });
     return (this.session.run as (...args: unknown[]) => ReturnType<Session["run"]>)(feeds, ...rest).then((result) => {
       const probability = Float32Array.from(result.output!.data as Float32Array);
       this.streams.set(state, { silentRuns: silent ? (stream?.silentRuns ?? 0) + 1 : 0, probability });

@@ -232,6 +232,9 @@ describe("voice end to end (offline speech, real gateway)", () => {
       }
       const gapSum = `phonemybot_agent_turn_span_seconds_sum{span="gap"}`;
       expect(value(during, gapSum) - (value(before, gapSum) || 0)).toBeGreaterThan((THINK_MS - 50) / 1000);
+      // Offline, Silero hears every window of the caller's audio: at least the utterance's ran through the model.
+      const ran = 'phonemybot_agent_vad_windows_total{model="run"}';
+      expect(value(during, ran) - (value(before, ran) || 0)).toBeGreaterThan(20);
       expect(during).toMatch(/^phonemybot_agent_bridge_reconnects_total \d+$/m);
       expect(during).toMatch(/^# TYPE phonemybot_agent_speech_errors_total counter$/m);
       await metrics.close();
