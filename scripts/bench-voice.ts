@@ -38,7 +38,7 @@ import { voicedEnd } from "./load/voiced.ts";
 const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
-/** How long row 4 reads the agent's CPU, once the calls are talking (s): one 15 s reading moved by ±0.3 % per call. */
+/** How long row 4 reads the agent's CPU once the calls are talking (s); 15 s readings moved by a third run to run. */
 const CPU_SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 30);
 const PARALLEL = 4; // calls that share the TURNS, one turn at a time each
 /** The recognizer and the synthesizer measured (BENCH_STT: flux | nova; BENCH_TTS: deepgram | cartesia | openai). */
@@ -316,8 +316,8 @@ try {
       ];
       row2.push(["2. the rest: the bot's post → the send API (wrangler's dev proxy), and first audio → at the caller", row2Net - row2.reduce((sum, [, ms]) => sum + ms, 0)]);
       for (const [name, ms] of [...row1, ...row2]) hops.set(name, [...(hops.get(name) ?? []), ms]);
-      slowest.push({ row: 1, total: row1Net, parts: `turn ${sample.turn + 1} of its call: ${row1.map(([, ms]) => ms.toFixed(0)).join(" + ")}` });
-      slowest.push({ row: 2, total: row2Net, parts: `turn ${sample.turn + 1} of its call: ${row2.map(([, ms]) => ms.toFixed(0)).join(" + ")}` });
+      const parts = (row: [string, number][]) => `turn ${sample.turn + 1} of its call: ${row.map(([, ms]) => ms.toFixed(0)).join(" + ")}`;
+      slowest.push({ row: 1, total: row1Net, parts: parts(row1) }, { row: 2, total: row2Net, parts: parts(row2) });
     }
   }
 
