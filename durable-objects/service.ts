@@ -425,10 +425,11 @@ export class ServiceObject extends DurableObject<Env> {
     return concurrent;
   }
 
+  /** The agent reports a call's speech every 15 s and at its end: seconds are summed as they come (an INTEGER column keeps a fraction as REAL), rounded when read. */
   addSpeechUsage(startedAt: number, sttSeconds: number, ttsCharacters: number): void {
     this.sql.exec(
       "UPDATE usage_daily SET stt_seconds = stt_seconds + ?, tts_characters = tts_characters + ? WHERE day = ?",
-      Math.round(sttSeconds),
+      sttSeconds,
       ttsCharacters,
       day(startedAt),
     );
@@ -637,7 +638,7 @@ export class ServiceObject extends DurableObject<Env> {
         calls: row.calls,
         seconds: row.seconds,
         minutes: row.minutes,
-        sttSeconds: row.stt_seconds,
+        sttSeconds: Math.round(row.stt_seconds),
         ttsCharacters: row.tts_characters,
         peakConcurrentCalls: row.peak,
       }));

@@ -143,6 +143,9 @@ describe("Call from browser (local transport)", () => {
     await visible(page.getByText("In call (muted)"));
     await page.getByRole("button", { name: "Unmute" }).click();
     await page.screenshot({ path: join(artifactsDir, "browser-call.png"), fullPage: true });
+    // All of the above takes well under a second: stay on the line long enough for the microphone's audio to count
+    // in whole seconds (a call of half a second once showed none).
+    await page.waitForTimeout(3000);
 
     await page.getByRole("button", { name: "Hang up" }).click();
     await visible(page.getByText(/Call ended/));

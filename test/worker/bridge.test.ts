@@ -35,7 +35,9 @@ describe("the agent's socket onto a call", () => {
     // The caller talked over "Three": the transcript keeps what was heard.
     const three = said[2] as Extract<GatewayToAgent, { type: "say" }>;
     socket!.send({ type: "interrupted", id: three.id, spokenText: "Thr" });
-    socket!.send({ type: "usage", sttSeconds: 61, ttsCharacters: 1200 });
+    // Reports add up before they are rounded: a second made of short reports is not lost.
+    socket!.send({ type: "usage", sttSeconds: 60.4, ttsCharacters: 1000 });
+    socket!.send({ type: "usage", sttSeconds: 0.4, ttsCharacters: 200 });
     await botSends(conversation, token, { body: "Bye", last: "true" });
     expect(await socket!.next()).toMatchObject({ type: "say", body: "Bye", last: true });
     socket!.send({ type: "finished" });
