@@ -9,6 +9,7 @@ import { startLocalServer } from "./local-server.ts";
 import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
+import { warmUpSpeech } from "./warm-up.ts";
 
 if (process.env.LIVEKIT_URL) {
   await import("./main.ts");
@@ -17,6 +18,7 @@ if (process.env.LIVEKIT_URL) {
   const agent = agentConfigFromEnv();
   const speech = speechConfigFromEnv();
   const silero = await SileroModel.load();
+  await warmUpSpeech();
   const local = await startLocalServer({
     port: Number(process.env.AGENT_PORT ?? 8788),
     host: process.env.AGENT_HOST ?? "127.0.0.1",

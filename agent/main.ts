@@ -19,12 +19,15 @@ import { runLiveKitCall } from "./livekit-job.ts";
 import { sipServiceFor } from "./livekit-transfer.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
 import { SileroModel } from "./providers/silero.ts";
+import { warmUpSpeech } from "./warm-up.ts";
 
 export const AGENT_NAME = process.env.AGENT_NAME ?? "phonemybot";
 
 export default defineAgent({
   prewarm: async (proc: JobProcess) => {
     proc.userData.silero = await SileroModel.load();
+    // The job process carries one call: its first reply would otherwise run code this process never ran.
+    await warmUpSpeech();
   },
   // This runs in a job process of the framework's: its call metrics go to the worker's process, which serves them.
   entry: (ctx: JobContext) =>
