@@ -15,6 +15,7 @@ import { type SpeechConfig, type SpeechProviders, createSpeech } from "./provide
 import { endpointingDelayMs, voiceSettingsOf } from "./turn-taking.ts";
 import { stableSpeechFrames } from "./providers/stable-vad.ts";
 import { vadForSession } from "./providers/gated-vad.ts";
+import { withoutTrailingSilence } from "./trailing-silence.ts";
 import { AudioClock } from "./audio-clock.ts";
 import type { SayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettingsView, DEFAULT_SETTINGS_VIEW } from "../protocol/service-settings.ts";
@@ -146,6 +147,11 @@ class BridgeAgent extends voice.Agent {
         },
       }) as never,
     ) as typeof events;
+  }
+
+  override async ttsNode(text: ReadableStream<string> | AsyncIterable<string>, settings: voice.ModelSettings) {
+    const audio = await voice.Agent.default.ttsNode(this, text, settings);
+    return audio && (audio.pipeThrough(withoutTrailingSilence() as never) as typeof audio);
   }
 
   override async onUserTurnCompleted(_ctx: llm.ChatContext, message: llm.ChatMessage): Promise<void> {

@@ -1,6 +1,7 @@
 import { ReadableStream } from "node:stream/web";
 import type { tts } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
+import { withoutTrailingSilence } from "./trailing-silence.ts";
 
 /** Speech synthesized ahead of its turn to play: its frames buffer as they come, for `session.say(text, { audio })`. */
 export interface Presynthesized {
@@ -25,5 +26,5 @@ export function presynthesize(synthesizer: tts.TTS, text: string): Presynthesize
       chunked.close();
     },
   });
-  return { audio, cancel: () => chunked.close() };
+  return { audio: audio.pipeThrough(withoutTrailingSilence()), cancel: () => chunked.close() };
 }

@@ -50,6 +50,18 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
   };
 }
 
+/**
+ * Samples of `speak(text)` a caller hears: the agent drops a reply's silence after its last sound, in whole 20 ms
+ * frames (agent/trailing-silence.ts; under −60 dBFS is silence), so the reply ends with the frame of its last sound.
+ */
+export function heardLength(text: string, voice = "en-us", rate = 24_000): number {
+  const samples = speak(text, voice, rate);
+  const frame = rate / 50;
+  let last = samples.length - 1;
+  while (last >= 0 && Math.abs(samples[last]!) < 33) last--;
+  return last < 0 ? 0 : Math.min(samples.length, (Math.floor(last / frame) + 1) * frame);
+}
+
 const cache = new Map<string, Int16Array>();
 /** Real speech for `text` at 24 kHz. */
 export function speak(text: string, voice = "en-us", rate = 24_000): Int16Array {

@@ -6,7 +6,7 @@ import { CallSession, type CallEvent } from "../../agent/call.ts";
 import type { GatewayToAgent } from "../../protocol/bridge.ts";
 import { PacedAudioOutput, PushAudioInput } from "../../agent/paced-output.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
-import { speak, startFakeOpenAI } from "../agent/fake-openai.ts";
+import { heardLength, speak, startFakeOpenAI } from "../agent/fake-openai.ts";
 import { RecordingSink, Caller, waitFor } from "../agent/helpers.ts";
 import { type CallFakes, startCallFakes } from "../agent/call-fakes.ts";
 
@@ -92,7 +92,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const inputs = openai.requests.filter((r) => r.at >= t0 - 5).map((r) => r.body.input);
     expect(inputs).toEqual(["Certainly.", "For how many people?", "Goodbye."]);
     const heard = c.sink.samplesSince(t0);
-    const expected = ["Certainly.", "For how many people?", "Goodbye."].reduce((n, t) => n + speak(t).length, 0);
+    const expected = ["Certainly.", "For how many people?", "Goodbye."].reduce((n, t) => n + heardLength(t), 0);
     expect(heard.length).toBe(expected); // every sample of the three replies reached the caller
     expect(rms(heard)).toBeGreaterThan(0.03);
     expect(c.sent("finished")).toHaveLength(1);
@@ -100,7 +100,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const playouts = c.sent("playout") as { id: number; receivedAt: number; firstAudioAt: number; endedAt: number; interrupted: boolean }[];
     expect(playouts.map((p) => [p.id, p.interrupted])).toEqual([[1, false], [2, false], [3, false]]);
     for (const p of playouts) expect(p.receivedAt <= p.firstAudioAt && p.firstAudioAt < p.endedAt).toBe(true);
-    const firstLength = (speak("Certainly.").length / 24_000) * 1000;
+    const firstLength = (heardLength("Certainly.") / 24_000) * 1000;
     expect(playouts[1]!.firstAudioAt - playouts[0]!.firstAudioAt).toBeGreaterThan(firstLength - 100);
     expect(playouts[1]!.firstAudioAt - playouts[0]!.firstAudioAt).toBeLessThan(firstLength + 300);
     const usage = c.sent("usage");
@@ -112,7 +112,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
   it("speaks a greeting that arrives right behind `started`, before the session has finished starting", async () => {
     // A bot that answers the call's `new` message at once: its greeting can reach the agent in the same instant.
     const c = await newCall({ rightBehindStarted: { type: "say", id: 1, body: "Hello, how can I help?", last: false } });
-    await waitFor(() => c.sink.samplesSince(0).length >= speak("Hello, how can I help?").length, 10_000, "the greeting played");
+    await waitFor(() => c.sink.samplesSince(0).length >= heardLength("Hello, how can I help?"), 10_000, "the greeting played");
     expect(c.events.filter((e) => e.type === "ended")).toEqual([]);
     expect(c.events.find((e) => e.type === "bot")).toMatchObject({ id: 1, text: "Hello, how can I help?" });
   });
@@ -127,7 +127,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
 
     const since = performance.now();
     const outbound = await newCall({ outbound: true, settings: { greeting }, rightBehindStarted: { type: "say", id: 1, body: "Hello, this is your pharmacy.", last: false } });
-    await waitFor(() => outbound.sink.samplesSince(since).length >= speak("Hello, this is your pharmacy.").length, 10_000, "the bot's first message played");
+    await waitFor(() => outbound.sink.samplesSince(since).length >= heardLength("Hello, this is your pharmacy."), 10_000, "the bot's first message played");
     expect(outbound.events.filter((e) => e.type === "bot")).toEqual([{ type: "bot", id: 1, text: "Hello, this is your pharmacy." }]);
     expect(synthesized(since, /Please hold the line/)).toBe(false);
   });
@@ -176,7 +176,7 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     // output just before clearing it; the output's resume grace keeps that silent).
     const cut = c.sink.clears.at(-1)!;
     expect(c.sink.chunks.filter((chunk) => chunk.at > stop && chunk.at <= cut)).toEqual([]);
-    const total = speak(long).length;
+    const total = heardLength(long);
     expect(c.sink.samplesSince(0).length).toBeLessThan(total);
     await waitFor(() => c.sent("transcript").length > 0, 5000, "the barge-in turn");
     // Timed in the agent: the VAD's detection → the output stopped (a window of audio at most, unless the loop lags).
@@ -240,7 +240,8 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     // The bot paused (its audio was cleared), then played everything; what was buffered at the far end when it
     // paused (at most the 60 ms lead) is sent again on resume.
     expect(c.sink.clears.length).toBeGreaterThan(0);
-    const expected = sentences.reduce((n, t) => n + speak(t).length, 0);
+    // One message: the silence between its sentences stays, the one after its last goes.
+    const expected = sentences.slice(0, -1).reduce((n, t) => n + speak(t).length, heardLength(sentences.at(-1)!));
     const heard = c.sink.samplesSince(0).length;
     expect(heard).toBeGreaterThanOrEqual(expected);
     expect(heard).toBeLessThanOrEqual(expected + c.sink.clears.length * 24_000 * 0.08);
@@ -360,7 +361,7 @@ describe("provider connections that fail mid-call", () => {
     const requested = openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input);
     expect(requested).toEqual(["Your table for two is booked for eight o'clock.", "Your table for two is booked for eight o'clock.", "Anything else?"]);
     // The caller heard the cut-off start, then the whole sentence again, then the next one.
-    const full = speak("Your table for two is booked for eight o'clock.").length + speak("Anything else?").length;
+    const full = heardLength("Your table for two is booked for eight o'clock.") + heardLength("Anything else?");
     const heard = c.sink.samplesSince(t0).length;
     expect(heard).toBeGreaterThanOrEqual(full);
     expect(heard).toBeLessThanOrEqual(full + 24_000 * 0.4);
@@ -377,7 +378,7 @@ describe("provider connections that fail mid-call", () => {
     gateway.send(c.call.conversation, { type: "say", id: 1, body: "This one is refused.", last: false });
     await waitFor(() => openai.requests.some((r) => r.at >= t0), 5000, "the refused request");
     gateway.send(c.call.conversation, { type: "say", id: 2, body: "This one is heard.", last: false });
-    const expected = speak("This one is heard.").length;
+    const expected = heardLength("This one is heard.");
     await waitFor(() => c.sink.samplesSince(t0).length >= expected && performance.now() - c.sink.lastWriteAt > 300, 15_000, "the next reply played");
     // A 401 is not retried: one request for the refused text.
     expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual(["This one is refused.", "This one is heard."]);
@@ -396,7 +397,7 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     const rest = "See you at eight.";
     const body = `<speak>Your table is <emphasis level="strong">booked</emphasis>.<break time="1s"/>&lt;prosody rate='slow'&gt;See you at eight.&lt;/prosody&gt;</speak>`;
     gateway.send(c.call.conversation, { type: "say", id: 4, body, last: false });
-    const total = speak(first).length + speak(rest).length;
+    const total = heardLength(first) + heardLength(rest);
     await waitFor(() => c.sink.samplesSince(t0).length >= total, 15_000, "both parts played");
     expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual([first, rest]);
     expect(c.events.filter((e) => e.type === "bot")).toEqual([{ type: "bot", id: 4, text: `${first} ${rest}` }]);
@@ -404,7 +405,7 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     // The silence on the line: from the last frame of the first part to the first of the rest.
     const chunks = c.sink.chunks.filter((chunk) => chunk.at >= t0);
     let samples = 0;
-    const lastOfFirst = chunks.findIndex((chunk) => (samples += chunk.frame.samplesPerChannel) >= speak(first).length);
+    const lastOfFirst = chunks.findIndex((chunk) => (samples += chunk.frame.samplesPerChannel) >= heardLength(first));
     const pause = chunks[lastOfFirst + 1]!.at - chunks[lastOfFirst]!.at;
     expect(pause).toBeGreaterThanOrEqual(1000);
     expect(pause).toBeLessThan(2000);
@@ -417,7 +418,7 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     gateway.send(c.call.conversation, { type: "say", id: 5, body: "Goodbye.<hungup/>", last: false });
     expect(await c.call.done).toBe("bot_ended");
     expect(openai.requests.filter((r) => r.at >= t0).map((r) => r.body.input)).toEqual(["Goodbye."]);
-    expect(c.sink.samplesSince(t0).length).toBe(speak("Goodbye.").length);
+    expect(c.sink.samplesSince(t0).length).toBe(heardLength("Goodbye."));
     expect(c.sent("finished")).toHaveLength(1);
   });
 
@@ -427,7 +428,7 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     gateway.send(c.call.conversation, { type: "say", id: 1, body: "Thank you for calling.", last: false });
     gateway.send(c.call.conversation, { type: "say", id: 2, body: "<hangup/>", last: false });
     expect(await c.call.done).toBe("bot_ended");
-    expect(c.sink.samplesSince(t0).length).toBe(speak("Thank you for calling.").length);
+    expect(c.sink.samplesSince(t0).length).toBe(heardLength("Thank you for calling."));
   });
 
   it("a barge-in during a <break> drops the rest: spokenText is what was heard before it", async () => {
@@ -435,7 +436,7 @@ describe("call-control markup in the bot's messages (protocol/markup.ts)", () =>
     const t0 = performance.now();
     const first = "We have a table at seven.";
     gateway.send(c.call.conversation, { type: "say", id: 6, body: `${first}<break time="5s"/>Shall I book it for you?`, last: false });
-    await waitFor(() => c.sink.samplesSince(t0).length >= speak(first).length, 10_000, "the first part played");
+    await waitFor(() => c.sink.samplesSince(t0).length >= heardLength(first), 10_000, "the first part played");
     deepgram.push("Yes, please.");
     await c.caller.say(speech16k("yes please"));
     const [interrupted] = await waitFor(() => c.sent("interrupted").length > 0 && c.sent("interrupted"), 8000, "interrupted");
@@ -468,7 +469,7 @@ describe("conversation settings in the call pipeline (protocol/settings/conversa
     deepgram.push("Stop, I want the salmon.");
     await c.caller.say(speech16k("stop i want the salmon"));
     await waitFor(() => c.output.pendingPlayoutSegments === 0 && performance.now() - c.sink.lastWriteAt > 300, 15_000, "the message played");
-    expect(c.sink.samplesSince(t0).length).toBeGreaterThanOrEqual(speak(long).length);
+    expect(c.sink.samplesSince(t0).length).toBeGreaterThanOrEqual(heardLength(long));
     expect(c.sink.clears.filter((t) => t >= t0)).toHaveLength(0);
     expect(c.sent("interrupted")).toHaveLength(0);
   });

@@ -6,7 +6,7 @@ import { createSpeech } from "../../agent/providers/index.ts";
 import { voiceSettings } from "../../protocol/settings/voice.ts";
 import { startFakeCartesia } from "../agent/fake-cartesia.ts";
 import { fluxSilenceMs, startFakeDeepgram } from "../agent/fake-deepgram.ts";
-import { speak } from "../agent/fake-openai.ts";
+import { heardLength, speak } from "../agent/fake-openai.ts";
 import { startFakeGateway } from "../agent/fake-gateway.ts";
 import { collectFrames, initLogger, joinFrames, waitFor } from "../agent/helpers.ts";
 import { startTestCall } from "../agent/test-call.ts";
@@ -275,7 +275,7 @@ describe("a call with the service's voice settings (Flux + Cartesia, stand-in ga
 
       const t0 = performance.now();
       gateway.send(call.conversation, { type: "say", id: 1, body: "We open at nine.", last: false });
-      await waitFor(() => sink.samplesSince(t0).length >= speak("We open at nine.").length, 10_000, "the reply played");
+      await waitFor(() => sink.samplesSince(t0).length >= heardLength("We open at nine."), 10_000, "the reply played");
       expect(cartesia.generations.at(-1)!.body).toMatchObject({ transcript: "We open at nine.", voice: { id: "a0e99841-438c-4a64-b679-ae501e7d6091" }, generation_config: { speed: 1.2 } });
     } finally {
       await stop();
