@@ -17,6 +17,11 @@ export function samplesToBytes(samples: Int16Array): Buffer {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
+/** A sample below this in magnitude (≈ −60 dBFS, of full scale 1) is silence. */
+export const SILENCE_PEAK = 0.001;
+/** The same, for PCM16 samples. */
+export const SILENCE_PEAK_PCM16 = Math.ceil(SILENCE_PEAK * 32768);
+
 /** Root-mean-square level of PCM16 samples, 0…1. */
 export function rms(samples: Int16Array): number {
   if (samples.length === 0) return 0;

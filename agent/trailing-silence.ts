@@ -1,13 +1,12 @@
 import { TransformStream, type TransformStreamDefaultController } from "node:stream/web";
 import { USERDATA_TIMED_TRANSCRIPT } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
+import { SILENCE_PEAK_PCM16 } from "./audio.ts";
 
-/** A frame whose every sample is below this (≈ −60 dBFS, as in providers/silent-windows.ts) is silence. */
-const SILENCE_PEAK = 33;
-
+/** Whether every sample of `frame` is silence (audio.ts). */
 export function isSilentFrame(frame: AudioFrame): boolean {
   const samples = frame.data;
-  for (let i = 0; i < samples.length; i++) if (samples[i]! >= SILENCE_PEAK || samples[i]! <= -SILENCE_PEAK) return false;
+  for (let i = 0; i < samples.length; i++) if (samples[i]! >= SILENCE_PEAK_PCM16 || samples[i]! <= -SILENCE_PEAK_PCM16) return false;
   return true;
 }
 

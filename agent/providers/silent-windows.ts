@@ -1,8 +1,7 @@
 import { type InferenceSession, Tensor } from "onnxruntime-node";
+import { SILENCE_PEAK } from "../audio.ts";
 import { vadWindows } from "../metrics.ts";
 
-/** A window whose every sample is below this (≈ −60 dBFS) is silence. */
-const SILENCE_PEAK = 0.001;
 /** Windows of silence a stream runs through the model before the rest of that silence is answered without it (~1 s). */
 const SETTLE_WINDOWS = 32;
 
