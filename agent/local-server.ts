@@ -9,6 +9,7 @@ import { samplesToBytes } from "./audio.ts";
 import { PcmFramer, chunkSamples } from "./pcm-framer.ts";
 import { CallSession } from "./call.ts";
 import type { AgentConfig } from "./config.ts";
+import type { InheritedListener } from "./inherited-listener.ts";
 import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
 import { PacedAudioOutput, PushAudioInput } from "./paced-output.ts";
 import type { SpeechConfig } from "./providers/index.ts";
@@ -39,6 +40,8 @@ export const LOCAL_OUTPUT_RATE = 24_000;
 export async function startLocalServer(options: {
   port?: number;
   host?: string;
+  /** A socket already listening (bound by `npm start`), instead of `port` and `host`. */
+  listener?: InheritedListener;
   agent: AgentConfig;
   speech: SpeechConfig;
   /** The VAD of a new call (see providers/silero.ts: one per call, over one shared model). */
@@ -126,16 +129,21 @@ export async function startLocalServer(options: {
     ws.on("close", () => void call.callerHangsUp());
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { listener } = options;
+  if (listener) listener.serveWith(server);
+  else await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  const { address, port } = (listener?.server ?? server).address() as AddressInfo;
   return {
     server,
-    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
     calls,
     close: async () => {
       await Promise.all([...calls].map((c) => c.callerHangsUp()));
       for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The HTTP server's close() also ends its idle connections; on a handed-over socket it does not listen itself.
+      const closed = new Promise<void>((resolve) => (listener?.server ?? server).close(() => resolve()));
+      if (listener) server.closeIdleConnections();
+      await closed;
     },
   };
 }

@@ -28,28 +28,32 @@ if (/[\s"'`#$\\]/.test(agentSecret)) {
 }
 const withAgent = !process.env.LIVEKIT_URL && process.env.LOCAL_AGENT !== "false";
 
-/** Whether `candidate` can be listened on. */
-function free(candidate) {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(candidate, agentHost, () => server.close(() => resolve(true)));
-  });
-}
-
-/** AGENT_PORT if given; otherwise 8788 (PORT+1 when PORT is set), or any free port if that one is taken. */
-async function agentPort() {
-  if (process.env.AGENT_PORT) return Number(process.env.AGENT_PORT);
-  const preferred = process.env.PORT ? Number(port) + 1 : 8788;
-  if (await free(preferred)) return preferred;
+/** A server listening on `candidate` (0: any free port) at the agent's host. */
+function listenAt(candidate) {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, agentHost, () => {
-      const { port: any } = server.address();
-      server.close(() => resolve(any));
-    });
+    server.listen(candidate, agentHost, () => resolve(server));
   });
+}
+
+/**
+ * The agent's listening socket, bound here and handed to the agent (agent/inherited-listener.ts), so that nothing
+ * else can take its port between our choosing it and the agent serving on it: AGENT_PORT if given; otherwise 8788
+ * (PORT+1 when PORT is set), or any free port if that one is taken.
+ */
+async function agentListener() {
+  if (process.env.AGENT_PORT) {
+    return listenAt(Number(process.env.AGENT_PORT)).catch((error) => {
+      console.error(`the voice agent cannot listen on AGENT_PORT ${process.env.AGENT_PORT} at ${agentHost}: ${error.code ?? error.message}`);
+      process.exit(1);
+    });
+  }
+  try {
+    return await listenAt(process.env.PORT ? Number(port) + 1 : 8788);
+  } catch {
+    return listenAt(0);
+  }
 }
 
 // The children stay in our process group, so that whoever stops the group (Ctrl-C, a test harness) stops them all.
@@ -84,7 +88,8 @@ process.on("exit", () => {
 
 // The Worker hands browsers the agent's URL; a wildcard host in it stands for the name the browser reached the
 // gateway at (worker/livekit/config.ts), unless AGENT_PUBLIC_URL says otherwise.
-const agentUrl = withAgent ? `http://${urlHost(agentHost)}:${await agentPort()}` : undefined;
+const listener = withAgent ? await agentListener() : undefined;
+const agentUrl = listener ? `http://${urlHost(agentHost)}:${listener.address().port}` : undefined;
 
 // The agent secret reaches wrangler in a file only this user can read, never on a command line (`ps` shows those to
 // everyone). The user's own variables file comes first, as wrangler would have read it without --env-file.
@@ -110,6 +115,10 @@ if (agentUrl) {
     GATEWAY_URL: `http://${urlHost(reachable)}:${port}`,
     AGENT_PORT: new URL(agentUrl).port,
     AGENT_HOST: agentHost,
+    AGENT_LISTENER: "ipc",
   };
-  track(spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "agent/index.ts")], { stdio: "inherit", env: agentEnv, cwd: root }), "voice agent");
+  // tsx as a loader, not its CLI (a second process, which would not pass the IPC channel's socket on).
+  const agent = spawn(process.execPath, ["--import", "tsx", join(root, "agent/index.ts")], { stdio: ["inherit", "inherit", "inherit", "ipc"], env: agentEnv, cwd: root });
+  track(agent, "voice agent");
+  agent.send("phonemybot:agent-listener", listener, () => listener.close());
 }
