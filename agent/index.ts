@@ -1,12 +1,12 @@
 /**
  * `npm run agent`: the voice agent. With LIVEKIT_URL set it runs the LiveKit worker (agent/main.ts); otherwise the
- * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), or on the socket `npm start` hands it
- * (agent/inherited-listener.ts), talking to the gateway at GATEWAY_URL.
+ * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), or on the listening socket `npm start`
+ * hands it (agent/inherited-listener.ts), talking to the gateway at GATEWAY_URL.
  */
 import { initializeLogger } from "@livekit/agents";
 import { announce } from "./announce.ts";
 import { agentConfigFromEnv } from "./config.ts";
-import { inheritedListener } from "./inherited-listener.ts";
+import { inheritedListenerFd } from "./inherited-listener.ts";
 import { startLocalServer } from "./local-server.ts";
 import { metricsPortFromEnv, startMetricsServer } from "./metrics.ts";
 import { speechConfigFromEnv } from "./providers/index.ts";
@@ -17,7 +17,7 @@ if (process.env.LIVEKIT_URL) {
   await import("./main.ts");
 } else {
   initializeLogger({ pretty: false, level: process.env.AGENT_LOG_LEVEL ?? "info" });
-  const listener = await inheritedListener();
+  const listenFd = inheritedListenerFd();
   const agent = agentConfigFromEnv();
   const speech = speechConfigFromEnv();
   const silero = await SileroModel.load();
@@ -25,7 +25,7 @@ if (process.env.LIVEKIT_URL) {
   const local = await startLocalServer({
     port: Number(process.env.AGENT_PORT ?? 8788),
     host: process.env.AGENT_HOST ?? "127.0.0.1",
-    listener,
+    listenFd,
     agent,
     speech,
     vadForCall: () => silero.forCall(),

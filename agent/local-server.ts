@@ -9,7 +9,6 @@ import { samplesToBytes } from "./audio.ts";
 import { PcmFramer, chunkSamples } from "./pcm-framer.ts";
 import { CallSession } from "./call.ts";
 import type { AgentConfig } from "./config.ts";
-import type { InheritedListener } from "./inherited-listener.ts";
 import { UsedTickets, admitLocalCall } from "./local-call-admission.ts";
 import { PacedAudioOutput, PushAudioInput } from "./paced-output.ts";
 import type { SpeechConfig } from "./providers/index.ts";
@@ -40,8 +39,8 @@ export const LOCAL_OUTPUT_RATE = 24_000;
 export async function startLocalServer(options: {
   port?: number;
   host?: string;
-  /** A socket already listening (bound by `npm start`), instead of `port` and `host`. */
-  listener?: InheritedListener;
+  /** The file descriptor of a socket already listening (bound by `npm start`), instead of `port` and `host`. */
+  listenFd?: number;
   agent: AgentConfig;
   speech: SpeechConfig;
   /** The VAD of a new call (see providers/silero.ts: one per call, over one shared model). */
@@ -129,10 +128,16 @@ export async function startLocalServer(options: {
     ws.on("close", () => void call.callerHangsUp());
   }
 
-  const { listener } = options;
-  if (listener) listener.serveWith(server);
-  else await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
-  const { address, port } = (listener?.server ?? server).address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    const listening = () => {
+      server.off("error", reject);
+      resolve();
+    };
+    if (options.listenFd !== undefined) server.listen({ fd: options.listenFd }, listening);
+    else server.listen(options.port ?? 0, options.host ?? "127.0.0.1", listening);
+  });
+  const { address, port } = server.address() as AddressInfo;
   return {
     server,
     url: `http://${address.includes(":") ? `[${address}]` : address}:${port}`,
@@ -140,10 +145,7 @@ export async function startLocalServer(options: {
     close: async () => {
       await Promise.all([...calls].map((c) => c.callerHangsUp()));
       for (const client of wss.clients) client.terminate();
-      // The HTTP server's close() also ends its idle connections; on a handed-over socket it does not listen itself.
-      const closed = new Promise<void>((resolve) => (listener?.server ?? server).close(() => resolve()));
-      if (listener) server.closeIdleConnections();
-      await closed;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -19,23 +19,21 @@
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
  * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
 import { concatSamples, resample, silence } from "../agent/audio.ts";
 import { startFakeCartesia } from "../test/agent/fake-cartesia.ts";
 import { fluxSilenceMs, startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
 import { endpointingDelayMs } from "../agent/turn-taking.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
-import { callGateway, startGateway } from "../test/e2e/server.ts";
+import { callGateway, freePort, spawnAgent, startGateway } from "../test/e2e/server.ts";
 import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
 import WebSocket from "ws";
 import { voicedEnd } from "./load/voiced.ts";
 
-const root = resolve(import.meta.dirname, "..");
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
 /** How long row 4 reads the agent's CPU once the calls are talking (s); 15 s readings moved by a third run to run. */
@@ -115,29 +113,17 @@ const deepgram = await startFakeDeepgram([], {
 const openai = await startFakeOpenAI({ firstByteDelayMs: TTS_DELAY_MS });
 const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: PUBLISHED.cartesia });
 const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
-const freePort = () =>
-  new Promise<number>((r) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => r(port));
-    });
-  });
 // One process (tsx as a loader, not its CLI's child process), so that its CPU is read from /proc/<pid> and a CPU
 // profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
 const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const agents: ChildProcess[] = [];
 /** An agent process on its own port, Silero gated or not; resolves once it listens. */
 async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; url: string; metricsUrl: string }> {
-  const agentPort = await freePort();
   const metricsPort = await freePort();
-  const agent = spawn(process.execPath, [...profiling, "--import", "tsx", join(root, "agent/index.ts")], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
+  const { agent, url } = await spawnAgent(
+    {
       AGENT_SECRET: SECRET,
       GATEWAY_URL: gateway.url,
-      AGENT_PORT: String(agentPort),
       AGENT_METRICS_PORT: String(metricsPort),
       SILERO_GATING: sileroGated ? "on" : "off",
       DEEPGRAM_API_KEY: "bench",
@@ -149,13 +135,14 @@ async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; 
       NO_REPLY_TIMEOUT_MS: "60000",
       AGENT_LOG_LEVEL: "error",
     },
-  });
+    { stdio: "pipe", nodeArgs: profiling },
+  );
   agents.push(agent);
   let agentLog = "";
   agent.stdout?.on("data", (d) => (agentLog += d));
   agent.stderr?.on("data", (d) => (agentLog += d));
   await until(() => agentLog.includes("voice agent"), 60_000, `agent start: ${agentLog}`);
-  return { agent, url: `http://127.0.0.1:${agentPort}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  return { agent, url, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
 const { agent, url: agentUrl, metricsUrl } = await startAgent(SILERO !== "always");
 /** Silero's windows so far (the agent's `phonemybot_agent_vad_windows_total`), through the model and answered without it. */

@@ -38,9 +38,9 @@ function listenAt(candidate) {
 }
 
 /**
- * The agent's listening socket, bound here and handed to the agent (agent/inherited-listener.ts), so that nothing
- * else can take its port between our choosing it and the agent serving on it: AGENT_PORT if given; otherwise 8788
- * (PORT+1 when PORT is set), or any free port if that one is taken.
+ * The agent's listening socket, bound and listening here and inherited by the agent (agent/inherited-listener.ts), so
+ * that nothing can take its port between our choosing it and the agent serving on it: AGENT_PORT if given; otherwise
+ * 8788 (PORT+1 when PORT is set), or any free port if that one is taken.
  */
 async function agentListener() {
   if (process.env.AGENT_PORT) {
@@ -115,10 +115,12 @@ if (agentUrl) {
     GATEWAY_URL: `http://${urlHost(reachable)}:${port}`,
     AGENT_PORT: new URL(agentUrl).port,
     AGENT_HOST: agentHost,
-    AGENT_LISTENER: "ipc",
+    AGENT_LISTEN_FD: "3",
   };
-  // tsx as a loader, not its CLI (a second process, which would not pass the IPC channel's socket on).
-  const agent = spawn(process.execPath, ["--import", "tsx", join(root, "agent/index.ts")], { stdio: ["inherit", "inherit", "inherit", "ipc"], env: agentEnv, cwd: root });
+  // The socket is the agent's fd 3. Node offers no public way to a server's descriptor: `_handle.fd` is it (Unix).
+  // tsx as a loader, not its CLI (which runs the script in a second process): the agent is this child itself.
+  const agent = spawn(process.execPath, ["--import", "tsx", join(root, "agent/index.ts")], { stdio: ["inherit", "inherit", "inherit", listener._handle.fd], env: agentEnv, cwd: root });
+  // Closed here at once, before this process could accept a connection on it: the agent's copy listens on.
+  listener.close();
   track(agent, "voice agent");
-  agent.send("phonemybot:agent-listener", listener, () => listener.close());
 }

@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalCaller, browserCall } from "../agent/local-caller.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, freePort, newAccount, newService, startGateway } from "./server.ts";
+import { type Gateway, newAccount, newService, spawnAgent, startGateway } from "./server.ts";
 
 // The voice agent process is killed (SIGKILL) in the middle of a call: the call's Durable Object sees its socket
 // close, ends the call and tells the bot with `last`, well within 10 s.
 
-const root = resolve(import.meta.dirname, "../..");
 const AGENT_SECRET = `agent-killed-${crypto.randomUUID()}`;
 let gateway: Gateway;
 let bot: Awaited<ReturnType<typeof startFakeBot>>;
@@ -27,14 +25,8 @@ afterAll(async () => {
 describe("the agent killed mid-call", () => {
   it("ends the call and sends the bot `last` within 10 s", async () => {
     // An agent process of our own (npm start runs one too), so this test decides when it dies.
-    const port = await freePort();
-    // Node itself with tsx's loader (not the tsx CLI, which would run the agent in a child that outlives a SIGKILL).
-    agent = spawn(process.execPath, ["--import", "tsx", "agent/index.ts"], {
-      cwd: root,
-      env: { ...process.env, AGENT_SECRET, GATEWAY_URL: gateway.url, AGENT_PORT: String(port) },
-      stdio: "ignore",
-    });
-    const agentUrl = `http://127.0.0.1:${port}`;
+    let agentUrl: string;
+    ({ agent, url: agentUrl } = await spawnAgent({ AGENT_SECRET, GATEWAY_URL: gateway.url }));
     for (let i = 0; ; i++) {
       try {
         if ((await fetch(`${agentUrl}/healthz`)).ok) break;

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
@@ -7,14 +6,13 @@ import { startFakeOpenAI } from "../agent/fake-openai.ts";
 import { LocalCaller, mintTicket } from "../agent/local-caller.ts";
 import { botSendsTo, poll, speech } from "../agent/offline-speech.ts";
 import { startFakeBot } from "../support/fake-bot.ts";
-import { type Gateway, freePort, newAccount, startGateway, until } from "./server.ts";
+import { type Gateway, newAccount, spawnAgent, startGateway, until } from "./server.ts";
 
 // The voice agent's own logs (agent/index.ts in its own process, the framework's pino logger on stdout) during a whole
 // call with provider keys: every line is one JSON object, the call's lines carry the ids the gateway's logs carry
 // (`conversation`, `serviceId`, `accountId`), and no secret is printed (agent secret, service token, bot token,
 // provider keys, the caller's ticket).
 
-const root = resolve(import.meta.dirname, "../..");
 const AGENT_SECRET = `agent-logs-${crypto.randomUUID()}`;
 const DEEPGRAM_KEY = `dg-${crypto.randomUUID()}`;
 const OPENAI_KEY = `sk-${crypto.randomUUID()}`;
@@ -41,15 +39,11 @@ afterAll(async () => {
 
 describe("the agent's logs", () => {
   it("are JSON lines; the call's lines carry its conversation, service and account; no secret appears", async () => {
-    const port = await freePort();
-    // Node itself with tsx's loader: the agent's stdout is this pipe, not a launcher's.
-    agent = spawn(process.execPath, ["--import", "tsx", "agent/index.ts"], {
-      cwd: root,
-      env: {
-        ...process.env,
+    let agentUrl: string;
+    ({ agent, url: agentUrl } = await spawnAgent(
+      {
         AGENT_SECRET,
         GATEWAY_URL: gateway.url,
-        AGENT_PORT: String(port),
         AGENT_LOG_LEVEL: "debug",
         DEEPGRAM_API_KEY: DEEPGRAM_KEY,
         DEEPGRAM_URL: deepgram.url,
@@ -57,8 +51,8 @@ describe("the agent's logs", () => {
         OPENAI_API_KEY: OPENAI_KEY,
         OPENAI_BASE_URL: openai.baseURL,
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+      { stdio: "pipe" },
+    ));
     createInterface({ input: agent.stdout! }).on("line", (line) => stdout.push(line));
     agent.stderr!.on("data", (chunk) => (stderr += chunk));
     await until(async () => stdout.some((line) => line.includes("voice agent")), 60_000, `the agent to start: ${stdout.join("\n")}${stderr}`);
@@ -76,7 +70,7 @@ describe("the agent's logs", () => {
 
     // A phone caller's ticket, minted with the agent secret as only the gateway can (this gateway runs no agent of its own).
     const ticket = await mintTicket(AGENT_SECRET, { serviceId, from: "+442071838750" });
-    const caller = new LocalCaller(`http://127.0.0.1:${port}`, ticket);
+    const caller = new LocalCaller(agentUrl, ticket);
     await caller.opened;
     const started = await until(async () => caller.event("started"), 20_000, "the call to start");
     const conversation = started.conversation as string;

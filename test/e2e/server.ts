@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium } from "playwright-core";
@@ -19,6 +19,31 @@ export async function freePort(): Promise<number> {
       server.close(() => (address && typeof address === "object" ? resolvePort(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/**
+ * The voice agent (agent/index.ts) in Node with tsx's loader (one process: killing it kills the agent, and its
+ * stdout is the agent's), on a socket bound and listening here that it inherits, as `npm start` does
+ * (agent/inherited-listener.ts): a port only found free could be someone else's by the time the agent, loaded and
+ * warmed up, listened on it. `nodeArgs`: Node options before the script (e.g. `--cpu-prof`).
+ */
+export async function spawnAgent(
+  env: Record<string, string>,
+  options: { stdio?: "ignore" | "pipe"; nodeArgs?: string[] } = {},
+): Promise<{ agent: ChildProcess; url: string }> {
+  const socket = createServer();
+  await new Promise<void>((listening, failed) => socket.once("error", failed).listen(0, "127.0.0.1", listening));
+  const { port } = socket.address() as AddressInfo;
+  // As scripts/start.mjs: Node's only way to a server's descriptor is its `_handle` (Unix).
+  const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+  const stdio = options.stdio ?? "ignore";
+  const agent = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", join(root, "agent/index.ts")], {
+    cwd: root,
+    env: { ...process.env, ...env, AGENT_LISTEN_FD: "3" },
+    stdio: ["ignore", stdio, stdio, fd],
+  });
+  socket.close();
+  return { agent, url: `http://127.0.0.1:${port}` };
 }
 
 export interface Gateway {

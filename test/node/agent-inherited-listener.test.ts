@@ -2,18 +2,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { type AddressInfo, type Server, createServer } from "node:net";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { InheritedListener, LISTENER_MESSAGE } from "../../agent/inherited-listener.ts";
-import { startLocalServer } from "../../agent/local-server.ts";
-import { SileroModel } from "../../agent/providers/silero.ts";
-import { initLogger } from "../agent/helpers.ts";
+import { inheritedListenerFd } from "../../agent/inherited-listener.ts";
+import { spawnAgent } from "../e2e/server.ts";
 
-// `npm start` binds the agent's port and hands the socket over (scripts/start.mjs), so that nothing can take the port
-// while the agent loads and warms up (CI once saw the agent die with EADDRINUSE there, and the gateway with it).
+// `npm start` binds the agent's port and the agent inherits the listening socket (scripts/start.mjs), so that nothing
+// can take the port while the agent loads and warms up (CI once saw the agent die with EADDRINUSE there, and the
+// gateway with it). The tests' and the bench's agents (test/e2e/server.ts `spawnAgent`) are started the same way.
 
-const child = resolve(import.meta.dirname, "../agent/inherited-listener-child.ts");
+const root = resolve(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];
 afterEach(() => {
-  for (const process of children.splice(0)) process.kill("SIGKILL");
+  for (const child of children.splice(0)) child.kill("SIGKILL");
 });
 
 function listening(): Promise<Server> {
@@ -33,73 +32,53 @@ function bindable(port: number): Promise<true | string> {
   });
 }
 
-/** The child fixture with an IPC channel (or without: `ipc: false`); its output lines as they come. */
-function startChild(env: Record<string, string>, ipc = true) {
-  const started = spawn(process.execPath, ["--import", "tsx", child], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit", ...(ipc ? ["ipc" as const] : [])],
-  });
-  children.push(started);
-  const lines: string[] = [];
-  started.stdout?.on("data", (chunk) => lines.push(...String(chunk).trim().split("\n")));
-  const line = async (wanted: string) => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-      const found = lines.find((l) => l.startsWith(wanted));
-      if (found) return found;
-    }
-    throw new Error(`no "${wanted}" line; the child printed: ${lines.join(" | ")}`);
-  };
-  const exited = new Promise<number | null>((resolveExit) => started.on("exit", (code) => resolveExit(code)));
-  return { process: started, line, exited };
-}
+describe("the agent's inherited listening socket", () => {
+  it("keeps the agent's port taken from before the agent runs, and answers who connected while it loaded", async () => {
+    const { agent, url } = await spawnAgent({ AGENT_SECRET: "inherited-listener-secret", GATEWAY_URL: "http://127.0.0.1:9" }, { stdio: "pipe" });
+    children.push(agent);
+    let output = "";
+    agent.stdout?.on("data", (chunk) => (output += chunk));
+    agent.stderr?.on("data", (chunk) => (output += chunk));
+    const port = Number(new URL(url).port);
 
-describe("the agent's inherited listener", () => {
-  it("serves on the socket it was handed, with no moment the port is free, and answers connections made before it served", async () => {
-    const socket = await listening();
-    const { port } = socket.address() as AddressInfo;
-    const agent = startChild({ AGENT_LISTENER: "ipc", SERVE_AFTER_MS: "1500" });
-    await new Promise<void>((sent, failed) => agent.process.send(LISTENER_MESSAGE, socket, (error) => (error ? failed(error) : sent())));
-    await new Promise<void>((closed) => socket.close(() => closed()));
-    await agent.line("received");
-
-    // Handed over, closed here, not yet served there: the port is still taken, and a request made now waits.
+    // The agent is still loading (its modules, Silero, the warm-up): the port is not free, and a request waits.
+    expect(output).not.toContain("voice agent (local transport)");
     expect(await bindable(port)).toBe("EADDRINUSE");
-    const early = fetch(`http://127.0.0.1:${port}/`).then((res) => res.text());
-    await agent.line("serving");
-    expect(await early).toBe(`served by ${agent.process.pid}`);
-    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(`served by ${agent.process.pid}`);
-  });
+    const answered = await fetch(`${url}/healthz`);
+    expect(await answered.json()).toEqual({ ok: true, calls: 0 });
 
-  it("is not awaited without AGENT_LISTENER=ipc: the agent binds AGENT_PORT itself", async () => {
-    const agent = startChild({ AGENT_LISTENER: "" });
-    expect(await agent.line("no listener")).toBe("no listener");
-    expect(await agent.exited).toBe(0);
-  });
-
-  it("fails with a clear error when AGENT_LISTENER=ipc but no socket comes, or there is no channel to bring one", async () => {
-    const waiting = startChild({ AGENT_LISTENER: "ipc", LISTENER_TIMEOUT_MS: "300" });
-    expect(await waiting.line("failed")).toBe("failed: AGENT_LISTENER=ipc, but no listening socket arrived within 300 ms");
-    expect(await waiting.exited).toBe(1);
-
-    const channelless = startChild({ AGENT_LISTENER: "ipc" }, false);
-    expect(await channelless.line("failed")).toBe("failed: AGENT_LISTENER=ipc, but the agent was started without an IPC channel");
-    expect(await channelless.exited).toBe(1);
-  });
-
-  it("gives the local transport its URL and port, and closing the transport frees the port", async () => {
-    initLogger();
-    const silero = await SileroModel.load();
-    const socket = await listening();
-    const { port } = socket.address() as AddressInfo;
-    const local = await startLocalServer({
-      listener: new InheritedListener(socket),
-      agent: { gatewayUrl: "http://127.0.0.1:9", agentSecret: "inherited-listener-secret", noReplyTimeoutMs: 60_000 },
-      speech: {},
-      vadForCall: () => silero.forCall(),
-    });
-    expect(local.url).toBe(`http://127.0.0.1:${port}`);
-    expect(await (await fetch(`${local.url}/healthz`)).json()).toEqual({ ok: true, calls: 0 });
-    await local.close();
+    agent.kill("SIGTERM");
+    await new Promise((exited) => agent.once("exit", exited));
     expect(await bindable(port)).toBe(true);
+  }, 60_000);
+
+  it("is read from AGENT_LISTEN_FD, and a value that is no inherited descriptor is refused", () => {
+    expect(inheritedListenerFd({})).toBeUndefined();
+    expect(inheritedListenerFd({ AGENT_LISTEN_FD: "" })).toBeUndefined();
+    expect(inheritedListenerFd({ AGENT_LISTEN_FD: "3" })).toBe(3);
+    for (const bad of ["1", "-3", "3.5", "three"]) {
+      expect(() => inheritedListenerFd({ AGENT_LISTEN_FD: bad })).toThrow(`AGENT_LISTEN_FD must be the number of an inherited file descriptor (3 or more), not "${bad}"`);
+    }
   });
+
+  it("npm start says so and stops when AGENT_PORT is taken, before starting anything", async () => {
+    const holder = await listening();
+    const { port } = holder.address() as AddressInfo;
+    try {
+      const start = spawn(process.execPath, [resolve(root, "scripts/start.mjs")], {
+        cwd: root,
+        env: { ...process.env, PORT: "9", AGENT_PORT: String(port), LIVEKIT_URL: "", LOCAL_AGENT: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.push(start);
+      let output = "";
+      start.stdout?.on("data", (chunk) => (output += chunk));
+      start.stderr?.on("data", (chunk) => (output += chunk));
+      const code = await new Promise((exited) => start.once("exit", exited));
+      expect(code).toBe(1);
+      expect(output.trim()).toBe(`the voice agent cannot listen on AGENT_PORT ${port} at 127.0.0.1: EADDRINUSE`);
+    } finally {
+      holder.close();
+    }
+  }, 30_000);
 });
