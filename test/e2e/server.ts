@@ -65,7 +65,21 @@ export async function startGateway(
   options: { persistTo?: string; agent?: boolean; port?: number } = {},
 ): Promise<Gateway> {
   if (!existsSync(join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first");
-  const port = options.port ?? (await freePort());
+  // A port found free is free only then: another test's process (a workerd, an agent) can bind it before this
+  // gateway's wrangler does, which then exits. Another free port is tried, unless the caller chose this one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startGatewayOn(options.port ?? (await freePort()), vars, options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt === 3) throw error;
+    }
+  }
+}
+
+/** wrangler dev exited before serving because its port was taken. */
+export class PortTaken extends Error {}
+
+async function startGatewayOn(port: number, vars: Record<string, string>, options: { persistTo?: string; agent?: boolean }): Promise<Gateway> {
   const persist = options.persistTo ?? (await mkdtemp(join(tmpdir(), "pmb-e2e-")));
   let output = "";
   // Exactly `npm start`'s server (scripts/start.mjs; the web build is `npm test`'s first step), on its own port and storage.
@@ -120,10 +134,11 @@ export async function startGateway(
   for (;;) {
     if (exited) {
       await stop();
-      throw new Error(`wrangler dev exited before serving:\n${output}`);
+      throw new (output.includes(`Address already in use (127.0.0.1:${port})`) ? PortTaken : Error)(`wrangler dev exited before serving:\n${output}`);
     }
     try {
-      const res = await fetch(`${url}/healthz`);
+      // Bounded: whatever holds a taken port may never answer, and wrangler's exit must still be seen.
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) {
         serving = true;
         break;
