@@ -14,7 +14,7 @@
  *      BENCH_EAGER_TURNS turns each (default 30); the fakes inject the published figures (Flux's EagerEndOfTurn and
  *      EndOfTurn, each TTS's first byte), so the figure is the on-paper sum with our part measured.
  * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20),
- * BENCH_CPU_SECONDS (30, row 4's reading);
+ * BENCH_CPU_SECONDS (30, row 4's reading, also printed in thirds);
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
  * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
@@ -364,7 +364,10 @@ try {
     });
     await sleep(3000);
     const windowsBefore = await vadWindows(metrics);
-    const busy = await measure(CPU_SECONDS);
+    // In thirds, so that a reading's spread shows: a passing spike (a collection, the machine) or a steady cost.
+    const thirds: number[] = [];
+    for (let i = 0; i < 3; i++) thirds.push(await measure(CPU_SECONDS / 3));
+    const busy = thirds.reduce((a, b) => a + b, 0) / thirds.length;
     const windowsAfter = await vadWindows(metrics);
     // Of the callers' 32 ms windows in the reading, the share that reached Silero (the gate open), and that it ran on.
     const callerWindows = (CALLS * CPU_SECONDS * 1000) / 32;
@@ -375,9 +378,9 @@ try {
     for (const { caller } of calls) caller.hangUp();
     await Promise.all(calls.map(({ caller }) => caller.closed));
     const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-    return { idle, busy, rss, reached, ran };
+    return { idle, busy, thirds, rss, reached, ran };
   };
-  const cpuRows: { mode: string; idle: number; busy: number; rss: number; reached: number; ran: number }[] = [];
+  const cpuRows: { mode: string; idle: number; busy: number; thirds: number[]; rss: number; reached: number; ran: number }[] = [];
   cpuRows.push({ mode: SILERO === "always" ? "Silero always" : "Silero gated", ...(await cpuPhase(agent.pid!, agentUrl, metricsUrl)) });
   if (SILERO === "both") {
     const always = await startAgent(false);
@@ -479,8 +482,10 @@ try {
     console.log(`   ${stt} + ${tts}: ${PUBLISHED[stt]} + ${oursToBot.toFixed(0)}${adjust ? ` ${adjust > 0 ? "+" : "−"} ${Math.abs(adjust)}` : ""} + ${oursToAudio.toFixed(0)} + ${PUBLISHED[tts]} = ${total.toFixed(0)} ms${note}`);
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  for (const { mode, idle, busy, rss, reached, ran } of cpuRows) {
-    console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${(((busy - idle) / CALLS) * 100).toFixed(1)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
+  const cpuPerCall = (busy: number, idle: number) => (((busy - idle) / CALLS) * 100).toFixed(1);
+  for (const { mode, idle, busy, thirds, rss, reached, ran } of cpuRows) {
+    console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${cpuPerCall(busy, idle)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
+    console.log(`   per call in each third of the reading: ${thirds.map((third) => cpuPerCall(third, idle)).join(", ")} %`);
     console.log(`   Silero, of the callers' windows in the reading: ${(reached * 100).toFixed(0)} % reached it, ${(ran * 100).toFixed(0)} % ran the model`);
   }
   console.log(`load average at the end (1, 5, 15 min): ${load}`);
