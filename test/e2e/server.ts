@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { type AddressInfo, createServer } from "node:net";
+import { type AddressInfo, type Server, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium } from "playwright-core";
@@ -9,16 +9,21 @@ import { type PhoneMyBotClient, expectData, managementClient } from "../../clien
 
 const root = resolve(import.meta.dirname, "../..");
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/** A server listening on a free loopback port (the kernel's pick). */
+export function listeningSocket(): Promise<Server> {
+  return new Promise((resolveServer, reject) => {
     const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === "object" ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolveServer(server));
   });
+}
+
+/** A port that was free when looked at (nothing holds it for the caller: see `spawnAgent` and `startGateway`). */
+export async function freePort(): Promise<number> {
+  const server = await listeningSocket();
+  const { port } = server.address() as AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
 }
 
 /**
@@ -31,8 +36,7 @@ export async function spawnAgent(
   env: Record<string, string>,
   options: { stdio?: "ignore" | "pipe"; nodeArgs?: string[] } = {},
 ): Promise<{ agent: ChildProcess; url: string }> {
-  const socket = createServer();
-  await new Promise<void>((listening, failed) => socket.once("error", failed).listen(0, "127.0.0.1", listening));
+  const socket = await listeningSocket();
   const { port } = socket.address() as AddressInfo;
   // As scripts/start.mjs: Node's only way to a server's descriptor is its `_handle` (Unix).
   const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { type AddressInfo, type Server, createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { inheritedListenerFd } from "../../agent/inherited-listener.ts";
-import { spawnAgent } from "../e2e/server.ts";
+import { listeningSocket, spawnAgent } from "../e2e/server.ts";
 
 // `npm start` binds the agent's port and the agent inherits the listening socket (scripts/start.mjs), so that nothing
 // can take the port while the agent loads and warms up (CI once saw the agent die with EADDRINUSE there, and the
@@ -14,14 +14,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill("SIGKILL");
 });
-
-function listening(): Promise<Server> {
-  return new Promise((resolveServer, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolveServer(server));
-  });
-}
 
 /** Whether `port` can be bound now (the error code if not). */
 function bindable(port: number): Promise<true | string> {
@@ -62,7 +54,7 @@ describe("the agent's inherited listening socket", () => {
   });
 
   it("npm start says so and stops when AGENT_PORT is taken, before starting anything", async () => {
-    const holder = await listening();
+    const holder = await listeningSocket();
     const { port } = holder.address() as AddressInfo;
     try {
       const start = spawn(process.execPath, [resolve(root, "scripts/start.mjs")], {
