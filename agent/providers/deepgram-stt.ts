@@ -219,7 +219,17 @@ class DeepgramSpeechStream extends stt.SpeechStream {
   /** One connection: sends audio until the input ends (→ "ended") or the socket drops (→ "dropped"). */
   private async listen(ws: WebSocket): Promise<Outcome> {
     const offset = this.unfinalized.startsAt;
-    const closed = new Promise<"closed">((resolve) => ws.once("close", () => resolve("closed")));
+    // A read waits for the next frame or the close, whichever comes first. Racing each read against one `closed`
+    // promise would leave a reaction on it per frame, keeping every frame sent alive until the socket closes.
+    let isClosed = false;
+    let wakeOnClose: ((value: "closed") => void) | undefined;
+    const closed = new Promise<"closed">((resolve) =>
+      ws.once("close", () => {
+        isClosed = true;
+        resolve("closed");
+        wakeOnClose?.("closed");
+      }),
+    );
     this.owner.opened(ws);
     ws.on("message", (data, isBinary) => {
       if (isBinary) return;
@@ -241,8 +251,13 @@ class DeepgramSpeechStream extends stt.SpeechStream {
     try {
       for (const bytes of this.unfinalized.replay()) ws.send(bytes);
       for (;;) {
-        this.pendingRead ??= this.input.next();
-        const next = await Promise.race([this.pendingRead, closed]);
+        const read = (this.pendingRead ??= this.input.next());
+        const next = await new Promise<Awaited<typeof read> | "closed">((resolve, reject) => {
+          if (isClosed) return resolve("closed");
+          wakeOnClose = resolve;
+          read.then(resolve, reject);
+        });
+        wakeOnClose = undefined;
         if (next === "closed") return "dropped";
         this.pendingRead = undefined;
         if (next.done) break;
