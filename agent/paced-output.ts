@@ -1,3 +1,4 @@
+import { ReadableStream, type ReadableStreamDefaultController } from "node:stream/web";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { USERDATA_TIMED_TRANSCRIPT, voice } from "@livekit/agents";
 import type { TimedSentence } from "./spoken-text.ts";
@@ -177,19 +178,22 @@ export class PacedAudioOutput extends voice.AudioOutput {
   }
 }
 
-/** An `AudioInput` fed by the transport: push caller frames in, the session reads them. */
+/**
+ * An `AudioInput` fed by the transport: push caller frames in, the session reads them. The session's activity reads
+ * this stream itself rather than through the base class's `MultiInputStream`, which would add a pump and an identity
+ * transform (several promises) to every frame of every call for nothing: there is only ever one source.
+ */
 export class PushAudioInput extends voice.AudioInput {
   private controller: ReadableStreamDefaultController<AudioFrame> | undefined;
   private closedInput = false;
+  private readonly source = new ReadableStream<AudioFrame>({
+    start: (controller) => {
+      this.controller = controller;
+    },
+  });
 
-  constructor() {
-    super();
-    const source = new ReadableStream<AudioFrame>({
-      start: (controller) => {
-        this.controller = controller;
-      },
-    });
-    this.multiStream.addInputStream(source as never);
+  override get stream(): ReadableStream<AudioFrame> {
+    return this.source;
   }
 
   push(frame: AudioFrame): void {
