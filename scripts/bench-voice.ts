@@ -18,6 +18,10 @@
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
  * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
+ * BENCH_BASELINE=<git revision> (one from 9435392 on: its agent must take its socket from AGENT_LISTEN_FD): row 4
+ * (with the first Silero mode) also for that revision's agent, checked out beside this tree, in BENCH_BASELINE_ROUNDS
+ * rounds (default 4) alternating with this tree's agent (in the order ABBA…), so that the machine's drift weighs on
+ * both alike; prints each round and the median ratio.
  */
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -32,6 +36,7 @@ import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
 import { callGateway, freePort, spawnAgent, startGateway } from "../test/e2e/server.ts";
 import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
 import WebSocket from "ws";
+import { baselineCheckout } from "./load/baseline-checkout.ts";
 import { voicedEnd } from "./load/voiced.ts";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
@@ -59,6 +64,8 @@ const EAGER = process.env.BENCH_EAGER === "1";
 if (EAGER && STT !== "flux") throw new Error("BENCH_EAGER=1 needs BENCH_STT=flux");
 const EAGER_THRESHOLD = 0.3;
 const EAGER_TURNS = Number(process.env.BENCH_EAGER_TURNS ?? 30);
+const BASELINE = process.env.BENCH_BASELINE;
+const BASELINE_ROUNDS = Number(process.env.BENCH_BASELINE_ROUNDS ?? 4);
 const ENDPOINTING_MS = 300;
 const EOT_THRESHOLD = 0.7;
 /** Injected by the fakes: the published figures, except OpenAI's 2 s (200 ms, as before, to keep the run short). */
@@ -117,8 +124,9 @@ const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS
 // profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
 const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 const agents: ChildProcess[] = [];
-/** An agent process on its own port, Silero gated or not; resolves once it listens. */
-async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; url: string; metricsUrl: string }> {
+const baseline = BASELINE ? baselineCheckout(BASELINE) : undefined;
+/** An agent process (this tree's, or the one in `root`) on its own port, Silero gated or not; resolves once it listens. */
+async function startAgent(sileroGated: boolean, root?: string): Promise<{ agent: ChildProcess; url: string; metricsUrl: string }> {
   const metricsPort = await freePort();
   const { agent, url } = await spawnAgent(
     {
@@ -135,7 +143,7 @@ async function startAgent(sileroGated: boolean): Promise<{ agent: ChildProcess; 
       NO_REPLY_TIMEOUT_MS: "60000",
       AGENT_LOG_LEVEL: "error",
     },
-    { stdio: "pipe", nodeArgs: profiling },
+    { stdio: "pipe", nodeArgs: root ? [] : profiling, ...(root ? { root } : {}) },
   );
   agents.push(agent);
   let agentLog = "";
@@ -165,6 +173,7 @@ const cleanup = async () => {
   await openai.close();
   await cartesia.close();
   botServer.close();
+  baseline?.remove();
 };
 
 try {
@@ -386,6 +395,18 @@ try {
     const always = await startAgent(false);
     cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url, always.metricsUrl)) });
   }
+  /** Row 4 per round, this tree's agent and the baseline's, per call (% of a core). */
+  const baselineRounds: { current: number; baseline: number }[] = [];
+  if (baseline) {
+    const base = await startAgent(SILERO !== "always", baseline.root);
+    const perCall = ({ busy, idle }: { busy: number; idle: number }) => ((busy - idle) / CALLS) * 100;
+    for (let round = 0; round < BASELINE_ROUNDS; round++) {
+      const current = () => cpuPhase(agent.pid!, agentUrl, metricsUrl);
+      const before = () => cpuPhase(base.agent.pid!, base.url, base.metricsUrl);
+      if (round % 2 === 0) baselineRounds.push({ baseline: perCall(await before()), current: perCall(await current()) });
+      else baselineRounds.push({ current: perCall(await current()), baseline: perCall(await before()) });
+    }
+  }
 
   // ---- 5: eager end of turn, end to end, against its baseline ----------------------------------------------------
   interface EndToEnd {
@@ -487,6 +508,18 @@ try {
     console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${cpuPerCall(busy, idle)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
     console.log(`   per call in each third of the reading: ${thirds.map((third) => cpuPerCall(third, idle)).join(", ")} %`);
     console.log(`   Silero, of the callers' windows in the reading: ${(reached * 100).toFixed(0)} % reached it, ${(ran * 100).toFixed(0)} % ran the model`);
+  }
+  if (baseline) {
+    console.log(`4. against the baseline ${baseline.commit} (${cpuRows[0]!.mode}), per call, in alternating rounds (% of a core):`);
+    for (const [i, { current, baseline: before }] of baselineRounds.entries()) console.log(`   round ${i + 1}: baseline ${before.toFixed(2)}, this tree ${current.toFixed(2)}, ratio ${(current / before).toFixed(2)}`);
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    };
+    console.log(
+      `   median: baseline ${median(baselineRounds.map((r) => r.baseline)).toFixed(2)}, this tree ${median(baselineRounds.map((r) => r.current)).toFixed(2)}; median ratio ${median(baselineRounds.map((r) => r.current / r.baseline)).toFixed(2)}`,
+    );
   }
   console.log(`load average at the end (1, 5, 15 min): ${load}`);
   if (EAGER) {

@@ -30,19 +30,21 @@ export async function freePort(): Promise<number> {
  * The voice agent (agent/index.ts) in Node with tsx's loader (one process: killing it kills the agent, and its
  * stdout is the agent's), on a socket bound and listening here that it inherits, as `npm start` does
  * (agent/inherited-listener.ts): a port only found free could be someone else's by the time the agent, loaded and
- * warmed up, listened on it. `nodeArgs`: Node options before the script (e.g. `--cpu-prof`).
+ * warmed up, listened on it. `nodeArgs`: Node options before the script (e.g. `--cpu-prof`). `root`: another checkout
+ * whose agent to run (a benchmark's baseline), this one's by default.
  */
 export async function spawnAgent(
   env: Record<string, string>,
-  options: { stdio?: "ignore" | "pipe"; nodeArgs?: string[] } = {},
+  options: { stdio?: "ignore" | "pipe"; nodeArgs?: string[]; root?: string } = {},
 ): Promise<{ agent: ChildProcess; url: string }> {
   const socket = await listeningSocket();
   const { port } = socket.address() as AddressInfo;
   // As scripts/start.mjs: Node's only way to a server's descriptor is its `_handle` (Unix).
   const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
   const stdio = options.stdio ?? "ignore";
-  const agent = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", join(root, "agent/index.ts")], {
-    cwd: root,
+  const agentRoot = options.root ?? root;
+  const agent = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", join(agentRoot, "agent/index.ts")], {
+    cwd: agentRoot,
     env: { ...process.env, ...env, AGENT_LISTEN_FD: "3" },
     stdio: ["ignore", stdio, stdio, fd],
   });
