@@ -17,6 +17,7 @@ import { stableSpeechFrames } from "./providers/stable-vad.ts";
 import { vadForSession } from "./providers/gated-vad.ts";
 import { withoutTrailingSilence } from "./trailing-silence.ts";
 import { AudioClock } from "./audio-clock.ts";
+import { tapped } from "./tapped-stream.ts";
 import type { SayCues } from "../protocol/say-cues.ts";
 import { type ServiceSettingsView, DEFAULT_SETTINGS_VIEW } from "../protocol/service-settings.ts";
 import { keysInterrupt, voiceInterrupts } from "./conversation/barge-in.ts";
@@ -119,15 +120,12 @@ class BridgeAgent extends voice.Agent {
     const call = this.call;
     // The recognizer times words in seconds of this stream's audio: the clock turns them into wall-clock times.
     const clock = new AudioClock();
-    async function* counted() {
-      for await (const frame of audio as AsyncIterable<AudioFrame>) {
-        const seconds = frame.samplesPerChannel / frame.sampleRate;
-        call.countSttAudio(seconds);
-        clock.heard(seconds, Date.now());
-        yield frame;
-      }
-    }
-    const events = await voice.Agent.default.sttNode(this, counted(), settings);
+    const counted = tapped(audio, (frame) => {
+      const seconds = frame.samplesPerChannel / frame.sampleRate;
+      call.countSttAudio(seconds);
+      clock.heard(seconds, Date.now());
+    });
+    const events = await voice.Agent.default.sttNode(this, counted, settings);
     if (!events) return null;
     // "mm-hmm" over the bot is not a turn: dropping it leaves the framework a pause with no words, so it treats it
     // as a false interruption and resumes the bot.
