@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { spawnSync } from "node:child_process";
 import { SILENCE_PEAK_PCM16, decodeWav, resample, samplesToBytes } from "../../agent/audio.ts";
+import { TTS_FRAME_MS } from "../../agent/providers/pcm-stream.ts";
 import { type FaultPlan, type PcmPacing, nextFault, streamPcm } from "./pcm-response.ts";
 
 export interface SpeechRequest {
@@ -51,12 +52,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}) {
 }
 
 /**
- * Samples of `speak(text)` a caller hears: the agent drops a reply's silence after its last sound, in whole 20 ms
- * frames (agent/trailing-silence.ts; silence as agent/audio.ts has it), so the reply ends with the frame of its last sound.
+ * Samples of `speak(text)` a caller hears: the agent drops a reply's silence after its last sound, in whole frames as
+ * the TTS adapters cut them (`TTS_FRAME_MS`; agent/trailing-silence.ts; silence as agent/audio.ts has it), so the
+ * reply ends with the frame of its last sound.
  */
 export function heardLength(text: string, voice = "en-us", rate = 24_000): number {
   const samples = speak(text, voice, rate);
-  const frame = rate / 50;
+  const frame = (rate / 1000) * TTS_FRAME_MS;
   let last = samples.length - 1;
   while (last >= 0 && Math.abs(samples[last]!) < SILENCE_PEAK_PCM16) last--;
   return last < 0 ? 0 : Math.min(samples.length, (Math.floor(last / frame) + 1) * frame);

@@ -9,6 +9,7 @@ import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
 import { heardLength, speak, startFakeOpenAI } from "../agent/fake-openai.ts";
 import { RecordingSink, Caller, waitFor } from "../agent/helpers.ts";
 import { type CallFakes, startCallFakes } from "../agent/call-fakes.ts";
+import { TTS_FRAME_MS } from "../../agent/providers/pcm-stream.ts";
 
 /**
  * The call pipeline with the real Deepgram and OpenAI clients against fakes, and a stand-in gateway socket:
@@ -238,13 +239,14 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const sentences = openai.requests.filter((r) => r.at >= t0 && body.includes(r.body.input)).map((r) => r.body.input);
     expect(sentences.join(" ")).toBe(body);
     // The bot paused (its audio was cleared), then played everything; what was buffered at the far end when it
-    // paused (at most the 60 ms lead) is sent again on resume.
+    // paused is sent again on resume, whole frames: at most the 60 ms lead, the frame that crossed it, and the one
+    // that was partly played.
     expect(c.sink.clears.length).toBeGreaterThan(0);
     // One message: the silence between its sentences stays, the one after its last goes.
     const expected = sentences.slice(0, -1).reduce((n, t) => n + speak(t).length, heardLength(sentences.at(-1)!));
     const heard = c.sink.samplesSince(0).length;
     expect(heard).toBeGreaterThanOrEqual(expected);
-    expect(heard).toBeLessThanOrEqual(expected + c.sink.clears.length * 24_000 * 0.08);
+    expect(heard).toBeLessThanOrEqual(expected + c.sink.clears.length * 24 * (60 + 2 * TTS_FRAME_MS));
   });
 
   it("test mode: asks for the PIN, sends it, asks again when wrong, says goodbye after three", async () => {
