@@ -60,8 +60,9 @@ describe("Deepgram Aura-2 TTS (POST /v1/speak, streamed)", () => {
       [text, "aura-2-orion-en"],
       [text, "aura-2-orion-en"],
     ]);
-    // The cut start (the whole frames that came before the drop: one at least), then the whole sentence.
-    expect(cut.length).toBeGreaterThanOrEqual(speak(text).length + 24 * TTS_FRAME_MS);
+    // The cut start (the whole frames of at least the fake's first 100 ms chunk, sent before the drop), then the
+    // whole sentence.
+    expect(cut.length).toBeGreaterThanOrEqual(speak(text).length + 24 * TTS_FRAME_MS * Math.floor(100 / TTS_FRAME_MS));
     expect(cut.subarray(cut.length - speak(text).length)).toEqual(speak(text));
     expect(errors).toMatchObject([{ recoverable: true }]);
 
