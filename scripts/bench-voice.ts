@@ -395,11 +395,13 @@ try {
     const always = await startAgent(false);
     cpuRows.push({ mode: "Silero always", ...(await cpuPhase(always.agent.pid!, always.url, always.metricsUrl)) });
   }
+  /** Row 4's figure: the CPU one call costs, in % of a core. */
+  const cpuPerCall = (busy: number, idle: number) => ((busy - idle) / CALLS) * 100;
   /** Row 4 per round, this tree's agent and the baseline's, per call (% of a core). */
   const baselineRounds: { current: number; baseline: number }[] = [];
   if (baseline) {
     const base = await startAgent(SILERO !== "always", baseline.root);
-    const perCall = ({ busy, idle }: { busy: number; idle: number }) => ((busy - idle) / CALLS) * 100;
+    const perCall = ({ busy, idle }: { busy: number; idle: number }) => cpuPerCall(busy, idle);
     for (let round = 0; round < BASELINE_ROUNDS; round++) {
       const current = () => cpuPhase(agent.pid!, agentUrl, metricsUrl);
       const before = () => cpuPhase(base.agent.pid!, base.url, base.metricsUrl);
@@ -503,10 +505,9 @@ try {
     console.log(`   ${stt} + ${tts}: ${PUBLISHED[stt]} + ${oursToBot.toFixed(0)}${adjust ? ` ${adjust > 0 ? "+" : "−"} ${Math.abs(adjust)}` : ""} + ${oursToAudio.toFixed(0)} + ${PUBLISHED[tts]} = ${total.toFixed(0)} ms${note}`);
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  const cpuPerCall = (busy: number, idle: number) => (((busy - idle) / CALLS) * 100).toFixed(1);
   for (const { mode, idle, busy, thirds, rss, reached, ran } of cpuRows) {
-    console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${cpuPerCall(busy, idle)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
-    console.log(`   per call in each third of the reading: ${thirds.map((third) => cpuPerCall(third, idle)).join(", ")} %`);
+    console.log(`4. agent CPU, ${mode}: idle ${(idle * 100).toFixed(1)} % of a core; ${CALLS} calls talking ${(busy * 100).toFixed(1)} % → ${cpuPerCall(busy, idle).toFixed(1)} % of a core per call; agent RSS after ${rss.toFixed(0)} MB`);
+    console.log(`   per call in each third of the reading: ${thirds.map((third) => cpuPerCall(third, idle).toFixed(1)).join(", ")} %`);
     console.log(`   Silero, of the callers' windows in the reading: ${(reached * 100).toFixed(0)} % reached it, ${(ran * 100).toFixed(0)} % ran the model`);
   }
   if (baseline) {
