@@ -143,7 +143,7 @@ async function startAgent(sileroGated: boolean, root?: string): Promise<{ agent:
       NO_REPLY_TIMEOUT_MS: "60000",
       AGENT_LOG_LEVEL: "error",
     },
-    { stdio: "pipe", nodeArgs: root ? [] : profiling, ...(root ? { root } : {}) },
+    { stdio: "pipe", nodeArgs: root ? (baseline?.nodeArgs ?? []) : profiling, ...(root ? { root } : {}) },
   );
   agents.push(agent);
   let agentLog = "";

@@ -9,9 +9,10 @@ const repo = resolve(import.meta.dirname, "../..");
  * A benchmark's baseline: `rev` checked out beside this tree (a detached git worktree sharing this tree's
  * node_modules), so that its code runs in the same run as this tree's. A package that the two trees patch differently
  * (patches/, applied by patch-package on install) is the baseline's own: a copy with this tree's patch taken out and
- * the baseline's put in. `remove` deletes it.
+ * the baseline's put in; then the baseline's processes need `nodeArgs` (`--preserve-symlinks`), so that the packages
+ * linked from this tree load the baseline's copy too, not this tree's. `remove` deletes it.
  */
-export function baselineCheckout(rev: string): { root: string; commit: string; remove: () => void } {
+export function baselineCheckout(rev: string): { root: string; commit: string; nodeArgs: string[]; remove: () => void } {
   const commit = execFileSync("git", ["rev-parse", "--short", `${rev}^{commit}`], { cwd: repo, encoding: "utf8" }).trim();
   const root = mkdtempSync(join(tmpdir(), "phonemybot-baseline-"));
   execFileSync("git", ["worktree", "add", "--detach", root, commit], { cwd: repo, stdio: "ignore" });
@@ -29,7 +30,7 @@ export function baselineCheckout(rev: string): { root: string; commit: string; r
     }
   }
   const remove = () => execFileSync("git", ["worktree", "remove", "--force", root], { cwd: repo, stdio: "ignore" });
-  return { root, commit, remove };
+  return { root, commit, nodeArgs: differing.length === 0 ? [] : ["--preserve-symlinks"], remove };
 }
 
 /** patch-package's files in `dir` by the package they patch (`@scope+name+1.2.3.patch` patches `@scope/name`). */
