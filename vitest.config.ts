@@ -57,6 +57,19 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      {
+        // The framework's own tests of its stream helpers, which patches/@livekit+agents+1.9.0.patch changes: they
+        // run against the patched code (installed by `npm ci`'s postinstall).
+        test: {
+          name: "framework",
+          sequence: { groupOrder: 1 },
+          dir: "node_modules/@livekit/agents/dist/stream",
+          include: ["**/*.test.js"],
+          exclude: [],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
     ],
   },
 });
