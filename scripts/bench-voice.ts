@@ -16,6 +16,8 @@
  * Printed as a table; figures for docs/performance.md. Not a test. Env: BENCH_TURNS (100), BENCH_CALLS (20),
  * BENCH_CPU_SECONDS (30, row 4's reading, also printed in thirds);
  * BENCH_CPU_PROF=dir writes the agent's V8 CPU profile there (`node --cpu-prof`; read it with scripts/cpu-top.ts).
+ * BENCH_PROMISE_CENSUS=file appends the agent's promises per second and where they are made, every 10 s
+ * (scripts/load/promise-census.ts).
  * BENCH_SILERO: gated (Silero only while the bot speaks, the agent's default), always (SILERO_GATING=off), or both
  * (default): rows 1–3 with the first, row 4 once per mode, each with an agent of its own, in the same run.
  * BENCH_BASELINE=<git revision> (one from 9435392 on: its agent must take its socket from AGENT_LISTEN_FD): row 4
@@ -28,6 +30,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { concatSamples, resample, silence } from "../agent/audio.ts";
 import { startFakeCartesia } from "../test/agent/fake-cartesia.ts";
 import { fluxSilenceMs, startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
@@ -122,7 +125,11 @@ const cartesia = await startFakeCartesia({ apiKey: "bench", firstByteDelayMs: PU
 const gateway = await startGateway({ AGENT_SECRET: SECRET, DELIVERY_RETRY_DELAYS_MS: "200,400", BOT_TIMEOUT_MS: "2000" }, { agent: false });
 // One process (tsx as a loader, not its CLI's child process), so that its CPU is read from /proc/<pid> and a CPU
 // profile can be asked for (`--cpu-prof` is not allowed in NODE_OPTIONS).
-const profiling = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const profiling = [
+  ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  // tsx first, so that the census (TypeScript) can load; the agent's own `--import tsx` is then a no-op.
+  ...(process.env.BENCH_PROMISE_CENSUS ? ["--import", "tsx", "--import", join(import.meta.dirname, "load/promise-census.ts")] : []),
+];
 const agents: ChildProcess[] = [];
 const baseline = BASELINE ? baselineCheckout(BASELINE) : undefined;
 /** An agent process (this tree's, or the one in `root`) on its own port, Silero gated or not; resolves once it listens. */
@@ -141,6 +148,7 @@ async function startAgent(sileroGated: boolean, root?: string): Promise<{ agent:
       ...(TTS === "openai" ? { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: openai.baseURL } : {}),
       ...(TTS === "cartesia" || EAGER ? { CARTESIA_API_KEY: "bench", CARTESIA_URL: cartesia.url } : {}),
       NO_REPLY_TIMEOUT_MS: "60000",
+      ...(process.env.BENCH_PROMISE_CENSUS ? { PROMISE_CENSUS_FILE: process.env.BENCH_PROMISE_CENSUS } : {}),
       AGENT_LOG_LEVEL: "error",
     },
     { stdio: "pipe", nodeArgs: root ? (baseline?.nodeArgs ?? []) : profiling, ...(root ? { root } : {}) },
