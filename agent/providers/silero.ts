@@ -4,7 +4,7 @@ import { InferenceSession } from "onnxruntime-node";
 import { SilentWindows } from "./silent-windows.ts";
 
 /** The plugin's defaults (`VAD.load()` with no options), spelled out because the plugin does not export them. */
-const OPTIONS: ConstructorParameters<typeof silero.VAD>[1] = {
+export const SILERO_OPTIONS: ConstructorParameters<typeof silero.VAD>[1] = {
   minSpeechDuration: 50,
   minSilenceDuration: 550,
   prefixPaddingDuration: 500,
@@ -34,6 +34,6 @@ export class SileroModel {
   }
 
   forCall(): silero.VAD {
-    return new silero.VAD(this.windows as unknown as InferenceSession, OPTIONS);
+    return new silero.VAD(this.windows as unknown as InferenceSession, SILERO_OPTIONS);
   }
 }

@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import { initializeLogger } from "@livekit/agents";
 import { AudioFrame } from "@livekit/rtc-node";
 import { concatSamples } from "../../agent/audio.ts";
@@ -22,6 +24,19 @@ export async function collectFrames(stream: AsyncIterable<{ frame: AudioFrame }>
 
 export function joinFrames(frames: AudioFrame[]): Int16Array {
   return concatSamples(frames.map((f) => f.data));
+}
+
+/**
+ * Runs the garbage collector (the flag set at run time: vitest's workers are started without it), a few times with
+ * the event loop turning in between, so that what the tests' WeakRefs point at is gone if nothing holds it.
+ */
+export async function collectGarbage(): Promise<void> {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 10_000, what = "condition"): Promise<T> {

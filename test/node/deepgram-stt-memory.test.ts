@@ -1,15 +1,10 @@
-import v8 from "node:v8";
-import vm from "node:vm";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { frames, silence } from "../../agent/audio.ts";
 import { DeepgramSTT } from "../../agent/providers/deepgram-stt.ts";
 import { FluxSTT } from "../../agent/providers/flux-stt.ts";
 import { startFakeDeepgram } from "../agent/fake-deepgram.ts";
-import { initLogger, waitFor } from "../agent/helpers.ts";
-
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+import { collectGarbage, initLogger, waitFor } from "../agent/helpers.ts";
 
 let deepgram: Awaited<ReturnType<typeof startFakeDeepgram>>;
 beforeAll(async () => {
@@ -35,10 +30,7 @@ it.each([
     stream.pushFrame(frame);
   }
   const connection = await waitFor(() => deepgram.connections[before]?.audioBytes === audio.byteLength && deepgram.connections[before], 10_000, "all the audio at the fake");
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await collectGarbage();
   const alive = sent.filter((ref) => ref.deref() !== undefined).length;
   expect(connection.closed).toBe(false);
   // The last frame may still be held by a pending read; the other 199 are garbage.

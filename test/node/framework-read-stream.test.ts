@@ -1,11 +1,7 @@
-import v8 from "node:v8";
-import vm from "node:vm";
 import { ReadableStream } from "node:stream/web";
 import { readStream } from "@livekit/agents";
 import { describe, expect, it } from "vitest";
-
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+import { collectGarbage } from "../agent/helpers.ts";
 
 /** A stream of `count` chunks of 1280 bytes (a 40 ms frame), each tracked by a WeakRef; then it stays open. */
 function chunks(count: number) {
@@ -19,10 +15,7 @@ function chunks(count: number) {
     },
   });
   const alive = async () => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await collectGarbage();
     return made.filter((ref) => ref.deref() !== undefined).length;
   };
   return { stream, alive };

@@ -2,13 +2,12 @@ import * as silero from "@livekit/agents-plugin-silero";
 import type { InferenceSession } from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { concatSamples, frames, resample, silence } from "../../agent/audio.ts";
-import { SileroModel } from "../../agent/providers/silero.ts";
+import { SILERO_OPTIONS, SileroModel } from "../../agent/providers/silero.ts";
 import { speak } from "../agent/fake-openai.ts";
 import { initLogger } from "../agent/helpers.ts";
 
 const WINDOW = 512; // Silero's window at 16 kHz
 const CONTEXT = 64; // the samples of the previous window the plugin puts before each one
-const OPTIONS = { minSpeechDuration: 50, minSilenceDuration: 550, prefixPaddingDuration: 500, maxBufferedSpeech: 60_000, activationThreshold: 0.5, sampleRate: 16_000, forceCPU: true };
 
 beforeAll(() => initLogger());
 
@@ -22,7 +21,7 @@ async function recordingStream() {
       return (session.run as (...args: unknown[]) => unknown)(feeds, ...rest);
     },
   };
-  const stream = new silero.VAD(recording as unknown as InferenceSession, OPTIONS).stream();
+  const stream = new silero.VAD(recording as unknown as InferenceSession, SILERO_OPTIONS).stream();
   /** Resolves once the plugin has run no new window for 100 ms: it has used all it can of what it was given. */
   const settled = async () => {
     for (let seen = -1; seen !== windows.length; ) {
