@@ -1,4 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -58,14 +59,28 @@ export default defineConfig({
         },
       },
       {
-        // The framework's own tests of its stream helpers, which patches/@livekit+agents+1.9.0.patch changes: they
-        // run against the patched code (installed by `npm ci`'s postinstall).
+        // The framework's own tests of what patches/@livekit+agents+1.9.0.patch changes (its streams, queues and
+        // utilities) and of what runs on them (speech recognition, synthesis, the turn's audio), against the patched
+        // code that `npm ci`'s postinstall installs. Its test files import their siblings as `../src/*.js` (the
+        // repository's layout): that resolves to the package's dist/, which vitest must then transform itself.
+        resolve: { alias: [{ find: /^\.\.\/src\/(.*)$/, replacement: fileURLToPath(new URL("./node_modules/@livekit/agents/dist/$1", import.meta.url)) }] },
         test: {
           name: "framework",
-          sequence: { groupOrder: 1 },
-          dir: "node_modules/@livekit/agents/dist/stream",
-          include: ["**/*.test.js"],
+          // After the node project: these would take CPU from its real-time audio tests.
+          sequence: { groupOrder: 2 },
+          dir: "node_modules/@livekit/agents/dist",
+          include: [
+            "stream/*.test.js",
+            "utils.test.js",
+            "stt/*.test.js",
+            "tts/*.test.js",
+            "voice/audio_recognition*.test.js",
+            "voice/generation*.test.js",
+            "voice/io.test.js",
+          ],
           exclude: [],
+          server: { deps: { inline: [/@livekit\/agents\/dist/] } },
+          setupFiles: ["test/framework-setup.ts"],
           environment: "node",
           testTimeout: 20_000,
         },
