@@ -16,20 +16,26 @@ export function baselineCheckout(rev: string): { root: string; commit: string; n
   const commit = execFileSync("git", ["rev-parse", "--short", `${rev}^{commit}`], { cwd: repo, encoding: "utf8" }).trim();
   const root = mkdtempSync(join(tmpdir(), "phonemybot-baseline-"));
   execFileSync("git", ["worktree", "add", "--detach", root, commit], { cwd: repo, stdio: "ignore" });
-  const differing = differentlyPatched(patchesIn(join(repo, "patches")), patchesIn(join(root, "patches")));
-  if (differing.length === 0) symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
-  else {
-    linkPackages(join(repo, "node_modules"), join(root, "node_modules"));
-    for (const { name, ours, theirs } of differing) {
-      const copy = join(root, "node_modules", name);
-      rmSync(copy);
-      cpSync(join(repo, "node_modules", name), copy, { recursive: true });
-      // The patches name their files from the repository's root (a/node_modules/…): applied in the worktree's root.
-      if (ours) execFileSync("git", ["apply", "--reverse", join(repo, "patches", ours)], { cwd: root });
-      if (theirs) execFileSync("git", ["apply", join(root, "patches", theirs)], { cwd: root });
-    }
-  }
   const remove = () => execFileSync("git", ["worktree", "remove", "--force", root], { cwd: repo, stdio: "ignore" });
+  const differing = differentlyPatched(patchesIn(join(repo, "patches")), patchesIn(join(root, "patches")));
+  try {
+    if (differing.length === 0) symlinkSync(join(repo, "node_modules"), join(root, "node_modules"));
+    else {
+      linkPackages(join(repo, "node_modules"), join(root, "node_modules"));
+      for (const { name, ours, theirs } of differing) {
+        const copy = join(root, "node_modules", name);
+        rmSync(copy);
+        cpSync(join(repo, "node_modules", name), copy, { recursive: true });
+        // The patches name their files from the repository's root (a/node_modules/…): applied in the worktree's root.
+        if (ours) execFileSync("git", ["apply", "--reverse", join(repo, "patches", ours)], { cwd: root, stdio: "pipe" });
+        if (theirs) execFileSync("git", ["apply", join(root, "patches", theirs)], { cwd: root, stdio: "pipe" });
+      }
+    }
+  } catch (error) {
+    remove();
+    const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
+    throw new Error(`baseline ${commit}: its packages could not be set up (does node_modules match this tree's patches/?): ${detail}`);
+  }
   return { root, commit, nodeArgs: differing.length === 0 ? [] : ["--preserve-symlinks"], remove };
 }
 
