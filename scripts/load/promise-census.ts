@@ -4,7 +4,7 @@
  * where it was made (the first two frames outside Node's internals). Every 10 s it appends that window's rates to
  * `PROMISE_CENSUS_FILE`, busiest first; the window of row 4's reading is the one with the most promises.
  */
-import { createHook } from "node:async_hooks";
+import { AsyncLocalStorage, createHook } from "node:async_hooks";
 import { appendFileSync } from "node:fs";
 
 const file = process.env.PROMISE_CENSUS_FILE;
@@ -28,12 +28,30 @@ createHook({
   },
 }).enable();
 
+// Which AsyncLocalStorage instances are enabled (each one's hook runs for every promise from then on), by where the
+// first `run`/`enterWith` that enabled it was called. `_enable` is Node 20's internal; elsewhere this is skipped.
+const enabledStorages: string[] = [];
+const storageProto = AsyncLocalStorage.prototype as unknown as { _enable?: (this: { enabled?: boolean }) => void };
+const enable = storageProto._enable;
+if (enable) {
+  storageProto._enable = function (this: { enabled?: boolean }) {
+    if (!this.enabled) {
+      const frames = (new Error().stack ?? "").split("\n").slice(1).map((line) => line.trim().replace(/^at /, ""));
+      const caller = frames.find((frame) => !frame.includes("node:") && !frame.includes("promise-census")) ?? "?";
+      enabledStorages.push(caller.replace(/\(file:\/\/[^)]*?node_modules\//, "(").replace(/\(file:\/\/[^)]*?\/work\/[^/]+\//, "("));
+    }
+    enable.call(this);
+  };
+}
+
 setInterval(() => {
   const seconds = WINDOW_MS / 1000;
   const rate = (n: number) => `${Math.round(n / seconds)}/s`;
   const lines = [
     `==== ${new Date().toISOString()} (${seconds} s)`,
     ...[...byType].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([type, n]) => `${type} ${rate(n)}`),
+    `AsyncLocalStorage instances enabled so far: ${enabledStorages.length}`,
+    ...enabledStorages.map((site) => `  enabled by ${site}`),
     ...[...bySite].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([site, n]) => `  ${rate(n * SAMPLE_EVERY)}  ${site}`),
   ];
   appendFileSync(file, `${lines.join("\n")}\n`);
