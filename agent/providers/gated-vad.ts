@@ -1,12 +1,15 @@
 import { ReadableStream } from "node:stream/web";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { type VAD, type VADEvent, VADEventType, type VADStream } from "@livekit/agents";
-import { VadGate } from "./vad-gate.ts";
+import { isSilentFrame } from "../trailing-silence.ts";
+import { SILERO_SAMPLE_RATE } from "./silent-windows.ts";
+import { SettledSilence, VadGate } from "./vad-gate.ts";
 
 /**
  * The same VAD (model, options, `instanceof` intact) whose streams only get the caller's frames while `gate` is
- * open: closed, a frame is dropped before the VAD sees it (no window, no inference, no event). The stream's speech
- * segments are told to the gate, which stays open until a segment has ended. `now` is the gate's clock.
+ * open: closed, a frame is dropped before the VAD sees it (no window, no inference, no event); open, so is the
+ * digital silence the stream has settled on (`SettledSilence`). The stream's speech segments are told to the gate,
+ * which stays open until a segment has ended. `now` is the gate's clock.
  */
 export function gatedVad<T extends VAD>(vad: T, gate: VadGate, now: () => number = Date.now): T {
   return new Proxy(vad, {
@@ -25,10 +28,16 @@ function gateStream(stream: VADStream, gate: VadGate, now: () => number): VADStr
   const attach = stream.updateInputStream.bind(stream);
   const detach = stream.detachInputStream.bind(stream);
   let release: (() => void) | undefined;
+  // What this stream's Silero has heard: its model state is the stream's own.
+  const silence = new SettledSilence<AudioFrame>();
+  const select = (frame: AudioFrame) =>
+    gate.passes(now())
+      ? silence.next(frame, isSilentFrame(frame), (frame.samplesPerChannel * SILERO_SAMPLE_RATE) / frame.sampleRate, gate.vadInSpeech)
+      : [];
   // The framework attaches its tee of the caller's audio, and detaches it to attach it again to a new stream (when
   // it restarts its VAD task): the gated source must let go of it then.
   stream.updateInputStream = (source) => {
-    const gated = gatedFrames(source, () => gate.passes(now()));
+    const gated = gatedFrames(source, select);
     release = gated.release;
     attach(gated.stream);
   };
@@ -54,8 +63,11 @@ function gateStream(stream: VADStream, gate: VadGate, now: () => number): VADStr
   return stream;
 }
 
-/** `source` with the frames `passes` refuses left out; `release` frees `source` for another reader. */
-export function gatedFrames(source: ReadableStream<AudioFrame>, passes: (frame: AudioFrame) => boolean): { stream: ReadableStream<AudioFrame>; release: () => void } {
+/**
+ * `source` with each frame replaced by the frames `select` gives for it (none: left out; more: frames it had held go
+ * in first); `release` frees `source` for another reader.
+ */
+export function gatedFrames(source: ReadableStream<AudioFrame>, select: (frame: AudioFrame) => readonly AudioFrame[]): { stream: ReadableStream<AudioFrame>; release: () => void } {
   const reader = source.getReader();
   let released = false;
   const release = () => {
@@ -70,7 +82,10 @@ export function gatedFrames(source: ReadableStream<AudioFrame>, passes: (frame: 
           for (;;) {
             const { done, value } = await reader.read();
             if (done) return controller.close();
-            if (passes(value)) return controller.enqueue(value);
+            const selected = select(value);
+            if (selected.length === 0) continue;
+            for (const frame of selected) controller.enqueue(frame);
+            return;
           }
         } catch (error) {
           // Released while a read was pending: the stream's reader has gone already.

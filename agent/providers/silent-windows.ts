@@ -4,6 +4,16 @@ import { vadWindows } from "../metrics.ts";
 
 /** Windows of silence a stream runs through the model before the rest of that silence is answered without it (~1 s). */
 const SETTLE_WINDOWS = 32;
+/** Silero's window: 512 samples at 16 kHz (the plugin resamples other rates to it). */
+export const SILERO_SAMPLE_RATE = 16_000;
+export const SILERO_WINDOW_SAMPLES = 512;
+const WINDOW_MS = (SILERO_WINDOW_SAMPLES / SILERO_SAMPLE_RATE) * 1000;
+/**
+ * Digital silence (ms) after which a stream's further silent windows are surely answered without the model: the settling
+ * windows, one more for a window holding the end of a sound, one for the plugin's resampling. From then on, leaving
+ * such silence out of the VAD changes nothing the model decides (providers/vad-gate.ts, `SettledSilence`).
+ */
+export const SETTLED_SILENCE_MS = (SETTLE_WINDOWS + 2) * WINDOW_MS;
 
 type Feeds = { input: Tensor; state: Tensor; sr: Tensor };
 type Session = Pick<InferenceSession, "run">;

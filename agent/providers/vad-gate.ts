@@ -1,3 +1,5 @@
+import { SETTLED_SILENCE_MS, SILERO_SAMPLE_RATE, SILERO_WINDOW_SAMPLES } from "./silent-windows.ts";
+
 /**
  * How long the VAD keeps listening after the bot has stopped speaking (ms): the bot's last audio is still on its way
  * to the caller (the output's lead, the network), and a message that follows at once keeps the VAD on. Short on
@@ -54,6 +56,11 @@ export class VadGate {
     return this.open;
   }
 
+  /** Whether the VAD is in a speech segment (it has started one and not ended it). */
+  get vadInSpeech(): boolean {
+    return this.inSpeech;
+  }
+
   private update(at: number): boolean {
     const open = this.botSpeakingNow || this.inSpeech || at - this.botStoppedAt < this.tailMs;
     if (open !== this.open) {
@@ -61,5 +68,56 @@ export class VadGate {
       this.options.onChange?.(open, at);
     }
     return open;
+  }
+}
+
+/**
+ * Inside the gate, for one VAD stream: the caller's digital silence once the VAD has settled on it. After
+ * `SETTLED_SILENCE_MS` of it, Silero answers every further silent window without running its model, with the same
+ * "no speech" and the same model state (silent-windows.ts), so those frames can be left out before the framework's VAD
+ * plumbing (a stream hop, a window, an event each), which costs the agent more than the model skipped. A frame with
+ * sound always goes in, and so does silence inside a speech segment, which the VAD needs to end it.
+ *
+ * Only whole Silero windows of silence are left out: frames are held until they make a whole number of windows, and
+ * go in before the next frame with sound if they do not, so that the VAD's windows fall on the same audio as if
+ * nothing had been left out and it finds speech where it would have. Left out, the silence does not advance the VAD's
+ * clock, as when the gate is closed: its next event comes as after a shorter pause. Pure state, as `VadGate`: the
+ * frames are read by gated-vad.ts.
+ */
+export class SettledSilence<Frame> {
+  private heardMs = 0;
+  private held: Frame[] = [];
+  private heldSamples = 0;
+
+  constructor(private readonly settledMs = SETTLED_SILENCE_MS) {}
+
+  /**
+   * The frames that go to the VAD now, given the next one: `silent` or not, `samples` long at Silero's 16 kHz;
+   * `inSpeech`: the VAD is in a speech segment.
+   */
+  next(frame: Frame, silent: boolean, samples: number, inSpeech: boolean): Frame[] {
+    if (!silent) {
+      this.heardMs = 0;
+      return this.release(frame);
+    }
+    if (inSpeech || this.heardMs < this.settledMs) {
+      this.heardMs += (samples / SILERO_SAMPLE_RATE) * 1000;
+      return this.release(frame);
+    }
+    this.held.push(frame);
+    this.heldSamples += samples;
+    if (this.heldSamples % SILERO_WINDOW_SAMPLES === 0) {
+      this.held = [];
+      this.heldSamples = 0;
+    }
+    return [];
+  }
+
+  private release(frame: Frame): Frame[] {
+    if (this.held.length === 0) return [frame];
+    const frames = [...this.held, frame];
+    this.held = [];
+    this.heldSamples = 0;
+    return frames;
   }
 }

@@ -6,7 +6,8 @@ import { concatSamples, frames, resample, silence } from "../../agent/audio.ts";
 import { AudioClock } from "../../agent/audio-clock.ts";
 import { gatedFrames, gatedVad } from "../../agent/providers/gated-vad.ts";
 import { SileroModel } from "../../agent/providers/silero.ts";
-import { GATE_TAIL_MS, VadGate } from "../../agent/providers/vad-gate.ts";
+import { SETTLED_SILENCE_MS } from "../../agent/providers/silent-windows.ts";
+import { GATE_TAIL_MS, SettledSilence, VadGate } from "../../agent/providers/vad-gate.ts";
 import { TurnTiming } from "../../agent/turn-timing.ts";
 import { speak } from "../agent/fake-openai.ts";
 import { initLogger } from "../agent/helpers.ts";
@@ -52,6 +53,48 @@ describe("the VAD's gate (vad-gate.ts)", () => {
   });
 });
 
+describe("settled silence (vad-gate.ts)", () => {
+  // 40 ms frames at 16 kHz (640 samples: a Silero window is 512), numbered.
+  const FRAME = 640;
+  const feed = (silence: SettledSilence<number>, frames: number[], silent: boolean, inSpeech = false) => frames.map((n) => silence.next(n, silent, FRAME, inSpeech));
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+  it("lets digital silence through until the VAD has heard SETTLED_SILENCE_MS of it, then leaves the rest out", () => {
+    const silence = new SettledSilence<number>();
+    const heard = Math.ceil(SETTLED_SILENCE_MS / 40);
+    const out = feed(silence, range(0, heard + 20), true);
+    expect(out.slice(0, heard)).toEqual(range(0, heard).map((n) => [n]));
+    expect(out.slice(heard).flat()).toEqual([]);
+  });
+
+  it("leaves out only whole windows: the frames held past the last whole window go in before the next frame with sound", () => {
+    const silence = new SettledSilence<number>(0);
+    // Four 640-sample frames are five 512-sample windows: left out. Three more (1,920 samples) are not a whole number.
+    expect(feed(silence, range(0, 7), true).flat()).toEqual([]);
+    const [withSound] = feed(silence, [7], false);
+    expect(withSound).toEqual([4, 5, 6, 7]);
+    expect((4 * FRAME) % 512).toBe(0);
+    // After the sound, silence is heard again from nothing (settled at 0 ms here: left out at once).
+    expect(feed(silence, [8], true)).toEqual([[]]);
+  });
+
+  it("lets every frame with sound through, and starts counting the silence again after it", () => {
+    const silence = new SettledSilence<number>(200);
+    expect(feed(silence, range(0, 5), true)).toEqual(range(0, 5).map((n) => [n]));
+    expect(feed(silence, [5], true)).toEqual([[]]);
+    expect(feed(silence, [6], false)).toEqual([[5, 6]]);
+    expect(feed(silence, range(7, 5), true)).toEqual(range(7, 5).map((n) => [n]));
+    expect(feed(silence, [12], true)).toEqual([[]]);
+  });
+
+  it("lets silence inside a speech segment through however long it lasts (the VAD needs it to end the segment)", () => {
+    const silence = new SettledSilence<number>(200);
+    expect(feed(silence, range(0, 50), true, true)).toEqual(range(0, 50).map((n) => [n]));
+    // The segment over, that silence has been heard: the rest is left out at once.
+    expect(feed(silence, [50], true)).toEqual([[]]);
+  });
+});
+
 describe("gated frames (gated-vad.ts)", () => {
   const frame = (n: number) => new AudioFrame(new Int16Array([n]), 16_000, 1, 1);
   const source = (count: number) => {
@@ -60,21 +103,29 @@ describe("gated frames (gated-vad.ts)", () => {
   };
 
   it("leaves out the frames the gate refuses, in order", async () => {
-    const { stream } = gatedFrames(source(10), (f) => f.data[0]! % 3 === 0);
+    const { stream } = gatedFrames(source(10), (f) => (f.data[0]! % 3 === 0 ? [f] : []));
     const seen: number[] = [];
     for await (const f of stream) seen.push(f.data[0]!);
     expect(seen).toEqual([0, 3, 6, 9]);
   });
 
+  it("puts in every frame select gives for a frame, in order: frames it held first", async () => {
+    const held: AudioFrame[] = [];
+    const { stream } = gatedFrames(source(6), (f) => (f.data[0]! % 3 === 2 ? held.splice(0).concat(f) : (held.push(f), [])));
+    const seen: number[] = [];
+    for await (const f of stream) seen.push(f.data[0]!);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it("lets go of its source when released, so that another reader can attach to it (the framework restarts its VAD task)", async () => {
     const tee = source(6);
-    const first = gatedFrames(tee, () => true);
+    const first = gatedFrames(tee, (f) => [f]);
     const reader = first.stream.getReader();
     expect((await reader.read()).value!.data[0]).toBe(0);
     first.release();
     expect(tee.locked).toBe(false);
     const seen: number[] = [];
-    for await (const f of gatedFrames(tee, () => true).stream) seen.push(f.data[0]!);
+    for await (const f of gatedFrames(tee, (f) => [f]).stream) seen.push(f.data[0]!);
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 });
@@ -86,11 +137,11 @@ describe("Silero behind the gate (real model)", () => {
   const audio = noisy(concatSamples([silence(16_000, 1000), words, silence(16_000, 1500), words, silence(16_000, 1500)]));
   const secondStartsAt = 1000 + (words.length / 16) + 1500; // ms of audio
 
-  async function run(gate: VadGate, botSpeaksAt: [number, number]) {
+  async function run(gate: VadGate | undefined, botSpeaksAt: [number, number], samples = audio) {
     const model = await SileroModel.load();
     let audioMs = 0;
-    const stream = gatedVad(model.forCall(), gate, () => audioMs).stream();
-    const all = [...frames(audio, 16_000, 20)];
+    const stream = (gate ? gatedVad(model.forCall(), gate, () => audioMs) : model.forCall()).stream();
+    const all = [...frames(samples, 16_000, 20)];
     let i = 0;
     // Frames come at twice real time (as a call's come in real time, not all at once: the gate decides as they arrive,
     // and the VAD keeps up with them).
@@ -101,16 +152,16 @@ describe("Silero behind the gate (real model)", () => {
           if (i >= all.length) return controller.close();
           await new Promise((r) => setTimeout(r, Math.max(0, started + i * 10 - performance.now())));
           audioMs = i * 20;
-          if (audioMs === botSpeaksAt[0]) gate.botSpeaking(true, audioMs);
-          if (audioMs === botSpeaksAt[1]) gate.botSpeaking(false, audioMs);
+          if (audioMs === botSpeaksAt[0]) gate?.botSpeaking(true, audioMs);
+          if (audioMs === botSpeaksAt[1]) gate?.botSpeaking(false, audioMs);
           controller.enqueue(all[i++]!);
         },
       }),
     );
-    const events: { type: VADEventType; at: number }[] = [];
+    const events: { type: VADEventType; at: number; speechMs: number }[] = [];
     const reader = (async () => {
       for await (const event of stream) {
-        if (event.type === VADEventType.START_OF_SPEECH || event.type === VADEventType.END_OF_SPEECH) events.push({ type: event.type, at: audioMs });
+        if (event.type === VADEventType.START_OF_SPEECH || event.type === VADEventType.END_OF_SPEECH) events.push({ type: event.type, at: audioMs, speechMs: event.speechDuration });
       }
     })();
     await new Promise((r) => setTimeout(r, 100));
@@ -141,6 +192,21 @@ describe("Silero behind the gate (real model)", () => {
     expect(events.map((e) => e.type)).toEqual([VADEventType.START_OF_SPEECH, VADEventType.END_OF_SPEECH, VADEventType.START_OF_SPEECH, VADEventType.END_OF_SPEECH]);
     expect(windows).toBeGreaterThan((audio.length / 512) * 0.9);
   }, 20_000);
+
+  it("on digital silence, the gate open throughout: leaves out the silence the VAD has settled on, and finds the same segments as the VAD with nothing left out", async () => {
+    const quiet = concatSamples([silence(16_000, 1000), words, silence(16_000, 2000), words, silence(16_000, 2000)]);
+    const plain = await run(undefined, [0, 1], quiet);
+    const gated = await run(new VadGate({ tailMs: 60_000 }), [0, 1], quiet);
+    expect(plain.events.map((e) => e.type)).toEqual([VADEventType.START_OF_SPEECH, VADEventType.END_OF_SPEECH, VADEventType.START_OF_SPEECH, VADEventType.END_OF_SPEECH]);
+    expect(gated.events.map((e) => e.type)).toEqual(plain.events.map((e) => e.type));
+    // Each event found at the frame where the VAD with every frame found it (give or take a frame: the events are read
+    // as the frames come, at twice real time).
+    for (const [i, { at }] of gated.events.entries()) expect(Math.abs(at - plain.events[i]!.at)).toBeLessThanOrEqual(20);
+    // The same windows over the speech (whole windows of silence left out): the same speech, to the millisecond.
+    expect(gated.events.map((e) => e.speechMs)).toEqual(plain.events.map((e) => e.speechMs));
+    // The silence after each segment beyond SETTLED_SILENCE_MS (≈ 2 × 900 ms) never reached Silero.
+    expect(plain.windows - gated.windows).toBeGreaterThan(40);
+  }, 30_000);
 });
 
 describe("a gated VAD stream's segments", () => {
