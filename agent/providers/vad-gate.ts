@@ -84,6 +84,9 @@ export class VadGate {
  * clock, as when the gate is closed: its next event comes as after a shorter pause. Pure state, as `VadGate`: the
  * frames are read by gated-vad.ts.
  */
+/** At most a second of silence is held (Silero's 16 kHz samples). */
+const MAX_HELD_SAMPLES = SILERO_SAMPLE_RATE;
+
 export class SettledSilence<Frame> {
   private heardMs = 0;
   private held: Frame[] = [];
@@ -106,7 +109,8 @@ export class SettledSilence<Frame> {
     }
     this.held.push(frame);
     this.heldSamples += samples;
-    if (this.heldSamples % SILERO_WINDOW_SAMPLES === 0) {
+    // Frames whose windows do not line up within a second (none of the usual sizes) are let go anyway.
+    if (this.heldSamples % SILERO_WINDOW_SAMPLES === 0 || this.heldSamples >= MAX_HELD_SAMPLES) {
       this.held = [];
       this.heldSamples = 0;
     }

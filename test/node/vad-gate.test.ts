@@ -78,6 +78,15 @@ describe("settled silence (vad-gate.ts)", () => {
     expect(feed(silence, [8], true)).toEqual([[]]);
   });
 
+  it("holds at most a second of silence, for frame sizes whose windows never line up", () => {
+    const silence = new SettledSilence<number>(0);
+    // 333 samples: 512 of them make whole windows, far past a second.
+    range(0, 200).forEach((n) => silence.next(n, true, 333, false));
+    const released = silence.next(200, false, 333, false);
+    expect(released.length).toBeLessThanOrEqual(Math.ceil(16_000 / 333) + 1);
+    expect(released.at(-1)).toBe(200);
+  });
+
   it("lets every frame with sound through, and starts counting the silence again after it", () => {
     const silence = new SettledSilence<number>(200);
     expect(feed(silence, range(0, 5), true)).toEqual(range(0, 5).map((n) => [n]));
