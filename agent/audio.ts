@@ -22,6 +22,13 @@ export const SILENCE_PEAK = 0.001;
 /** The same, for PCM16 samples. */
 export const SILENCE_PEAK_PCM16 = Math.ceil(SILENCE_PEAK * 32768);
 
+/** Whether every sample of `frame` is silence. */
+export function isSilentFrame(frame: AudioFrame): boolean {
+  const samples = frame.data;
+  for (let i = 0; i < samples.length; i++) if (samples[i]! >= SILENCE_PEAK_PCM16 || samples[i]! <= -SILENCE_PEAK_PCM16) return false;
+  return true;
+}
+
 /** Root-mean-square level of PCM16 samples, 0…1. */
 export function rms(samples: Int16Array): number {
   if (samples.length === 0) return 0;

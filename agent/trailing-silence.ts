@@ -1,14 +1,7 @@
 import { TransformStream, type TransformStreamDefaultController } from "node:stream/web";
 import { USERDATA_TIMED_TRANSCRIPT } from "@livekit/agents";
 import type { AudioFrame } from "@livekit/rtc-node";
-import { SILENCE_PEAK_PCM16 } from "./audio.ts";
-
-/** Whether every sample of `frame` is silence (audio.ts). */
-export function isSilentFrame(frame: AudioFrame): boolean {
-  const samples = frame.data;
-  for (let i = 0; i < samples.length; i++) if (samples[i]! >= SILENCE_PEAK_PCM16 || samples[i]! <= -SILENCE_PEAK_PCM16) return false;
-  return true;
-}
+import { isSilentFrame } from "./audio.ts";
 
 /**
  * A reply's frames without the silence at its end: runs of silent frames are held until a frame with sound follows

@@ -1,7 +1,7 @@
 import { ReadableStream } from "node:stream/web";
 import type { AudioFrame } from "@livekit/rtc-node";
 import { type VAD, type VADEvent, VADEventType, type VADStream } from "@livekit/agents";
-import { isSilentFrame } from "../trailing-silence.ts";
+import { isSilentFrame } from "../audio.ts";
 import { SILERO_SAMPLE_RATE } from "./silent-windows.ts";
 import { SettledSilence, VadGate } from "./vad-gate.ts";
 

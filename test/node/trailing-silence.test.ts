@@ -2,7 +2,8 @@ import { ReadableStream } from "node:stream/web";
 import { USERDATA_TIMED_TRANSCRIPT } from "@livekit/agents";
 import { AudioFrame } from "@livekit/rtc-node";
 import { describe, expect, it } from "vitest";
-import { isSilentFrame, withoutTrailingSilence } from "../../agent/trailing-silence.ts";
+import { isSilentFrame } from "../../agent/audio.ts";
+import { withoutTrailingSilence } from "../../agent/trailing-silence.ts";
 
 const RATE = 24_000;
 /** A 20 ms frame: a tone of `amplitude` (0 = digital silence), named by `tag` in its userdata. */
