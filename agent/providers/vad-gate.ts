@@ -71,6 +71,9 @@ export class VadGate {
   }
 }
 
+/** At most a second of silence is held (Silero's 16 kHz samples). */
+const MAX_HELD_SAMPLES = SILERO_SAMPLE_RATE;
+
 /**
  * Inside the gate, for one VAD stream: the caller's digital silence once the VAD has settled on it. After
  * `SETTLED_SILENCE_MS` of it, Silero answers every further silent window without running its model, with the same
@@ -84,9 +87,6 @@ export class VadGate {
  * clock, as when the gate is closed: its next event comes as after a shorter pause. Pure state, as `VadGate`: the
  * frames are read by gated-vad.ts.
  */
-/** At most a second of silence is held (Silero's 16 kHz samples). */
-const MAX_HELD_SAMPLES = SILERO_SAMPLE_RATE;
-
 export class SettledSilence<Frame> {
   private heardMs = 0;
   private held: Frame[] = [];
