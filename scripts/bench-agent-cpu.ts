@@ -108,6 +108,39 @@ const botSpeaksAt = (ms: number) => {
 };
 
 /**
+ * `vad` whose streams tell `onFrame` of each frame they read from their input: their reader is wrapped (one promise a
+ * read), not their input piped through another stream, which would add a stream hop's cost to each frame measured.
+ */
+function heardBy<T extends VAD>(vad: T, onFrame: (frame: AudioFrame) => void): T {
+  return new Proxy(vad, {
+    get(target, property) {
+      if (property === "stream")
+        return () => {
+          const stream = target.stream();
+          const attach = stream.updateInputStream.bind(stream);
+          stream.updateInputStream = (source) => {
+            const getReader = source.getReader.bind(source);
+            source.getReader = (() => {
+              const reader = getReader();
+              const read = reader.read.bind(reader);
+              reader.read = async () => {
+                const result = await read();
+                if (!result.done) onFrame(result.value);
+                return result;
+              };
+              return reader;
+            }) as typeof source.getReader;
+            attach(source);
+          };
+          return stream;
+        };
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
  * One call's audio through `vad` (gated when `gated`), as the framework feeds it: a stream of 20 ms frames attached
  * with `updateInputStream`. Frames are handed over as fast as the VAD takes them, but never more than two windows
  * ahead of its inference (a call's frames come in real time, so the gate decides on what the VAD has seen).
@@ -115,10 +148,12 @@ const botSpeaksAt = (ms: number) => {
 async function gatedCallPass(vad: VAD, audio: Int16Array, gated: boolean): Promise<{ windowsRun: number }> {
   let audioMs = 0;
   const gate = new VadGate();
-  const stream = (gated ? gatedVad(vad, gate, () => audioMs) : vad).stream();
+  let passedSamples = 0;
+  // Counted as the VAD's stream reads them: the gate leaves out frames that were let through to it (settled silence).
+  const heard = heardBy(vad, (frame) => (passedSamples += frame.samplesPerChannel));
+  const stream = (gated ? gatedVad(heard, gate, () => audioMs) : heard).stream();
   const all = [...frames(audio, 16_000, 20)];
   let next = 0;
-  let passedSamples = 0;
   let inferredSamples = 0;
   let windowsRun = 0;
   let progress: () => void = () => undefined;
@@ -138,8 +173,6 @@ async function gatedCallPass(vad: VAD, audio: Int16Array, gated: boolean): Promi
         if (next >= all.length) return controller.close();
         audioMs = next * 20;
         gate.botSpeaking(botSpeaksAt(audioMs), audioMs);
-        // What the gate will let through (gatedVad asks it the same question for this frame).
-        if (!gated || gate.passes(audioMs)) passedSamples += all[next]!.samplesPerChannel;
         controller.enqueue(all[next++]!);
       },
     }),
