@@ -36,7 +36,7 @@ import { startFakeCartesia } from "../test/agent/fake-cartesia.ts";
 import { fluxSilenceMs, startFakeDeepgram } from "../test/agent/fake-deepgram.ts";
 import { endpointingDelayMs } from "../agent/turn-taking.ts";
 import { speak, startFakeOpenAI } from "../test/agent/fake-openai.ts";
-import { callGateway, freePort, spawnAgent, startGateway } from "../test/e2e/server.ts";
+import { callGateway, freePort, spawnAgent, startGateway, until as untilAsync } from "../test/e2e/server.ts";
 import { LocalCaller, mintTicket } from "../test/agent/local-caller.ts";
 import WebSocket from "ws";
 import { baselineCheckout } from "./load/baseline-checkout.ts";
@@ -368,11 +368,8 @@ try {
     // Idle is the agent with no call: the calls before (rows 1–3, or the round before) have ended at the agent, and
     // what their ending costs (sockets closing, the collector) is over: the lowest of five 1 s readings. Read while
     // they were ending, idle came out at up to 10 % of a core, and the per-call figure up to 0.4 % of a core too low.
-    for (const startedAt = performance.now(); ; await sleep(200)) {
-      const { calls } = (await (await fetch(new URL("/healthz", url))).json()) as { calls: number };
-      if (calls === 0) break;
-      if (performance.now() - startedAt > 30_000) throw new Error(`the agent still has ${calls} calls 30 s after the last hung up`);
-    }
+    const callsAtAgent = async () => ((await (await fetch(new URL("/healthz", url))).json()) as { calls: number }).calls;
+    await untilAsync(async () => (await callsAtAgent()) === 0, 30_000, "the agent to have no call left, 30 s after the last hung up");
     const idleReadings: number[] = [];
     for (let i = 0; i < 5; i++) idleReadings.push(await measure(1));
     const idle = Math.min(...idleReadings);
