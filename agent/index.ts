@@ -3,6 +3,7 @@
  * local transport (agent/local-server.ts) on AGENT_PORT (default 8788), or on the listening socket `npm start`
  * hands it (agent/inherited-listener.ts), talking to the gateway at GATEWAY_URL.
  */
+import "./share-async-storage.ts";
 import { initializeLogger } from "@livekit/agents";
 import { announce } from "./announce.ts";
 import { agentConfigFromEnv } from "./config.ts";
