@@ -10,11 +10,15 @@
  *      always (every window; SILERO_GATING=off) vs gated (only while the bot speaks, plus the tail and to the end of a
  *      segment: agent/providers/vad-gate.ts), on a line with quiet noise (4) and on a digitally silent one (5);
  *   6. the same call's audio sent as Deepgram gets it (50 ms messages) over a loopback WebSocket to a server (in a
- *      child process) that accepts permessage-deflate: ws's default (compressed) vs our client's (not offered).
+ *      child process) that accepts permessage-deflate: ws's default (compressed) vs our client's (not offered);
+ *   7. the call's 40 ms frames through 8 web-stream hops with five AsyncLocalStorages enabled (the framework's four and
+ *      our log context): Node's own vs shared ones (agent/shared-async-storage.ts), each in a child process
+ *      (scripts/load/storage-hops.ts; the CPU of the frames alone, not the process's start).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { ReadableStream } from "node:stream/web";
+import { join } from "node:path";
 import { type VAD, VADEventType, initializeLogger, mergeFrames } from "@livekit/agents";
 import * as silero from "@livekit/agents-plugin-silero";
 import { AudioFrame } from "@livekit/rtc-node";
@@ -214,6 +218,18 @@ async function sendCallAudio(port: number, perMessageDeflate: boolean) {
 }
 const deflateServer = await startDeflateServer();
 
+/** Row 7's child: the CPU seconds the call's frames took through its stream hops, storages `native` or `shared`. */
+async function storageHops(mode: "native" | "shared"): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "load/storage-hops.ts"), mode, String(Math.round(callSeconds * 25))], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`storage-hops ${mode} exited with ${code}`);
+  return Number(out.trim());
+}
+
 const model = await SileroModel.load();
 const plugin = await silero.VAD.load();
 /** Each piece: before, after (CPU seconds per round), and the seconds of call audio it went through. */
@@ -224,6 +240,7 @@ const rows: [string, number[], number[], number][] = [
   ["4. Silero over a call, bot speaking half the time, line with quiet noise: always vs gated", [], [], callSeconds],
   ["5. the same, digitally silent line: always vs gated", [], [], callSeconds],
   ["6. the call's audio to a recognizer that accepts permessage-deflate: ws's default vs perMessageDeflate: false", [], [], callSeconds],
+  ["7. the call's frames through 8 stream hops, five AsyncLocalStorages enabled: Node's own vs shared", [], [], callSeconds],
 ];
 // Its own model, so that the count of windows answered without it (printed last) is row 1's.
 const callModel = await SileroModel.load();
@@ -238,6 +255,8 @@ for (let r = 0; r < ROUNDS; r++) {
   rows[2]![2].push(await timed(() => framerFraming(1600)));
   rows[5]![1].push(await timed(() => sendCallAudio(deflateServer.port, true)));
   rows[5]![2].push(await timed(() => sendCallAudio(deflateServer.port, false)));
+  rows[6]![1].push(await storageHops("native"));
+  rows[6]![2].push(await storageHops("shared"));
   for (const [row, audio, line] of [[3, noisyCall, "noisy"], [4, quietCall, "silent"]] as const) {
     for (const [side, gated] of [[1, false], [2, true]] as const) {
       rows[row]![side].push(await timed(async () => void (windowsRun[`${line} ${gated ? "gated" : "always"}`] = (await gatedCallPass(callModel.forCall(), audio, gated)).windowsRun)));
