@@ -13,9 +13,7 @@ const root = new AsyncLocalStorage<Frame>();
 const empty: Frame = new Map();
 
 function currentFrameWith(storage: object, store: unknown): Frame {
-  const frame = new Map(root.getStore() ?? empty);
-  frame.set(storage, store);
-  return frame;
+  return new Map(root.getStore() ?? empty).set(storage, store);
 }
 
 function currentFrameWithout(storage: object): Frame {
