@@ -8,6 +8,8 @@
  * (test/node/livekit-job.test.ts), but this entry, the room's audio and real SIP calls have not been run. See
  * docs/voice.md for running it for real.
  */
+// First, before the framework loads: this process's AsyncLocalStorages are shared ones (agent/share-async-storage.ts).
+import { nodeOptionsSharingAsyncStorage } from "./share-async-storage.ts";
 import { fileURLToPath } from "node:url";
 import { type JobContext, type JobProcess, ServerOptions, cli, defineAgent } from "@livekit/agents";
 import { agentConfigFromEnv } from "./config.ts";
@@ -61,10 +63,12 @@ async function serveMetrics(): Promise<void> {
   await startMetricsServer(port, process.env.AGENT_METRICS_HOST, jobs);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** The worker: its job processes inherit its environment, so they share their AsyncLocalStorages as it does. */
+async function runWorker(): Promise<void> {
   await serveMetrics();
-  cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
-} else if (process.env.LIVEKIT_URL && process.argv[1]?.endsWith("index.ts")) {
-  await serveMetrics();
+  process.env.NODE_OPTIONS = nodeOptionsSharingAsyncStorage(process.env.NODE_OPTIONS);
   cli.runApp(new ServerOptions({ agent: fileURLToPath(import.meta.url), agentName: AGENT_NAME }));
 }
+
+const isEntry = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isEntry || (process.env.LIVEKIT_URL && process.argv[1]?.endsWith("index.ts"))) await runWorker();

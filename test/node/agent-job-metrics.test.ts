@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobMetrics } from "../../agent/job-metrics.ts";
 import { JOB_METRICS_ENV, startJobMetricsReceiver } from "../../agent/job-metrics-push.ts";
 import { startMetricsServer } from "../../agent/metrics.ts";
-// The framework's own job executor (not exported by the package: its file, by path): it forks its job process main
-// (job_proc_lazy_main.js), which loads our agent module and runs its entry, as the worker does for each dispatched job.
-import { JobProcExecutor } from "../../node_modules/@livekit/agents/dist/ipc/job_proc_executor.js";
+import type { JobProcExecutor } from "../../node_modules/@livekit/agents/dist/ipc/job_proc_executor.js";
 import { initLogger, waitFor } from "../agent/helpers.ts";
+import { launchJob } from "../agent/job-process.ts";
 
 /**
  * On the LiveKit path each call runs in a job process: its call metrics are pushed to the worker's process and summed
@@ -65,33 +64,15 @@ async function scrapeUntil(ok: (text: string) => boolean, what: string, timeoutM
 }
 
 async function launch(id: string, call: { callMs: number; gapMs: number }): Promise<JobProcExecutor> {
-  const executor = new JobProcExecutor({
-    agent: join(import.meta.dirname, "../agent/metrics-job.ts"),
-    initializeTimeout: 60_000,
-    closeTimeout: 10_000,
-    memoryWarnMB: 0,
-    memoryLimitMB: 0,
-    pingInterval: 2_500,
-    pingTimeout: 90_000,
-    highPingThreshold: 5_000,
-  });
+  const executor = await launchJob(join(import.meta.dirname, "../agent/metrics-job.ts"), id, JSON.stringify(call));
   executors.push(executor);
-  await executor.start();
-  await executor.initialize({ sessionEndTimeout: 10_000 });
-  await executor.launchJob({
-    acceptArguments: { name: "phonemybot", identity: `agent-${id}`, metadata: "" },
-    job: { id, room: { name: `room-${id}`, sid: `RM_${id}` }, metadata: JSON.stringify(call) } as never,
-    url: "ws://127.0.0.1:9",
-    token: "",
-    workerId: "test-worker",
-  });
   return executor;
 }
 
 describe("call metrics of the framework's job processes", () => {
   it("reach the worker's /metrics: calls under way while they last, counts kept after the job ends or dies", async () => {
     const before = await scrape();
-    const [, , dies] = await Promise.all([
+    const [ends, alsoEnds, dies] = await Promise.all([
       launch("A", { callMs: 8_000, gapMs: 900 }),
       launch("B", { callMs: 8_000, gapMs: 1_100 }),
       launch("C", { callMs: 120_000, gapMs: 700 }),
@@ -116,7 +97,7 @@ describe("call metrics of the framework's job processes", () => {
     expect(value(after, TURNS) - value(before, TURNS)).toBe(3);
     expect(value(after, GAPS) - value(before, GAPS)).toBe(3);
     expect(value(after, GAP_SUM) - value(before, GAP_SUM)).toBeCloseTo(2.7, 6);
-    await waitFor(() => executors.slice(0, 2).every((e) => e.proc!.exitCode !== null), 20_000, "the ended jobs' processes to exit");
+    await waitFor(() => [ends, alsoEnds].every((e) => e.proc!.exitCode !== null), 20_000, "the ended jobs' processes to exit");
     expect(jobs.liveJobs).toBe(0);
     // Later scrapes keep them (counters never go down).
     expect(value(await scrape(), ENDED) - value(before, ENDED)).toBe(2);
