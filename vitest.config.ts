@@ -63,9 +63,10 @@ export default defineConfig({
         // utilities) and of what runs on them (speech recognition, synthesis, the turn's audio, the agent's tasks),
         // against the patched code that `npm ci`'s postinstall installs, with our shared AsyncLocalStorage installed as
         // in the agent (test/framework-setup.ts). Not its job-lifecycle tests (their module mocks do not take here) nor
-        // agent_activity's (one of them waits 2 s for a drain that does not come here, shared storage or not). Its test
-        // files import their siblings as `../src/*.js` (the repository's layout): that resolves to the package's dist/,
-        // which vitest must then transform itself.
+        // agent_activity's (one of them waits 2 s for a drain that does not come here, with the framework as published
+        // and Node's own storages too; a project cannot leave out one test by name). Its test files import their
+        // siblings as `../src/*.js` (the repository's layout): that resolves to the package's dist/, which vitest must
+        // then transform itself.
         resolve: { alias: [{ find: /^\.\.\/src\/(.*)$/, replacement: fileURLToPath(new URL("./node_modules/@livekit/agents/dist/$1", import.meta.url)) }] },
         test: {
           name: "framework",
