@@ -31,7 +31,15 @@ async function reportOfJob(id: string, nodeOptions: string): Promise<unknown> {
   process.env.NODE_OPTIONS = nodeOptions;
   const reportFile = join(dir, `${id}.json`);
   executors.push(await launchJob(join(import.meta.dirname, "../agent/storage-job.ts"), id, JSON.stringify({ reportFile })));
-  return JSON.parse(await waitFor(() => { try { return readFileSync(reportFile, "utf8"); } catch { return undefined; } }, 30_000, `job ${id}'s report`));
+  // Until the file is there and whole.
+  const report = () => {
+    try {
+      return JSON.parse(readFileSync(reportFile, "utf8")) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  return await waitFor(report, 30_000, `job ${id}'s report`);
 }
 
 describe("a job process of the worker's", () => {
