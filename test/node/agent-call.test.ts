@@ -293,8 +293,10 @@ describe("call pipeline (Deepgram + OpenAI fakes, stand-in gateway)", () => {
     const sentAt = performance.now();
     await waitFor(() => lastSpoken() === "One moment, please." && openai.requests.at(-1)?.at, 4000, "still-there prompt");
     expect(openai.requests.at(-1)!.at - sentAt).toBeGreaterThan(900);
+    const failedAt = performance.now();
     gateway.send(c.call.conversation, { type: "delivery_failed" });
-    await waitFor(() => lastSpoken().startsWith("Sorry, something went wrong"), 4000, "failure prompt");
+    // Synthesized a sentence at a time: the prompt's first sentence, whichever request is the last by then.
+    await waitFor(() => synthesized(failedAt, /^Sorry, something went wrong/), 4000, "failure prompt");
   });
 
   it("the caller hanging up tells the gateway", async () => {
