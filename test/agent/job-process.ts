@@ -7,6 +7,11 @@
 // The framework's own job executor (not exported by the package: its file, by path).
 import { JobProcExecutor } from "../../node_modules/@livekit/agents/dist/ipc/job_proc_executor.js";
 
+/** NODE_OPTIONS that let a forked job process load our TypeScript agent modules, as `npm run agent`'s tsx does. */
+export function nodeOptionsLoadingTypeScript(nodeOptions: string | undefined): string {
+  return `${nodeOptions ?? ""} --import tsx`.trim();
+}
+
 export async function launchJob(agentModule: string, id: string, metadata: string): Promise<JobProcExecutor> {
   const executor = new JobProcExecutor({
     agent: agentModule,

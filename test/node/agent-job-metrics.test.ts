@@ -5,7 +5,7 @@ import { JOB_METRICS_ENV, startJobMetricsReceiver } from "../../agent/job-metric
 import { startMetricsServer } from "../../agent/metrics.ts";
 import type { JobProcExecutor } from "../../node_modules/@livekit/agents/dist/ipc/job_proc_executor.js";
 import { initLogger, waitFor } from "../agent/helpers.ts";
-import { launchJob } from "../agent/job-process.ts";
+import { launchJob, nodeOptionsLoadingTypeScript } from "../agent/job-process.ts";
 
 /**
  * On the LiveKit path each call runs in a job process: its call metrics are pushed to the worker's process and summed
@@ -28,7 +28,7 @@ beforeAll(async () => {
   // What agent/main.ts does before the framework forks: the job processes inherit it.
   process.env[JOB_METRICS_ENV] = receiver.env;
   // Our agent module is TypeScript: the forked processes load it through tsx, as `npm run agent` does.
-  process.env.NODE_OPTIONS = `${savedEnv.nodeOptions ?? ""} --import tsx`.trim();
+  process.env.NODE_OPTIONS = nodeOptionsLoadingTypeScript(savedEnv.nodeOptions);
   metrics = await startMetricsServer(0, "127.0.0.1", jobs);
 });
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { JobProcExecutor } from "../../node_modules/@livekit/agents/dist/ipc/job_proc_executor.js";
 import { nodeOptionsSharingAsyncStorage } from "../../agent/share-async-storage.ts";
 import { initLogger, waitFor } from "../agent/helpers.ts";
-import { launchJob } from "../agent/job-process.ts";
+import { launchJob, nodeOptionsLoadingTypeScript } from "../agent/job-process.ts";
 
 /**
  * On the LiveKit path each call runs in a job process of the framework's, which loads the framework before our agent
@@ -47,6 +47,6 @@ describe("a job process of the worker's", () => {
     // What agent/main.ts sets before the framework forks its job processes.
     expect(await reportOfJob("shared", nodeOptionsSharingAsyncStorage(savedNodeOptions))).toEqual({ frameworkStorageShared: true, taskFindsItself: true });
     // Only TypeScript loaded, as before: the framework's storages are Node's own there.
-    expect(await reportOfJob("own", `${savedNodeOptions ?? ""} --import tsx`.trim())).toEqual({ frameworkStorageShared: false, taskFindsItself: true });
+    expect(await reportOfJob("own", nodeOptionsLoadingTypeScript(savedNodeOptions))).toEqual({ frameworkStorageShared: false, taskFindsItself: true });
   }, 120_000);
 });
